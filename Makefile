@@ -1,0 +1,41 @@
+# Bookshelf: `make run` starts the embedded stack, `make test` runs every test
+# that runs on this machine. Both install what they need first.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+APT_PACKAGES := pkg-config librdkafka-dev libjansson-dev libcurl4-openssl-dev
+VENV := .venv
+PY := $(VENV)/bin/python
+SWIFT ?= swift
+BIN := .build/debug/bookshelf
+
+.PHONY: help setup deps-apt deps-py build release run test test-swift e2e e2e-local
+
+help:
+	@echo "make run        set up, then start the embedded stack (bookshelf up)"
+	@echo "make test       every test that runs on this machine"
+	@echo "make e2e        the E2E tests against the docker compose stack"
+	@echo "make e2e-local  the same E2E tests against bookshelf up"
+
+deps-apt:
+	@scripts/ensure-apt.sh $(APT_PACKAGES)
+
+$(VENV)/.installed: requirements-dev.txt
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+deps-py: $(VENV)/.installed
+
+setup: deps-apt deps-py
+
+build: deps-apt
+	$(SWIFT) build
+
+release: deps-apt
+	$(SWIFT) build -c release
+
+test: setup test-swift
+
+test-swift: deps-apt
+	$(SWIFT) test

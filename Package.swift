@@ -1,0 +1,104 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Bookshelf",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "bookshelf", targets: ["bookshelf"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+    ],
+    targets: [
+        // C libraries from Debian's -dev packages, found by pkg-config.
+        .systemLibrary(name: "CJansson", pkgConfig: "jansson", providers: [.apt(["libjansson-dev"])]),
+        .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+
+        // JSON and JSON Schema.
+        .target(name: "BookshelfJSON", dependencies: ["CJansson"]),
+        .target(name: "JSONSchema", dependencies: ["BookshelfJSON"]),
+        .target(name: "Contracts", dependencies: ["BookshelfJSON", "JSONSchema"]),
+
+        // Transport and discovery.
+        .target(name: "Kafka", dependencies: [
+            "CRdKafka", "BookshelfJSON", "Contracts",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        .target(name: "HTTPClient", dependencies: [
+            "CCurl",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "Discovery", dependencies: [
+            "HTTPClient", "BookshelfJSON",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+
+        // What every service shares, then one module per service.
+        .target(name: "ServiceKit", dependencies: [
+            "BookshelfJSON", "Contracts", "Kafka", "Discovery",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        .target(name: "NewBook", dependencies: ["ServiceKit"]),
+        .target(name: "BookRead", dependencies: ["ServiceKit"]),
+        .target(name: "ListBooks", dependencies: ["ServiceKit"]),
+        .target(name: "LastRead", dependencies: ["ServiceKit"]),
+        .target(name: "Gateway", dependencies: ["ServiceKit", "HTTPClient", "Discovery"]),
+        .target(name: "Stack", dependencies: [
+            "Kafka",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        .executableTarget(name: "bookshelf", dependencies: [
+            "BookshelfJSON", "JSONSchema", "Contracts", "Kafka", "Discovery", "ServiceKit",
+            "NewBook", "BookRead", "ListBooks", "LastRead", "Gateway", "Stack",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+
+        // Unit tests mirror Sources: Tests/Unit/<Module>.
+        .testTarget(name: "BookshelfJSONTests", dependencies: ["BookshelfJSON"], path: "Tests/Unit/BookshelfJSON"),
+        .testTarget(name: "JSONSchemaTests", dependencies: ["JSONSchema", "BookshelfJSON"], path: "Tests/Unit/JSONSchema"),
+        .testTarget(name: "ContractsTests", dependencies: ["Contracts", "JSONSchema", "BookshelfJSON"], path: "Tests/Unit/Contracts"),
+        .testTarget(name: "KafkaTests", dependencies: ["Kafka", "CRdKafka"], path: "Tests/Unit/Kafka"),
+        .testTarget(name: "HTTPClientTests", dependencies: [
+            "HTTPClient",
+            .product(name: "Hummingbird", package: "hummingbird"),
+        ], path: "Tests/Unit/HTTPClient"),
+        .testTarget(name: "DiscoveryTests", dependencies: [
+            "Discovery",
+            .product(name: "Hummingbird", package: "hummingbird"),
+        ], path: "Tests/Unit/Discovery"),
+        .testTarget(name: "ServiceKitTests", dependencies: [
+            "ServiceKit",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ], path: "Tests/Unit/ServiceKit"),
+        .testTarget(name: "ServicesTests", dependencies: [
+            "NewBook", "BookRead", "ListBooks", "LastRead",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ], path: "Tests/Unit/Services"),
+        .testTarget(name: "GatewayTests", dependencies: [
+            "Gateway",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ], path: "Tests/Unit/Gateway"),
+        .testTarget(name: "ContractTests", dependencies: [
+            "Contracts", "JSONSchema", "Kafka", "NewBook", "BookRead", "ListBooks", "LastRead", "Gateway",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ], path: "Tests/Contract"),
+        .testTarget(name: "E2ETests", dependencies: [], path: "Tests/E2E"),
+    ]
+)

@@ -1,0 +1,1 @@
+// BookRead: its owner replaces this file with the module's first real type.

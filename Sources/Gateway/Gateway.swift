@@ -1,0 +1,1 @@
+// Gateway: its owner replaces this file with the module's first real type.

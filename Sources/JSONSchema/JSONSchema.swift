@@ -1,0 +1,1 @@
+// JSONSchema: its owner replaces this file with the module's first real type.

@@ -1,0 +1,1 @@
+// LastRead: its owner replaces this file with the module's first real type.

@@ -1,0 +1,1 @@
+// NewBook: its owner replaces this file with the module's first real type.

@@ -1,0 +1,1 @@
+// Contract tests: one file per contract checked.

@@ -1,0 +1,1 @@
+// E2E journeys through the gateway; skipped unless BOOKSHELF_GATEWAY_URL is set.

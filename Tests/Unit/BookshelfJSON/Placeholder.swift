@@ -1,0 +1,1 @@
+// Unit tests of BookshelfJSON live here, one file per type.

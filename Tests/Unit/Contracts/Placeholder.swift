@@ -1,0 +1,1 @@
+// Unit tests of Contracts live here, one file per type.

@@ -1,0 +1,1 @@
+// Unit tests of Discovery live here, one file per type.

@@ -1,0 +1,1 @@
+// Unit tests of Gateway live here, one file per type.

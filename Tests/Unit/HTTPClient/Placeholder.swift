@@ -1,0 +1,1 @@
+// Unit tests of HTTPClient live here, one file per type.

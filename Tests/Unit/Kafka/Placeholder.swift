@@ -1,0 +1,1 @@
+// Unit tests of Kafka live here, one file per type.

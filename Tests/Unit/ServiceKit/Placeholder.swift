@@ -1,0 +1,1 @@
+// Unit tests of ServiceKit live here, one file per type.

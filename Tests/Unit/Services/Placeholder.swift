@@ -1,0 +1,1 @@
+// Unit tests of Services live here, one file per type.
