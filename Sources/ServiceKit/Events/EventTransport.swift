@@ -1,0 +1,48 @@
+/// A record to produce: the key (book id) and the CloudEvents JSON value.
+public struct OutgoingRecord: Sendable, Equatable {
+    public var key: String
+    public var value: [UInt8]
+    /// CloudEvents `type`, for metrics and headers.
+    public var type: String
+
+    public init(key: String, value: [UInt8], type: String) {
+        self.key = key
+        self.value = value
+        self.type = type
+    }
+}
+
+/// Produces events; `publish` returns only once the broker acknowledged the record, with its position.
+/// Failures are `ServiceError`s: retryable ones (broker down, queue full) become 503 with `Retry-After`.
+public protocol EventPublisher: Sendable {
+    func publish(_ record: OutgoingRecord) async throws -> EventPosition
+}
+
+/// A record read from the events topic.
+public struct ConsumedRecord: Sendable, Equatable {
+    public var position: EventPosition
+    public var value: [UInt8]
+
+    public init(position: EventPosition, value: [UInt8]) {
+        self.position = position
+        self.value = value
+    }
+}
+
+/// What an event source yields while replaying a topic from its beginning.
+public enum SourceItem: Sendable, Equatable {
+    case record(ConsumedRecord)
+    /// The last offset per partition as the source last saw it (high watermark minus one); the first such
+    /// item marks what "caught up" means for readiness, later ones keep the lag metric honest.
+    case end(PositionVector)
+}
+
+/// Replays the events topic from the beginning, then follows it until cancelled.
+public protocol EventSource: Sendable {
+    func replay() -> AsyncThrowingStream<SourceItem, any Error>
+}
+
+/// Where records a consumer cannot read go, with the reason, so they are kept and counted rather than lost.
+public protocol DeadLetterSink: Sendable {
+    func deadLetter(_ record: ConsumedRecord, consumer: String, reason: UnreadableEvent) async throws
+}
