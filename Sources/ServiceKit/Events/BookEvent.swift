@@ -1,45 +1,22 @@
 import Foundation
 
-/// A book as the services hold and answer it. `isbn` and `tags` arrived with `book.added` v2; v1 books
-/// simply lack them.
+/// A book as the services hold and answer it (contracts/rest/book). `isbn` and `tags` arrived with
+/// `book.added` v2; v1 books simply lack them. `published` is the year.
 public struct Book: Sendable, Equatable, Codable {
     public var id: UUID
     public var title: String
     public var author: String
-    public var published: Published
+    public var published: Int
     public var isbn: String?
     public var tags: [String]?
 
-    public init(id: UUID, title: String, author: String, published: Published, isbn: String? = nil, tags: [String]? = nil) {
+    public init(id: UUID, title: String, author: String, published: Int, isbn: String? = nil, tags: [String]? = nil) {
         self.id = id
         self.title = title
         self.author = author
         self.published = published
         self.isbn = isbn
         self.tags = tags
-    }
-
-    /// The publication as given: a year, or a date/free text. Kept as sent so a client gets back what it wrote.
-    public enum Published: Sendable, Equatable, Codable {
-        case year(Int)
-        case text(String)
-
-        public init(from decoder: any Decoder) throws {
-            let container = try decoder.singleValueContainer()
-            if let year = try? container.decode(Int.self) {
-                self = .year(year)
-            } else {
-                self = .text(try container.decode(String.self))
-            }
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var container = encoder.singleValueContainer()
-            switch self {
-            case .year(let year): try container.encode(year)
-            case .text(let text): try container.encode(text)
-            }
-        }
     }
 
     enum CodingKeys: String, CodingKey {
@@ -51,7 +28,7 @@ public struct Book: Sendable, Equatable, Codable {
         id = try container.decode(UUID.self, forKey: .id)
         title = try container.decode(String.self, forKey: .title)
         author = try container.decode(String.self, forKey: .author)
-        published = try container.decode(Published.self, forKey: .published)
+        published = try container.decode(Int.self, forKey: .published)
         isbn = try container.decodeIfPresent(String.self, forKey: .isbn)
         tags = try container.decodeIfPresent([String].self, forKey: .tags)
     }

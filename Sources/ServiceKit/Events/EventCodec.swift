@@ -28,9 +28,18 @@ public struct EventCodec: Sendable {
 
     /// The `$id`s of the newest versions in contracts/.
     public static let newestSchemas: [String: String] = [
-        EventTypes.bookAdded: "https://bookshelf.example/contracts/events/bookshelf.book.added/v2.schema.json",
-        EventTypes.bookFinished: "https://bookshelf.example/contracts/events/bookshelf.book.finished/v1.schema.json",
+        EventTypes.bookAdded: schemaPrefix + "bookshelf.book.added/v2.schema.json",
+        EventTypes.bookFinished: schemaPrefix + "bookshelf.book.finished/v1.schema.json",
     ]
+
+    /// Every `dataschema` a consumer reads, with the event type it must come with.
+    public static let readableSchemas: [String: String] = [
+        schemaPrefix + "bookshelf.book.added/v1.schema.json": EventTypes.bookAdded,
+        schemaPrefix + "bookshelf.book.added/v2.schema.json": EventTypes.bookAdded,
+        schemaPrefix + "bookshelf.book.finished/v1.schema.json": EventTypes.bookFinished,
+    ]
+
+    static let schemaPrefix = "https://bookshelf.example/contracts/events/"
 
     public static let contentType = "application/cloudevents+json"
 
@@ -40,17 +49,42 @@ public struct EventCodec: Sendable {
         var source: String
         var type: String
         var time: Date
-        var datacontenttype: String?
-        var dataschema: String?
-        var safe: Bool?
-        var idempotent: Bool?
-        var idempotencykey: String?
+        var datacontenttype: String
+        var dataschema: String
+        var subject: String?
+        var safe: Bool
+        var idempotent: Bool
         var data: Data
     }
 
     private struct Header: Decodable {
         var specversion: String
         var type: String
+        var dataschema: String?
+    }
+
+    /// `book.added` data: the book and, when the client sent one, its `Idempotency-Key`.
+    private struct Added: Codable {
+        var book: Book
+        var idempotencyKey: String?
+
+        init(book: Book, idempotencyKey: String?) {
+            self.book = book
+            self.idempotencyKey = idempotencyKey
+        }
+
+        enum CodingKeys: String, CodingKey { case idempotencyKey }
+
+        init(from decoder: any Decoder) throws {
+            book = try Book(from: decoder)
+            idempotencyKey = try decoder.container(keyedBy: CodingKeys.self).decodeIfPresent(String.self, forKey: .idempotencyKey)
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            try book.encode(to: encoder)
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encodeIfPresent(idempotencyKey, forKey: .idempotencyKey)
+        }
     }
 
     private struct Finished: Codable {
@@ -64,19 +98,21 @@ public struct EventCodec: Sendable {
             try container.encode(date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
         }
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let schema = dataschemas[event.type]
+        let schema = dataschemas[event.type] ?? ""
+        // Neither event is safe (each changes what views show). Both are idempotent: consumers dedupe by id,
+        // and a book finished twice ends up in the same place.
         switch event.kind {
         case .added(let book, let key):
             return Array(try encoder.encode(Envelope(
                 specversion: "1.0", id: event.id, source: source, type: event.type, time: event.time,
-                datacontenttype: "application/json", dataschema: schema, safe: false, idempotent: key != nil,
-                idempotencykey: key, data: book
+                datacontenttype: "application/json", dataschema: schema, subject: event.key, safe: false, idempotent: true,
+                data: Added(book: book, idempotencyKey: key)
             )))
         case .finished(let bookID):
             return Array(try encoder.encode(Envelope(
                 specversion: "1.0", id: event.id, source: source, type: event.type, time: event.time,
-                datacontenttype: "application/json", dataschema: schema, safe: false, idempotent: true,
-                idempotencykey: nil, data: Finished(id: bookID)
+                datacontenttype: "application/json", dataschema: schema, subject: event.key, safe: false, idempotent: true,
+                data: Finished(id: bookID)
             )))
         }
     }
@@ -99,11 +135,17 @@ public struct EventCodec: Sendable {
         guard header.specversion == "1.0" else {
             throw UnreadableEvent(code: "unsupported-specversion", message: "CloudEvents specversion '\(header.specversion)' is not 1.0.")
         }
+        if let schema = header.dataschema, let type = readableSchemas[schema], type != header.type {
+            throw UnreadableEvent(code: "schema-type-mismatch", message: "dataschema '\(schema)' belongs to \(type), not \(header.type).")
+        }
+        if let schema = header.dataschema, readableSchemas[schema] == nil, [EventTypes.bookAdded, EventTypes.bookFinished].contains(header.type) {
+            throw UnreadableEvent(code: "unknown-dataschema", message: "dataschema '\(schema)' names no version of \(header.type) this consumer reads.")
+        }
         do {
             switch header.type {
             case EventTypes.bookAdded:
-                let envelope = try decoder.decode(Envelope<Book>.self, from: data)
-                return BookEvent(id: envelope.id, time: envelope.time, kind: .added(envelope.data, idempotencyKey: envelope.idempotencykey))
+                let envelope = try decoder.decode(Envelope<Added>.self, from: data)
+                return BookEvent(id: envelope.id, time: envelope.time, kind: .added(envelope.data.book, idempotencyKey: envelope.data.idempotencyKey))
             case EventTypes.bookFinished:
                 let envelope = try decoder.decode(Envelope<Finished>.self, from: data)
                 return BookEvent(id: envelope.id, time: envelope.time, kind: .finished(bookID: envelope.data.id))
