@@ -29,17 +29,14 @@ public struct ConsumedRecord: Sendable, Equatable {
     }
 }
 
-/// What an event source yields while replaying a topic from its beginning.
-public enum SourceItem: Sendable, Equatable {
-    case record(ConsumedRecord)
-    /// The last offset per partition as the source last saw it (high watermark minus one); the first such
-    /// item marks what "caught up" means for readiness, later ones keep the lag metric honest.
-    case end(PositionVector)
-}
-
-/// Replays the events topic from the beginning, then follows it until cancelled.
+/// Replays the events topic from its beginning, then follows it until the source shuts down.
 public protocol EventSource: Sendable {
-    func replay() -> AsyncThrowingStream<SourceItem, any Error>
+    /// The records in order per partition; read from one task only. Asking for the next record is what
+    /// marks the previous one processed.
+    var records: any AsyncSequence<ConsumedRecord, Never> & Sendable { get }
+    /// Resolves true once every record that existed when the source started has been processed, false if
+    /// the source shut down first.
+    func caughtUp() async -> Bool
 }
 
 /// Where records a consumer cannot read go, with the reason, so they are kept and counted rather than lost.

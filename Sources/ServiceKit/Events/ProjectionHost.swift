@@ -10,7 +10,6 @@ public final class ProjectionHost<P: Projection>: Service, Sendable {
     private struct State {
         var projection = P()
         var applied = PositionVector()
-        var caughtUpTarget: PositionVector?
         var isCaughtUp = false
         var waiters: [UUID: (target: PositionVector, continuation: CheckedContinuation<Bool, Never>)] = [:]
         /// Waits that timed out or were cancelled before they registered, so they never register.
@@ -38,34 +37,35 @@ public final class ProjectionHost<P: Projection>: Service, Sendable {
         self.readiness = readiness
         self.metrics = metrics
         self.logger = logger
-        readiness.register(Self.readinessCondition, waitingFor: "replaying the events topic")
+        readiness.register(Self.readinessCondition, waitingFor: "reaching the broker and replaying the events topic")
     }
 
+    /// Applies records until the source ends (it ends when its consumer shuts down, so list the consumer
+    /// after this host in the service group: it then stops first and this loop drains and returns).
     public func run() async throws {
-        let stream = source.replay()
-        try await withGracefulShutdownHandler {
-            var sinceLagUpdate = 0
-            for try await item in stream {
-                switch item {
-                case .record(let record):
-                    await consume(record)
-                    sinceLagUpdate += 1
-                    if sinceLagUpdate >= 1024 {
-                        sinceLagUpdate = 0
-                        updateLag()
+        await withDiscardingTaskGroup { group in
+            group.addTask {
+                if await self.source.caughtUp() { self.announceCaughtUp() }
+            }
+            var sinceLagSample = 0
+            for await record in source.records {
+                if let time = await consume(record) {
+                    sinceLagSample += 1
+                    if sinceLagSample >= 256 || isCaughtUp {
+                        sinceLagSample = 0
+                        metrics.consumerLag(seconds: Date().timeIntervalSince(time))
                     }
-                case .end(let end):
-                    reachedEnd(end)
                 }
             }
-        } onGracefulShutdown: {
-            self.logger.debug("projection stops following the topic", metadata: ["consumer": .string(self.consumer)])
+            group.cancelAll()
         }
     }
 
     /// Applies one record: decoded, applied once, its position recorded whatever the outcome, since a record
     /// that was dead-lettered is handled as much as one that was applied.
-    func consume(_ record: ConsumedRecord) async {
+    /// Returns the applied event's time, nil when nothing was applied.
+    @discardableResult
+    func consume(_ record: ConsumedRecord) async -> Date? {
         let outcome: ApplyOutcome
         let event: BookEvent?
         do {
@@ -96,48 +96,34 @@ public final class ProjectionHost<P: Projection>: Service, Sendable {
             }
         }
         advance(to: record.position)
+        return outcome == .applied ? event?.time : nil
     }
 
     private func advance(to position: EventPosition) {
-        let (released, caughtUpNow) = state.withLock { state -> ([CheckedContinuation<Bool, Never>], Bool) in
+        let released = state.withLock { state -> [CheckedContinuation<Bool, Never>] in
             state.applied.advance(to: position)
+            guard !state.waiters.isEmpty else { return [] }
             var released: [CheckedContinuation<Bool, Never>] = []
             for (id, waiter) in state.waiters where state.applied.covers(waiter.target) {
                 released.append(waiter.continuation)
                 state.waiters[id] = nil
             }
-            return (released, markCaughtUpIfDone(&state))
+            return released
         }
         released.forEach { $0.resume(returning: true) }
-        if caughtUpNow { announceCaughtUp() }
     }
 
-    private func reachedEnd(_ end: PositionVector) {
-        let caughtUpNow = state.withLock { state -> Bool in
-            if state.caughtUpTarget == nil { state.caughtUpTarget = end }
-            return markCaughtUpIfDone(&state)
-        }
-        metrics.consumerLag(state.withLock { $0.applied.lag(behind: end) })
-        if caughtUpNow { announceCaughtUp() }
-    }
 
-    private func markCaughtUpIfDone(_ state: inout State) -> Bool {
-        guard !state.isCaughtUp, let target = state.caughtUpTarget, state.applied.covers(target) else { return false }
-        state.isCaughtUp = true
-        return true
-    }
 
     private func announceCaughtUp() {
-        let applied = state.withLock { $0.applied }
+        let applied = state.withLock { state in
+            state.isCaughtUp = true
+            return state.applied
+        }
         readiness.set(Self.readinessCondition, met: true, detail: "caught up at \(applied.description.isEmpty ? "an empty topic" : applied.description)")
         logger.info("replay caught up", metadata: ["consumer": .string(consumer), "position": .stringConvertible(applied)])
-        metrics.consumerLag(0)
     }
 
-    private func updateLag() {
-        let lag = state.withLock { state in state.caughtUpTarget.map { state.applied.lag(behind: $0) } }
-        if let lag { metrics.consumerLag(lag) }
-    }
 
     /// True once the replay has applied everything the topic held when it started.
     public var isCaughtUp: Bool { state.withLock { $0.isCaughtUp } }

@@ -8,6 +8,9 @@ extension HTTPField.Name {
     /// On a read: positions the answer must reflect (typically a write's `X-Bookshelf-Position`).
     public static let bookshelfMinPosition = HTTPField.Name("X-Bookshelf-Min-Position")!
     public static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
+    /// On an answer to a retried write: the answer is the first attempt's, nothing new was written.
+    public static let idempotentReplayed = HTTPField.Name("Idempotent-Replayed")!
+    public static let link = HTTPField.Name("Link")!
 }
 
 /// Read-your-writes for anything built by a `ProjectionHost`.

@@ -50,11 +50,12 @@ public final class ServiceMetrics: Sendable {
         ).increment()
     }
 
-    /// Records between what the consumer has applied and the end of the topic it last saw.
-    public func consumerLag(_ lag: Int64) {
+    /// How far behind the events the consumer applies are: now minus the `time` of the last applied event
+    /// (sampled), so it is near zero when the view keeps up and grows while it replays or falls behind.
+    public func consumerLag(seconds: Double) {
         registry.makeGauge(
-            descriptor: .init(namespace: "bookshelf", metricName: "consumer_lag", unitName: "records", helpText: "Records not yet applied, summed over partitions.")
-        ).set(Double(lag))
+            descriptor: .init(namespace: "bookshelf", metricName: "consumer_lag", unitName: "seconds", helpText: "Age of the last applied event when it was applied.")
+        ).set(max(0, seconds))
     }
 
     /// The text exposition format, version 0.0.4.
