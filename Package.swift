@@ -81,8 +81,9 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
         ], path: "Tests/Unit/HTTPClient"),
         .testTarget(name: "DiscoveryTests", dependencies: [
-            "Discovery",
+            "Discovery", "HTTPClient",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], path: "Tests/Unit/Discovery"),
         .testTarget(name: "ServiceKitTests", dependencies: [
             "ServiceKit",
