@@ -15,7 +15,9 @@ import CJansson
 /// `isInteger`), object member order is kept for iteration and serialization but ignored by `==`.
 public struct JSONValue: @unchecked Sendable {
     @usableFromInline let storage: JSONStorage
-    @usableFromInline let raw: UnsafeMutablePointer<json_t>
+    /// The jansson node. Visible to this package's JSON Schema validator, which walks documents
+    /// without creating a value per node; valid only while this value is alive.
+    package let raw: UnsafeMutablePointer<json_t>
 
     /// Adopts a new jansson reference (the caller gives up its reference).
     init(adopting raw: UnsafeMutablePointer<json_t>) {
@@ -24,7 +26,7 @@ public struct JSONValue: @unchecked Sendable {
     }
 
     /// A node inside `parent`'s document; borrowed, kept alive by the shared storage.
-    init(borrowing raw: UnsafeMutablePointer<json_t>, from parent: JSONValue) {
+    package init(borrowing raw: UnsafeMutablePointer<json_t>, from parent: JSONValue) {
         self.storage = parent.storage
         self.raw = raw
     }
