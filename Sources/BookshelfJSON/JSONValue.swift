@@ -25,6 +25,11 @@ public struct JSONValue: @unchecked Sendable {
         self.raw = raw
     }
 
+    /// A value of its own for a node the caller only borrows (takes a new jansson reference).
+    package init(retaining raw: UnsafeMutablePointer<json_t>) {
+        self.init(adopting: json_incref(raw)!)
+    }
+
     /// A node inside `parent`'s document; borrowed, kept alive by the shared storage.
     package init(borrowing raw: UnsafeMutablePointer<json_t>, from parent: JSONValue) {
         self.storage = parent.storage
