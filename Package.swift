@@ -57,7 +57,7 @@ let package = Package(
         .target(name: "BookRead", dependencies: ["ServiceKit"]),
         .target(name: "ListBooks", dependencies: ["ServiceKit"]),
         .target(name: "LastRead", dependencies: ["ServiceKit"]),
-        .target(name: "Gateway", dependencies: ["ServiceKit", "HTTPClient", "Discovery"]),
+        .target(name: "Gateway", dependencies: ["ServiceKit", "HTTPClient", "Discovery", "JSONSchema", "BookshelfJSON"]),
         .target(name: "Stack", dependencies: [
             "Kafka",
             .product(name: "Logging", package: "swift-log"),
