@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 SWIFT ?= swift
 BIN := .build/debug/bookshelf
 
-.PHONY: help setup deps-apt deps-py build release run test test-swift e2e e2e-local
+.PHONY: help setup deps-apt deps-py build release run test test-swift e2e e2e-local bench-services
 
 help:
 	@echo "make run        set up, then start the embedded stack (bookshelf up)"
@@ -39,3 +39,8 @@ test: setup test-swift
 
 test-swift: deps-apt
 	$(SWIFT) test
+
+# The four services on the embedded broker (release build): throughput, latency, freshness, rebuild, memory.
+bench-services: deps-apt deps-py
+	$(SWIFT) build -c release --product bookshelf
+	$(PY) scripts/bench-services.py --binary .build/release/bookshelf
