@@ -24,7 +24,11 @@ public struct ProblemMiddleware: RouterMiddleware {
         case let error as any ServiceError:
             let problem = Problem(error)
             if problem.status.kind == .serverError {
-                context.logger.error("request failed", metadata: ["code": .string(problem.code), "error": .string(problem.detail)])
+                // A retryable failure (broker briefly away, view still replaying) is expected operation, not a fault.
+                context.logger.log(
+                    level: problem.isRetryable ? .notice : .error, "request failed",
+                    metadata: ["code": .string(problem.code), "error": .string(problem.detail)]
+                )
             }
             return problem
         case let error as any HTTPResponseError:

@@ -5,8 +5,8 @@ import ServiceLifecycle
 extension ServiceRoutes: HTTPResponderBuilder {}
 
 /// Runs one service process: its long-lived clients and its HTTP server in one ServiceGroup that shuts
-/// down gracefully on SIGTERM and SIGINT. `dependencies` start first and stop last, so the server stops
-/// taking requests before the producer and consumers it uses go away.
+/// down gracefully on SIGTERM and SIGINT. Services start together and stop in reverse order, so the
+/// server (last) stops taking requests before the clients it uses go away.
 public enum ServiceHost {
     public static func application(
         configuration: ServiceConfiguration, routes: ServiceRoutes, logger: Logger
@@ -18,12 +18,21 @@ public enum ServiceHost {
         )
     }
 
+    /// Runs `dependencies` (started first, stopped last) and the HTTP server until SIGTERM or SIGINT.
     public static func run(
         configuration: ServiceConfiguration, routes: ServiceRoutes, dependencies: [any Service], logger: Logger
     ) async throws {
+        try await run(configuration: configuration, routes: routes, services: dependencies.map { .init(service: $0) }, logger: logger)
+    }
+
+    /// The same with each dependency's termination behaviour spelled out.
+    public static func run(
+        configuration: ServiceConfiguration, routes: ServiceRoutes,
+        services: [ServiceGroupConfiguration.ServiceConfiguration], logger: Logger
+    ) async throws {
         let app = application(configuration: configuration, routes: routes, logger: logger)
         let group = ServiceGroup(configuration: .init(
-            services: dependencies.map { .init(service: $0) } + [.init(service: app)],
+            services: services + [.init(service: app)],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         ))
