@@ -1,4 +1,9 @@
 import CJansson
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 extension JSONNumber: Equatable, Hashable {
     /// Numeric equality: `.integer(1) == .real(1.0)`, and an integer equals a double only when
@@ -23,28 +28,40 @@ extension JSONNumber: Equatable, Hashable {
 extension JSONValue: Equatable, Hashable {
     /// JSON equality: numbers by value (`1 == 1.0`), objects ignoring member order.
     public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
-        if lhs.raw == rhs.raw { return true }
-        let (a, b) = (lhs.raw.pointee.type, rhs.raw.pointee.type)
+        equal(lhs.raw, rhs.raw)
+    }
+
+    /// JSON equality of two jansson nodes (the validator's `const`, `enum` and `uniqueItems`).
+    package static func equal(_ lhs: UnsafeMutablePointer<json_t>, _ rhs: UnsafeMutablePointer<json_t>) -> Bool {
+        if lhs == rhs { return true }
+        let (a, b) = (lhs.pointee.type, rhs.pointee.type)
         switch a {
-        case JSON_INTEGER, JSON_REAL:
-            guard let x = lhs.number, let y = rhs.number else { return false }
-            return x == y
+        case JSON_INTEGER:
+            if b == JSON_INTEGER { return json_integer_value(lhs) == json_integer_value(rhs) }
+            return b == JSON_REAL && Int(exactly: json_real_value(rhs)) == Int(json_integer_value(lhs))
+        case JSON_REAL:
+            if b == JSON_REAL { return json_real_value(lhs) == json_real_value(rhs) }
+            return b == JSON_INTEGER && Int(exactly: json_real_value(lhs)) == Int(json_integer_value(rhs))
         case JSON_STRING:
             guard b == JSON_STRING else { return false }
-            let (x, y) = (lhs.utf8Buffer, rhs.utf8Buffer)
-            return x.elementsEqual(y)
+            let count = json_string_length(lhs)
+            guard count == json_string_length(rhs) else { return false }
+            return count == 0 || memcmp(json_string_value(lhs), json_string_value(rhs), count) == 0
         case JSON_ARRAY:
-            guard b == JSON_ARRAY, lhs.count == rhs.count else { return false }
-            return zip(lhs.elements, rhs.elements).allSatisfy { $0 == $1 }
+            guard b == JSON_ARRAY else { return false }
+            let count = json_array_size(lhs)
+            guard count == json_array_size(rhs) else { return false }
+            for index in 0..<count where !equal(json_array_get(lhs, index), json_array_get(rhs, index)) {
+                return false
+            }
+            return true
         case JSON_OBJECT:
-            guard b == JSON_OBJECT, lhs.count == rhs.count else { return false }
-            var cursor = json_object_iter(lhs.raw)
+            guard b == JSON_OBJECT, json_object_size(lhs) == json_object_size(rhs) else { return false }
+            var cursor = json_object_iter(lhs)
             while let current = cursor {
-                let other = json_object_getn(rhs.raw, json_object_iter_key(current), json_object_iter_key_len(current))
-                guard let other else { return false }
-                guard JSONValue(borrowing: json_object_iter_value(current), from: lhs)
-                        == JSONValue(borrowing: other, from: rhs) else { return false }
-                cursor = json_object_iter_next(lhs.raw, current)
+                guard let other = json_object_getn(rhs, json_object_iter_key(current), json_object_iter_key_len(current)),
+                      equal(json_object_iter_value(current), other) else { return false }
+                cursor = json_object_iter_next(lhs, current)
             }
             return true
         default:

@@ -15,7 +15,9 @@ import CJansson
 /// `isInteger`), object member order is kept for iteration and serialization but ignored by `==`.
 public struct JSONValue: @unchecked Sendable {
     @usableFromInline let storage: JSONStorage
-    @usableFromInline let raw: UnsafeMutablePointer<json_t>
+    /// The jansson node. Visible to this package's JSON Schema validator, which walks documents
+    /// without creating a value per node; valid only while this value is alive.
+    package let raw: UnsafeMutablePointer<json_t>
 
     /// Adopts a new jansson reference (the caller gives up its reference).
     init(adopting raw: UnsafeMutablePointer<json_t>) {
@@ -23,8 +25,13 @@ public struct JSONValue: @unchecked Sendable {
         self.raw = raw
     }
 
+    /// A value of its own for a node the caller only borrows (takes a new jansson reference).
+    package init(retaining raw: UnsafeMutablePointer<json_t>) {
+        self.init(adopting: json_incref(raw)!)
+    }
+
     /// A node inside `parent`'s document; borrowed, kept alive by the shared storage.
-    init(borrowing raw: UnsafeMutablePointer<json_t>, from parent: JSONValue) {
+    package init(borrowing raw: UnsafeMutablePointer<json_t>, from parent: JSONValue) {
         self.storage = parent.storage
         self.raw = raw
     }
