@@ -202,4 +202,20 @@ import Testing
             "forward #/properties/tags: property \"tags\" removed from a closed content model",
         ])
     }
+
+    @Test func everyEventTypeIsBackwardTransitive() throws {
+        let registry = try ContractRegistry(folder: ContractsFixture.folder)
+        var pairs = 0
+        for type in registry.eventTypes {
+            let versions = registry.versions(of: type)
+            for (index, new) in versions.enumerated() {
+                for old in versions[..<index] {
+                    let reasons = checker.check(old: registry.schema(id: old.id)!, new: registry.schema(id: new.id)!, mode: .backward)
+                    #expect(reasons.isEmpty, "\(type) v\(new.version) cannot read v\(old.version): \(reasons)")
+                    pairs += 1
+                }
+            }
+        }
+        #expect(pairs >= 1)
+    }
 }
