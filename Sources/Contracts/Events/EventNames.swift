@@ -25,4 +25,6 @@ public enum DeadLetterHeaders {
     public static let originalOffset = "dlq-original-offset"
     public static let consumer = "dlq-consumer"
     public static let reason = "dlq-reason"
+    /// Optional: the reason as a stable lowercase code.
+    public static let reasonCode = "dlq-reason-code"
 }
