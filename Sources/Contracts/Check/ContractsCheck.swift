@@ -115,6 +115,13 @@ public struct ContractsCheck: Sendable {
     }
 
     private func checkExamples(_ registry: ContractRegistry, _ validators: [String: JSONSchema], into report: inout Report) {
+        // Consumers are tested with every version's valid examples, so each version needs one.
+        var exemplified: Set<String> = []
+        defer {
+            for event in registry.eventTypes.flatMap({ registry.versions(of: $0) }) where !exemplified.contains(event.id) {
+                report.findings.append(Finding(file: event.path, message: "no valid example in events/\(event.type)/examples/valid names this version as its dataschema"))
+            }
+        }
         for examples in exampleFolders() {
             let owner = (examples as NSString).deletingLastPathComponent
             guard let subject = Self.subjectSchema(of: owner, in: registry) else {
@@ -145,12 +152,24 @@ public struct ContractsCheck: Sendable {
                         if !errors.isEmpty {
                             report.findings.append(Finding(file: file, message: "a valid example fails its schema: " + errors.map(\.description).joined(separator: "; ")))
                         }
+                        if let eventType = Self.eventType(ofFolder: owner) {
+                            if document["type"]?.string != eventType {
+                                report.findings.append(Finding(file: file, message: "a valid example of \(eventType) must be a \(eventType) event"))
+                            }
+                            if let dataschema = document["dataschema"]?.string { exemplified.insert(dataschema) }
+                        }
                     } else {
                         checkInvalidExample(document, file: file, validator: validator, into: &report)
                     }
                 }
             }
         }
+    }
+
+    /// `events/<type>` is the folder of event type `<type>`.
+    static func eventType(ofFolder folder: String) -> String? {
+        let components = folder.split(separator: "/")
+        return components.count == 2 && components[0] == "events" ? String(components[1]) : nil
     }
 
     private func checkInvalidExample(_ document: JSONValue, file: String, validator: JSONSchema, into report: inout Report) {
