@@ -161,6 +161,12 @@ import Testing
                        location: "/properties/t/maxLength", words: "maxLength decreased from 200 to 100")
     }
 
+    @Test func assertionsBesideAReferenceCount() throws {
+        try expectRule(##"{"properties":{"t":{"$ref":"#/$defs/text"}},"$defs":{"text":{"type":"string"}}}"##,
+                       ##"{"properties":{"t":{"$ref":"#/$defs/text","maxLength":10}},"$defs":{"text":{"type":"string"}}}"##,
+                       location: "/properties/t/maxLength", words: "maxLength 10 added")
+    }
+
     @Test func reportsAReferenceThatResolvesNowhere() throws {
         let reasons = try backward(#"{"type":"string"}"#, #"{"$ref":"https://elsewhere.example/x.json"}"#)
         #expect(reasons == [#"backward #/$ref: $ref "https://elsewhere.example/x.json" resolves to no loaded schema"#])
