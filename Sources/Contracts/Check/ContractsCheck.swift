@@ -295,5 +295,22 @@ public struct ContractsCheck: Sendable {
         for event in registry.eventTypes.flatMap({ registry.versions(of: $0) }) where !described.contains(event.id) {
             report.findings.append(Finding(file: "asyncapi.json", message: "no message describes \(event.path) (\(event.type) v\(event.version))"))
         }
+        // AsyncAPI 3.0: an operation's messages are messages of its channel; and a channel message
+        // no operation sends or receives is a contract nobody tests.
+        var used: Set<String> = []
+        for (name, operation) in asyncapi.document["operations"]?.members.map({ $0 }) ?? [] {
+            let channel = operation["channel"]?["$ref"]?.string ?? ""
+            for message in operation["messages"]?.elements.compactMap({ $0["$ref"]?.string }) ?? [] {
+                used.insert(message)
+                if !message.hasPrefix(channel + "/messages/") {
+                    report.findings.append(Finding(file: "asyncapi.json", message: "operations/\(name): \(message) is not a message of its channel \(channel)"))
+                }
+            }
+        }
+        for (channel, item) in asyncapi.document["channels"]?.members.map({ $0 }) ?? [] {
+            for message in item["messages"]?.keys ?? [] where !used.contains("#/channels/\(channel)/messages/\(message)") {
+                report.findings.append(Finding(file: "asyncapi.json", message: "channels/\(channel)/messages/\(message) is sent or received by no operation"))
+            }
+        }
     }
 }

@@ -134,4 +134,16 @@ import Testing
         #expect(findings.count == 4)
         #expect(findings.contains("openapi.json: POST /bookshelf/books 504: errors are application/problem+json"))
     }
+
+    @Test func failsWhenAnOperationNamesAnotherChannelsMessageOrAMessageIsUnused() throws {
+        let findings = try Self.checkBroken { root in
+            try Self.edit(root + "/asyncapi.json", replacing: "\"#/channels/events/messages/bookFinishedV1\"",
+                          with: "\"#/channels/deadletter/messages/deadLetter\"")
+        }
+        #expect(findings.sorted() == [
+            "asyncapi.json: channels/events/messages/bookFinishedV1 is sent or received by no operation",
+            "asyncapi.json: operations/bookReadSendsBookFinished: #/channels/deadletter/messages/deadLetter is not a message of its channel #/channels/events",
+            "asyncapi.json: operations/lastReadReceivesBookEvents: #/channels/deadletter/messages/deadLetter is not a message of its channel #/channels/events",
+        ])
+    }
 }
