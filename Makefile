@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 SWIFT ?= swift
 BIN := .build/debug/bookshelf
 
-.PHONY: help setup deps-apt deps-py build release run test test-swift e2e e2e-local
+.PHONY: help setup deps-apt deps-py build release run test test-swift e2e e2e-local test-polyglot test-compat
 
 help:
 	@echo "make run        set up, then start the embedded stack (bookshelf up)"
@@ -35,7 +35,24 @@ build: deps-apt
 release: deps-apt
 	$(SWIFT) build -c release
 
-test: setup test-swift
+test: setup test-swift test-polyglot test-compat
 
 test-swift: deps-apt
 	$(SWIFT) test
+
+# AsyncAPI's own schema lives beside the repository (CI clones shared/ next to it).
+SPEC_SCHEMAS ?= ../shared/spec-schemas
+
+# Other languages' tools must agree with ours on every contract example and accept both API documents.
+test-polyglot: deps-py deps-apt
+	$(SWIFT) build --product bookshelf
+	$(BIN) contracts check contracts
+	$(PY) scripts/polyglot-check.py contracts --bookshelf $(BIN)
+	$(PY) scripts/readme-snippets.py
+	$(VENV)/bin/openapi-spec-validator contracts/openapi.json
+	$(VENV)/bin/check-jsonschema --schemafile $(SPEC_SCHEMAS)/asyncapi-3.0.0.schema.json contracts/asyncapi.json
+
+# Every event type's versions, BACKWARD_TRANSITIVE.
+test-compat: deps-apt
+	$(SWIFT) build --product bookshelf
+	scripts/compat-transitive.sh $(BIN) contracts

@@ -23,7 +23,7 @@ let package = Package(
 
         // JSON and JSON Schema.
         .target(name: "BookshelfJSON", dependencies: ["CJansson"]),
-        .target(name: "JSONSchema", dependencies: ["BookshelfJSON"]),
+        .target(name: "JSONSchema", dependencies: ["BookshelfJSON", "CJansson"]),
         .target(name: "Contracts", dependencies: ["BookshelfJSON", "JSONSchema"]),
 
         // Transport and discovery.
