@@ -79,11 +79,13 @@ extension SchemaRegistry {
 
     private func compile(_ node: JSONValue, location: SchemaLocation, id: String,
                          options: ValidationOptions) throws(SchemaError) -> JSONSchema {
+        // Compiling first names the common mistakes precisely (unknown type, bad pattern,
+        // unresolved ref); the metaschema then catches everything else.
+        let compiler = SchemaCompiler(registry: self, options: options)
+        let root = try compiler.compile(node, at: location)
         if options.checkSchema && hasMetaschemas {
             try checkAgainstMetaschema(node, dialect: location.dialect)
         }
-        let compiler = SchemaCompiler(registry: self, options: options)
-        let root = try compiler.compile(node, at: location)
         return JSONSchema(id: id, root: root, compiler: compiler)
     }
 
