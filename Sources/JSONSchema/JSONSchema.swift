@@ -28,6 +28,8 @@ public final class JSONSchema: Sendable {
     private let nodes: [SchemaNode]
     /// Keeps the documents alive whose jansson nodes `const` and `enum` point into.
     private let registry: SchemaRegistry
+    /// Owns the keywords' payloads.
+    private let arena: Arena
 
     init(id: String, root: SchemaNode, compiler: SchemaCompiler) {
         self.id = id
@@ -35,6 +37,7 @@ public final class JSONSchema: Sendable {
         self.usesDynamicScope = compiler.usesDynamicScope
         self.nodes = compiler.nodes
         self.registry = compiler.registry
+        self.arena = compiler.arena
     }
 
     public func isValid(_ instance: JSONValue) -> Bool {

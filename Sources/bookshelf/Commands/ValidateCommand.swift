@@ -100,7 +100,7 @@ struct ValidateCommand: ParsableCommand {
                 do throws(JSONParseError) {
                     let instance = try JSONValue(parsing: line)
                     if compiled.isValid(instance) {
-                        report.recordValid(name: "\(name):\(lineNumber)")
+                        report.recordValid { "\(name):\(lineNumber)" }
                     } else {
                         report.record(compiled.validate(instance), name: "\(name):\(lineNumber)")
                     }
@@ -157,11 +157,11 @@ private struct Report {
         buffer.reserveCapacity(1 << 16)
     }
 
-    mutating func recordValid(name: String) {
+    /// A valid JSON Lines document: text output stays silent, so the name is only built for JSON.
+    mutating func recordValid(name: () -> String) {
         valid += 1
-        switch output {
-        case .text: break
-        case .json: emit(#"{"instance":"# + JSONValue.string(name).serialized() + #","valid":true}"#)
+        if output == .json {
+            emit(#"{"instance":"# + JSONValue.string(name()).serialized() + #","valid":true}"#)
         }
     }
 
