@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 SWIFT ?= swift
 BIN := .build/debug/bookshelf
 
-.PHONY: help setup deps-apt deps-py build release run test test-swift e2e e2e-local test-polyglot test-compat
+.PHONY: help setup deps-apt deps-py build release run test test-swift e2e e2e-local test-polyglot test-compat test-suite bench-validate
 
 help:
 	@echo "make run        set up, then start the embedded stack (bookshelf up)"
@@ -35,7 +35,7 @@ build: deps-apt
 release: deps-apt
 	$(SWIFT) build -c release
 
-test: setup test-swift test-polyglot test-compat
+test: setup test-swift test-polyglot test-compat test-suite
 
 test-swift: deps-apt
 	$(SWIFT) test
@@ -56,3 +56,13 @@ test-polyglot: deps-py deps-apt
 test-compat: deps-apt
 	$(SWIFT) build --product bookshelf
 	scripts/compat-transitive.sh $(BIN) contracts
+
+# The official JSON Schema draft 2020-12 conformance suite against our validator.
+test-suite: deps-apt deps-py
+	$(SWIFT) build --product bookshelf
+	PY=$(PY) BIN=$(BIN) scripts/test-suite.sh
+
+# Validations per second: ours (release) against jsonschema-rs, fastjsonschema and jsonschema.
+bench-validate: deps-apt deps-py
+	$(SWIFT) build -c release --product bookshelf
+	PY=$(PY) BIN=.build/release/bookshelf scripts/bench-validate.sh
