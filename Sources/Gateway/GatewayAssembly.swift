@@ -83,9 +83,14 @@ struct DiscoveryReadiness: Service {
     let readiness: Readiness
 
     func run() async throws {
-        while !discovery.hasAnsweredAll {
-            try await Task.sleep(for: .milliseconds(50))
+        // A shutdown that comes before Consul ever answered must end the wait, not be held up by it.
+        let answered = await cancelWhenGracefulShutdown { [discovery] in
+            while !discovery.hasAnsweredAll {
+                guard (try? await Task.sleep(for: .milliseconds(50))) != nil else { return false }
+            }
+            return true
         }
+        guard answered else { return }
         readiness.set("discovery", met: true, detail: "Consul answered for every upstream")
         try? await gracefulShutdown()
     }
