@@ -108,6 +108,11 @@ public final class GatewayService: Sendable {
                 service: operation.upstream, method: method == "HEAD" ? "GET" : method, target: request.head.path ?? path,
                 headers: HeaderPolicy.upstreamRequestHeaders(fields, requestID: context.requestID), body: body
             )
+            if outcome.attempts > 1 {
+                context.logger.info("read retried on another instance", metadata: [
+                    "upstream": .string(operation.upstream), "instance": .string(outcome.instance.id), "attempts": "\(outcome.attempts)",
+                ])
+            }
             let response = Self.response(from: outcome.response)
             return method == "HEAD" ? response.createHeadResponse() : response
         } catch {
