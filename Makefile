@@ -74,7 +74,7 @@ bench-services: deps-apt deps-py
 
 # GET /bookshelf/books directly on list-books, through the gateway and through nginx (keep-alive upstream),
 # in one run on the embedded broker (release build): requests/s, p50/p99 and both proxied/direct ratios.
-bench-gateway: deps-apt deps-py
+bench-gateway: deps-apt
 	scripts/ensure-apt.sh wrk nginx-light
 	$(SWIFT) build -c release --product bookshelf
-	$(PY) scripts/bench-gateway.py --binary .build/release/bookshelf
+	python3 scripts/bench-gateway.py --binary .build/release/bookshelf
