@@ -57,7 +57,7 @@ let package = Package(
         .target(name: "BookRead", dependencies: ["ServiceKit"]),
         .target(name: "ListBooks", dependencies: ["ServiceKit"]),
         .target(name: "LastRead", dependencies: ["ServiceKit"]),
-        .target(name: "Gateway", dependencies: ["ServiceKit", "HTTPClient", "Discovery"]),
+        .target(name: "Gateway", dependencies: ["ServiceKit", "HTTPClient", "Discovery", "JSONSchema", "BookshelfJSON"]),
         .target(name: "Stack", dependencies: [
             "Kafka",
             .product(name: "Logging", package: "swift-log"),
@@ -81,8 +81,9 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
         ], path: "Tests/Unit/HTTPClient"),
         .testTarget(name: "DiscoveryTests", dependencies: [
-            "Discovery",
+            "Discovery", "HTTPClient",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], path: "Tests/Unit/Discovery"),
         .testTarget(name: "ServiceKitTests", dependencies: [
             "ServiceKit",

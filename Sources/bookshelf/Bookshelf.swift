@@ -9,6 +9,7 @@ struct Bookshelf: AsyncParsableCommand {
         subcommands: [
             ContractsCommand.self,
             NewBookCommand.self, BookReadCommand.self, ListBooksCommand.self, LastReadCommand.self,
+            GatewayCommand.self,
         ]
     )
 
