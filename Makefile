@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 SWIFT ?= swift
 BIN := .build/debug/bookshelf
 
-.PHONY: help setup deps-apt deps-py build release run test test-swift e2e e2e-local
+.PHONY: help setup deps-apt deps-py build release run test test-swift e2e e2e-local check-deploy
 
 help:
 	@echo "make run        set up, then start the embedded stack (bookshelf up)"
@@ -35,7 +35,14 @@ build: deps-apt
 release: deps-apt
 	$(SWIFT) build -c release
 
-test: setup test-swift
+test: setup test-swift check-deploy
 
 test-swift: deps-apt
 	$(SWIFT) test
+
+# The deployment files, checked offline: the Dockerfile's lint, the compose file's model, the
+# Kubernetes objects against the API schemas (unknown fields rejected).
+check-deploy: deps-py
+	$(VENV)/bin/hadolint Dockerfile
+	$(VENV)/bin/docker-compose -f docker-compose.yml config -q
+	$(VENV)/bin/kubernetes-validate --strict --quiet kube.yaml
