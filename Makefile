@@ -35,7 +35,11 @@ build: deps-apt
 release: deps-apt
 	$(SWIFT) build -c release
 
-test: setup test-swift check-deploy
+# Ctrl-C stops the stack: the gateway, the services, then the broker.
+run: setup build
+	$(BIN) up
+
+test: setup test-swift check-deploy e2e-local
 
 test-swift: deps-apt
 	$(SWIFT) test
@@ -46,3 +50,11 @@ check-deploy: deps-py
 	$(VENV)/bin/hadolint Dockerfile
 	$(VENV)/bin/docker-compose -f docker-compose.yml config -q
 	$(VENV)/bin/kubernetes-validate --strict --quiet kube.yaml
+
+# The E2E tests against `bookshelf up` (started, then stopped by pid even when a test fails).
+e2e-local: build
+	BIN=$(BIN) SWIFT=$(SWIFT) scripts/e2e-local.sh
+
+# The E2E tests against docker compose (needs a Docker engine); `docker compose down -v` always follows.
+e2e: deps-py
+	SWIFT=$(SWIFT) scripts/e2e-docker.sh
