@@ -51,6 +51,7 @@ let package = Package(
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "NewBook", dependencies: ["ServiceKit"]),
         .target(name: "BookRead", dependencies: ["ServiceKit"]),
