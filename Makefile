@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 SWIFT ?= swift
 BIN := .build/debug/bookshelf
 
-.PHONY: help setup deps-apt deps-py build release run test test-swift e2e e2e-local check-deploy
+.PHONY: help setup deps-apt deps-py build release run test test-swift e2e e2e-local test-polyglot test-compat check-deploy
 
 help:
 	@echo "make run        set up, then start the embedded stack (bookshelf up)"
@@ -39,10 +39,26 @@ release: deps-apt
 run: setup build
 	$(BIN) up
 
-test: setup test-swift check-deploy e2e-local
+test: setup test-swift test-polyglot test-compat check-deploy e2e-local
 
 test-swift: deps-apt
 	$(SWIFT) test
+
+# AsyncAPI's own schema lives beside the repository (CI clones shared/ next to it).
+SPEC_SCHEMAS ?= ../shared/spec-schemas
+
+# Other languages' tools must agree with ours on every contract example and accept both API documents.
+test-polyglot: deps-py deps-apt
+	$(SWIFT) build --product bookshelf
+	$(BIN) contracts check contracts
+	$(PY) scripts/polyglot-check.py contracts --bookshelf $(BIN)
+	$(VENV)/bin/openapi-spec-validator contracts/openapi.json
+	$(VENV)/bin/check-jsonschema --schemafile $(SPEC_SCHEMAS)/asyncapi-3.0.0.schema.json contracts/asyncapi.json
+
+# Every event type's versions, BACKWARD_TRANSITIVE.
+test-compat: deps-apt
+	$(SWIFT) build --product bookshelf
+	scripts/compat-transitive.sh $(BIN) contracts
 
 # The deployment files, checked offline: the Dockerfile's lint, the compose file's model, the
 # Kubernetes objects against the API schemas (unknown fields rejected).

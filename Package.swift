@@ -23,7 +23,7 @@ let package = Package(
 
         // JSON and JSON Schema.
         .target(name: "BookshelfJSON", dependencies: ["CJansson"]),
-        .target(name: "JSONSchema", dependencies: ["BookshelfJSON"]),
+        .target(name: "JSONSchema", dependencies: ["BookshelfJSON", "CJansson"]),
         .target(name: "Contracts", dependencies: ["BookshelfJSON", "JSONSchema"]),
 
         // Transport and discovery.
@@ -57,7 +57,7 @@ let package = Package(
         .target(name: "BookRead", dependencies: ["ServiceKit"]),
         .target(name: "ListBooks", dependencies: ["ServiceKit"]),
         .target(name: "LastRead", dependencies: ["ServiceKit"]),
-        .target(name: "Gateway", dependencies: ["ServiceKit", "HTTPClient", "Discovery"]),
+        .target(name: "Gateway", dependencies: ["ServiceKit", "HTTPClient", "Discovery", "JSONSchema", "BookshelfJSON"]),
         .target(name: "Stack", dependencies: [
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -80,8 +80,9 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
         ], path: "Tests/Unit/HTTPClient"),
         .testTarget(name: "DiscoveryTests", dependencies: [
-            "Discovery",
+            "Discovery", "HTTPClient",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], path: "Tests/Unit/Discovery"),
         .testTarget(name: "ServiceKitTests", dependencies: [
             "ServiceKit",

@@ -1,1 +1,0 @@
-// Unit tests of BookshelfJSON live here, one file per type.
