@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 SWIFT ?= swift
 BIN := .build/debug/bookshelf
 
-.PHONY: help setup deps-apt deps-py build release run test test-swift e2e e2e-local test-polyglot test-compat
+.PHONY: help setup deps-apt deps-py build release run test test-swift e2e e2e-local test-polyglot test-compat check-deploy
 
 help:
 	@echo "make run        set up, then start the embedded stack (bookshelf up)"
@@ -35,7 +35,11 @@ build: deps-apt
 release: deps-apt
 	$(SWIFT) build -c release
 
-test: setup test-swift test-polyglot test-compat
+# Ctrl-C stops the stack: the gateway, the services, then the broker.
+run: setup build
+	$(BIN) up
+
+test: setup test-swift test-polyglot test-compat check-deploy e2e-local
 
 test-swift: deps-apt
 	$(SWIFT) test
@@ -55,3 +59,18 @@ test-polyglot: deps-py deps-apt
 test-compat: deps-apt
 	$(SWIFT) build --product bookshelf
 	scripts/compat-transitive.sh $(BIN) contracts
+
+# The deployment files, checked offline: the Dockerfile's lint, the compose file's model, the
+# Kubernetes objects against the API schemas (unknown fields rejected).
+check-deploy: deps-py
+	$(VENV)/bin/hadolint Dockerfile
+	$(VENV)/bin/docker-compose -f docker-compose.yml config -q
+	$(VENV)/bin/kubernetes-validate --strict --quiet kube.yaml
+
+# The E2E tests against `bookshelf up` (started, then stopped by pid even when a test fails).
+e2e-local: build
+	BIN=$(BIN) SWIFT=$(SWIFT) scripts/e2e-local.sh
+
+# The E2E tests against docker compose (needs a Docker engine); `docker compose down -v` always follows.
+e2e: deps-py
+	SWIFT=$(SWIFT) scripts/e2e-docker.sh

@@ -59,7 +59,6 @@ let package = Package(
         .target(name: "LastRead", dependencies: ["ServiceKit"]),
         .target(name: "Gateway", dependencies: ["ServiceKit", "HTTPClient", "Discovery", "JSONSchema", "BookshelfJSON"]),
         .target(name: "Stack", dependencies: [
-            "Kafka",
             .product(name: "Logging", package: "swift-log"),
         ]),
 
@@ -101,6 +100,10 @@ let package = Package(
             "Contracts", "JSONSchema", "Kafka", "NewBook", "BookRead", "ListBooks", "LastRead", "Gateway",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ], path: "Tests/Contract"),
+        .testTarget(name: "StackTests", dependencies: [
+            "Stack",
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "Tests/Unit/Stack"),
         .testTarget(name: "E2ETests", dependencies: [], path: "Tests/E2E"),
     ]
 )

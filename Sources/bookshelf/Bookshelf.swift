@@ -10,6 +10,7 @@ struct Bookshelf: AsyncParsableCommand {
             ContractsCommand.self,
             NewBookCommand.self, BookReadCommand.self, ListBooksCommand.self, LastReadCommand.self,
             GatewayCommand.self,
+            UpCommand.self,
         ]
     )
 
