@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 SWIFT ?= swift
 BIN := .build/debug/bookshelf
 
-.PHONY: help setup deps-apt deps-py build release run test test-swift e2e e2e-local test-polyglot test-compat check-deploy
+.PHONY: help setup deps-apt deps-py build release run test test-swift e2e e2e-local test-polyglot test-compat bench-services check-deploy
 
 help:
 	@echo "make run        set up, then start the embedded stack (bookshelf up)"
@@ -59,6 +59,11 @@ test-polyglot: deps-py deps-apt
 test-compat: deps-apt
 	$(SWIFT) build --product bookshelf
 	scripts/compat-transitive.sh $(BIN) contracts
+
+# The four services on the embedded broker (release build): throughput, latency, freshness, rebuild, memory.
+bench-services: deps-apt deps-py
+	$(SWIFT) build -c release --product bookshelf
+	$(PY) scripts/bench-services.py --binary .build/release/bookshelf
 
 # The deployment files, checked offline: the Dockerfile's lint, the compose file's model, the
 # Kubernetes objects against the API schemas (unknown fields rejected).

@@ -40,8 +40,9 @@ public final class ProjectionHost<P: Projection>: Service, Sendable {
         readiness.register(Self.readinessCondition, waitingFor: "reaching the broker and replaying the events topic")
     }
 
-    /// Applies records until the source ends (it ends when its consumer shuts down, so list the consumer
-    /// after this host in the service group: it then stops first and this loop drains and returns).
+    /// Applies records until the source ends, then stays until its own graceful shutdown: a ServiceGroup
+    /// treats a service that returns before being asked as a failure. List the consumer after this host in
+    /// the group, so the consumer closes first and this loop drains.
     public func run() async throws {
         await withDiscardingTaskGroup { group in
             group.addTask {
@@ -59,6 +60,7 @@ public final class ProjectionHost<P: Projection>: Service, Sendable {
             }
             group.cancelAll()
         }
+        try? await gracefulShutdown()
     }
 
     /// Applies one record: decoded, applied once, its position recorded whatever the outcome, since a record

@@ -60,12 +60,9 @@ public final class ServiceProcess {
         logger.info("starting", metadata: [
             "address": .string("\(configuration.host):\(configuration.port)"), "broker": .string(configuration.broker),
         ])
-        let app = ServiceHost.application(configuration: configuration, routes: routes, logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: producer)]
         services += projections.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup) }
         services += consumers.map { .init(service: $0) }
-        services.append(.init(service: app))
-        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        try await ServiceHost.run(configuration: configuration, routes: routes, services: services, logger: logger)
     }
 }

@@ -46,6 +46,7 @@ struct AddedCount: Projection {
         #expect(host.read { projection, _ in projection.count } == 3)
         #expect(await !host.waitUntilApplied(PositionVector([EventPosition(partition: 0, offset: 999)]), timeout: .milliseconds(20)))
         log.close()
+        running.cancel()
         try await running.value
     }
 }
