@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 SWIFT ?= swift
 BIN := .build/debug/bookshelf
 
-.PHONY: help setup deps-apt deps-py build release run test test-swift e2e e2e-local test-polyglot test-compat bench-services check-deploy
+.PHONY: help setup deps-apt deps-py build release run test test-swift e2e e2e-local test-polyglot test-compat bench-services bench-gateway check-deploy
 
 help:
 	@echo "make run        set up, then start the embedded stack (bookshelf up)"
@@ -64,6 +64,13 @@ test-compat: deps-apt
 bench-services: deps-apt deps-py
 	$(SWIFT) build -c release --product bookshelf
 	$(PY) scripts/bench-services.py --binary .build/release/bookshelf
+
+# GET /bookshelf/books directly on list-books, through the gateway and through nginx (keep-alive upstream),
+# in one run on the embedded broker (release build): requests/s, p50/p99 and both proxied/direct ratios.
+bench-gateway: deps-apt
+	scripts/ensure-apt.sh wrk nginx-light
+	$(SWIFT) build -c release --product bookshelf
+	python3 scripts/bench-gateway.py --binary .build/release/bookshelf
 
 # The deployment files, checked offline: the Dockerfile's lint, the compose file's model, the
 # Kubernetes objects against the API schemas (unknown fields rejected).
