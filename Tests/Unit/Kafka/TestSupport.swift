@@ -26,10 +26,14 @@ final class BrokerFixture {
             logger: logger)
     }
 
-    func consumer(_ topics: [String], mode: KafkaConsumerConfiguration.Mode = .replay, name: String = "test-consumer", bufferCapacity: Int = 2_000) throws -> KafkaConsumer {
+    func consumer(
+        _ topics: [String], mode: KafkaConsumerConfiguration.Mode = .replay, name: String = "test-consumer",
+        bufferCapacity: Int = 2_000, properties: [String: String] = [:]
+    ) throws -> KafkaConsumer {
         try KafkaConsumer(
             configuration: KafkaConsumerConfiguration(
-                bootstrapServers: broker.bootstrapServers, topics: topics, mode: mode, name: name, bufferCapacity: bufferCapacity),
+                bootstrapServers: broker.bootstrapServers, topics: topics, mode: mode, name: name, bufferCapacity: bufferCapacity,
+                properties: properties.merging(ProcessInfo.processInfo.environment["KAFKA_TEST_DEBUG"].map { ["debug": $0] } ?? [:]) { $1 }),
             logger: logger)
     }
 }
