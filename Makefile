@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 SWIFT ?= swift
 BIN := .build/debug/bookshelf
 
-.PHONY: help setup deps-apt deps-py build release run test test-swift e2e e2e-local test-polyglot test-compat test-suite bench-validate
+.PHONY: help setup deps-apt deps-py build release run test test-swift e2e e2e-local test-polyglot test-compat test-suite bench-validate test-kafka-python bench-kafka
 
 help:
 	@echo "make run        set up, then start the embedded stack (bookshelf up)"
@@ -35,7 +35,7 @@ build: deps-apt
 release: deps-apt
 	$(SWIFT) build -c release
 
-test: setup test-swift test-polyglot test-compat test-suite
+test: setup test-swift test-polyglot test-compat test-suite test-kafka-python
 
 test-swift: deps-apt
 	$(SWIFT) test
@@ -66,3 +66,14 @@ test-suite: deps-apt deps-py
 bench-validate: deps-apt deps-py
 	$(SWIFT) build -c release --product bookshelf
 	PY=$(PY) BIN=.build/release/bookshelf scripts/bench-validate.sh
+
+# A non-Swift client (PyPI's confluent-kafka) against `bookshelf broker`, and the broker's stdout/signal contract.
+test-kafka-python: deps-py deps-apt
+	$(SWIFT) build --product bookshelf
+	$(PY) scripts/test-kafka-python.py $(BIN)
+
+# Acknowledged produce and validated replay events/s of the Kafka layer (release) against a plain C loop
+# over librdkafka, on one `bookshelf broker`, in one run.
+bench-kafka: deps-apt
+	$(SWIFT) build -c release --product bookshelf
+	BIN=.build/release/bookshelf scripts/bench-kafka.sh
