@@ -89,10 +89,10 @@ bench-services: deps-apt deps-py
 
 # GET /bookshelf/books directly on list-books, through the gateway and through nginx (keep-alive upstream),
 # in one run on the embedded broker (release build): requests/s, p50/p99 and both proxied/direct ratios.
-bench-gateway: deps-apt
+bench-gateway: deps-apt deps-py
 	scripts/ensure-apt.sh wrk nginx-light
 	$(SWIFT) build -c release --product bookshelf
-	python3 scripts/bench-gateway.py --binary .build/release/bookshelf
+	$(PY) scripts/bench-gateway.py --binary .build/release/bookshelf
 
 # The deployment files, checked offline: the Dockerfile's lint, the compose file's model, the
 # Kubernetes objects against the API schemas (unknown fields rejected).
