@@ -34,7 +34,8 @@ final class ResilienceJourneyTests: XCTestCase {
         XCTAssertEqual(Set(everyBookAfter), Set(everyBookBefore), "the rebuilt list holds every book from before the crash")
         XCTAssertEqual(
             everyBookAfter.filter(added.contains), added,
-            "books added one after the other are still listed in the order added after the rebuild"
+            "books added one after the other must still be listed in the order added after a rebuild, "
+                + "not in the order the replay happened to read the partitions"
         )
         let lastRead = try await shelf.lastRead(after: positions)
         XCTAssertEqual(lastRead.first, added[0], "the rebuilt last-read view remembers the finished book")
