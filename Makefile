@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 SWIFT ?= swift
 BIN := .build/debug/bookshelf
 
-.PHONY: help setup deps-apt deps-py build release run test test-swift e2e e2e-local test-polyglot test-compat check-deploy
+.PHONY: help setup deps-apt deps-py build release run test test-swift e2e e2e-local test-polyglot test-compat test-suite bench-validate test-kafka-python bench-kafka bench-services bench-gateway check-deploy
 
 help:
 	@echo "make run        set up, then start the embedded stack (bookshelf up)"
@@ -39,7 +39,7 @@ release: deps-apt
 run: setup build
 	$(BIN) up
 
-test: setup test-swift test-polyglot test-compat check-deploy e2e-local
+test: setup test-swift test-polyglot test-compat test-suite test-kafka-python check-deploy e2e-local
 
 test-swift: deps-apt
 	$(SWIFT) test
@@ -60,6 +60,39 @@ test-polyglot: deps-py deps-apt
 test-compat: deps-apt
 	$(SWIFT) build --product bookshelf
 	scripts/compat-transitive.sh $(BIN) contracts
+
+# The official JSON Schema draft 2020-12 conformance suite against our validator.
+test-suite: deps-apt deps-py
+	$(SWIFT) build --product bookshelf
+	PY=$(PY) BIN=$(BIN) scripts/test-suite.sh
+
+# Validations per second: ours (release) against jsonschema-rs, fastjsonschema and jsonschema.
+bench-validate: deps-apt deps-py
+	$(SWIFT) build -c release --product bookshelf
+	PY=$(PY) BIN=.build/release/bookshelf scripts/bench-validate.sh
+
+# A non-Swift client (PyPI's confluent-kafka) against `bookshelf broker`, and the broker's stdout/signal contract.
+test-kafka-python: deps-py deps-apt
+	$(SWIFT) build --product bookshelf
+	$(PY) scripts/test-kafka-python.py $(BIN)
+
+# Acknowledged produce and validated replay events/s of the Kafka layer (release) against a plain C loop
+# over librdkafka, on one `bookshelf broker`, in one run.
+bench-kafka: deps-apt
+	$(SWIFT) build -c release --product bookshelf
+	BIN=.build/release/bookshelf scripts/bench-kafka.sh
+
+# The four services on the embedded broker (release build): throughput, latency, freshness, rebuild, memory.
+bench-services: deps-apt deps-py
+	$(SWIFT) build -c release --product bookshelf
+	$(PY) scripts/bench-services.py --binary .build/release/bookshelf
+
+# GET /bookshelf/books directly on list-books, through the gateway and through nginx (keep-alive upstream),
+# in one run on the embedded broker (release build): requests/s, p50/p99 and both proxied/direct ratios.
+bench-gateway: deps-apt deps-py
+	scripts/ensure-apt.sh wrk nginx-light
+	$(SWIFT) build -c release --product bookshelf
+	$(PY) scripts/bench-gateway.py --binary .build/release/bookshelf
 
 # The deployment files, checked offline: the Dockerfile's lint, the compose file's model, the
 # Kubernetes objects against the API schemas (unknown fields rejected).

@@ -14,27 +14,33 @@ public enum HeaderPolicy {
     static let requestOwnedByGateway: Set<String> = ["host", "content-length", "expect", "authorization", "x-request-id"]
     static let responseOwnedByGateway: Set<String> = ["content-length", "date", "server", "x-request-id"]
 
+    static let droppedFromRequests = hopByHop.union(requestOwnedByGateway)
+    static let droppedFromResponses = hopByHop.union(responseOwnedByGateway)
+
     public static func upstreamRequestHeaders(_ fields: [(name: String, value: String)], requestID: String) -> [HTTPClient.Header] {
-        let dropped = hopByHop.union(requestOwnedByGateway).union(connectionOptions(fields))
-        var headers = fields.filter { !dropped.contains($0.name.lowercased()) }.map { HTTPClient.Header($0.name, $0.value) }
+        var headers = filter(fields, dropping: droppedFromRequests).map { HTTPClient.Header($0.name, $0.value) }
         headers.append(HTTPClient.Header("X-Request-Id", requestID))
         return headers
     }
 
     public static func clientResponseHeaders(_ headers: [HTTPClient.Header]) -> [(name: String, value: String)] {
-        let fields = headers.map { (name: $0.name, value: $0.value) }
-        let dropped = hopByHop.union(responseOwnedByGateway).union(connectionOptions(fields))
-        return fields.filter { !dropped.contains($0.name.lowercased()) }
+        filter(headers.map { (name: $0.name, value: $0.value) }, dropping: droppedFromResponses)
     }
 
-    /// Headers a sender listed in `Connection` are hop-by-hop too.
-    private static func connectionOptions(_ fields: [(name: String, value: String)]) -> Set<String> {
-        var names = Set<String>()
-        for field in fields where field.name.lowercased() == "connection" {
-            for option in field.value.split(separator: ",") {
-                names.insert(option.trimmingCharacters(in: .whitespaces).lowercased())
+    private static func filter(_ fields: [(name: String, value: String)], dropping dropped: Set<String>) -> [(name: String, value: String)] {
+        let lowered = fields.map { $0.name.lowercased() }
+        // Headers a sender listed in `Connection` are hop-by-hop too.
+        var listed = Set<String>()
+        for (index, name) in lowered.enumerated() where name == "connection" {
+            for option in fields[index].value.split(separator: ",") {
+                listed.insert(option.trimmingCharacters(in: .whitespaces).lowercased())
             }
         }
-        return names
+        var kept: [(name: String, value: String)] = []
+        kept.reserveCapacity(fields.count)
+        for (index, name) in lowered.enumerated() where !dropped.contains(name) && !listed.contains(name) {
+            kept.append(fields[index])
+        }
+        return kept
     }
 }

@@ -6,16 +6,18 @@ import Synchronization
 /// The thread that owns the multi handle. Every curl call on a transfer after it is submitted happens here.
 ///
 /// Other threads talk to it only through `shared` (a queue of commands) and `curl_multi_wakeup`, the one
-/// multi call libcurl allows from another thread. `curl_multi_cleanup` runs after `stopped` is set under the
-/// same lock, so a wakeup can never reach a freed handle.
+/// multi call libcurl allows from another thread. The multi handle is freed in `deinit`, when neither the
+/// thread nor any caller holds this object any more, so a wakeup can never reach a freed handle.
 final class CurlMultiLoop: @unchecked Sendable {
-    private enum Command {
+    fileprivate enum Command {
         case add(CurlTransfer)
         case cancel(CurlTransfer)
     }
 
-    private struct Shared {
+    fileprivate struct Shared {
         var commands: [Command] = []
+        /// A wakeup is on its way and the loop has not drained the queue since: further ones are redundant.
+        var wakeupPending = false
         var stopRequested = false
         var stopped = false
         var stopWaiters: [CheckedContinuation<Void, Never>] = []
@@ -40,13 +42,17 @@ final class CurlMultiLoop: @unchecked Sendable {
         thread.start()
     }
 
+    deinit {
+        curl_multi_cleanup(multi)
+    }
+
     func submit(_ transfer: CurlTransfer) {
-        let accepted = shared.withLock { state -> Bool in
-            guard !state.stopped, !state.stopRequested else { return false }
+        let (accepted, wake) = shared.withLock { state -> (Bool, Bool) in
+            guard !state.stopped, !state.stopRequested else { return (false, false) }
             state.commands.append(.add(transfer))
-            curl_multi_wakeup(multi)
-            return true
+            return (true, state.takeWakeup())
         }
+        if wake { curl_multi_wakeup(multi) }
         if !accepted {
             transfer.finish(.failure(HTTPClientError(.shutdown, "the HTTP client has been shut down")))
         }
@@ -54,30 +60,32 @@ final class CurlMultiLoop: @unchecked Sendable {
 
     func cancel(_ transfer: CurlTransfer) {
         transfer.isCancelled.store(true, ordering: .sequentiallyConsistent)
-        shared.withLock { state in
-            guard !state.stopped else { return }
+        let wake = shared.withLock { state -> Bool in
+            guard !state.stopped else { return false }
             state.commands.append(.cancel(transfer))
-            curl_multi_wakeup(multi)
+            return state.takeWakeup()
         }
+        if wake { curl_multi_wakeup(multi) }
     }
 
     func requestStop() {
-        shared.withLock { state in
-            guard !state.stopped else { return }
+        let wake = shared.withLock { state -> Bool in
+            guard !state.stopped else { return false }
             state.stopRequested = true
-            curl_multi_wakeup(multi)
+            return state.takeWakeup()
         }
+        if wake { curl_multi_wakeup(multi) }
     }
 
     func stop() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let alreadyStopped = shared.withLock { state -> Bool in
-                if state.stopped { return true }
+            let (alreadyStopped, wake) = shared.withLock { state -> (Bool, Bool) in
+                if state.stopped { return (true, false) }
                 state.stopWaiters.append(continuation)
                 state.stopRequested = true
-                curl_multi_wakeup(multi)
-                return false
+                return (false, state.takeWakeup())
             }
+            if wake { curl_multi_wakeup(multi) }
             if alreadyStopped { continuation.resume() }
         }
     }
@@ -85,7 +93,10 @@ final class CurlMultiLoop: @unchecked Sendable {
     private func run() {
         while true {
             let (commands, stopRequested) = shared.withLock { state in
-                defer { state.commands.removeAll(keepingCapacity: true) }
+                defer {
+                    state.commands.removeAll(keepingCapacity: true)
+                    state.wakeupPending = false
+                }
                 return (state.commands, state.stopRequested)
             }
             for command in commands { apply(command) }
@@ -117,7 +128,6 @@ final class CurlMultiLoop: @unchecked Sendable {
         for case .add(let transfer) in leftover {
             transfer.finish(.failure(shutdown))
         }
-        curl_multi_cleanup(multi)
         for waiter in waiters { waiter.resume() }
     }
 
@@ -151,6 +161,14 @@ final class CurlMultiLoop: @unchecked Sendable {
             curl_multi_remove_handle(multi, easy)
             transfer.finish(transfer.outcome(code))
         }
+    }
+}
+
+extension CurlMultiLoop.Shared {
+    /// Whether the caller must wake the loop: only the first command since the loop last drained the queue does.
+    fileprivate mutating func takeWakeup() -> Bool {
+        defer { wakeupPending = true }
+        return !wakeupPending
     }
 }
 

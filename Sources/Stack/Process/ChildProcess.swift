@@ -162,7 +162,7 @@ public enum ExitStatus: Sendable, Equatable, CustomStringConvertible {
         case SIGPIPE: return "SIGPIPE"
         case SIGUSR1: return "SIGUSR1"
         case SIGUSR2: return "SIGUSR2"
-        default: return "signal \(signal)"
+        default: return strsignal(signal).map { String(cString: $0) } ?? "an unknown signal"
         }
     }
 }
