@@ -45,7 +45,7 @@ let package = Package(
 
         // What every service shares, then one module per service.
         .target(name: "ServiceKit", dependencies: [
-            "BookshelfJSON", "Contracts", "Kafka", "Discovery",
+            "BookshelfJSON", "Contracts", "Kafka", "Discovery", "HTTPClient",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
@@ -59,7 +59,6 @@ let package = Package(
         .target(name: "LastRead", dependencies: ["ServiceKit"]),
         .target(name: "Gateway", dependencies: ["ServiceKit", "HTTPClient", "Discovery", "JSONSchema", "BookshelfJSON"]),
         .target(name: "Stack", dependencies: [
-            "Kafka",
             .product(name: "Logging", package: "swift-log"),
         ]),
 
@@ -75,7 +74,7 @@ let package = Package(
         .testTarget(name: "BookshelfJSONTests", dependencies: ["BookshelfJSON"], path: "Tests/Unit/BookshelfJSON"),
         .testTarget(name: "JSONSchemaTests", dependencies: ["JSONSchema", "BookshelfJSON"], path: "Tests/Unit/JSONSchema"),
         .testTarget(name: "ContractsTests", dependencies: ["Contracts", "JSONSchema", "BookshelfJSON"], path: "Tests/Unit/Contracts"),
-        .testTarget(name: "KafkaTests", dependencies: ["Kafka", "CRdKafka"], path: "Tests/Unit/Kafka"),
+        .testTarget(name: "KafkaTests", dependencies: ["Kafka", "CRdKafka", "Contracts", "BookshelfJSON"], path: "Tests/Unit/Kafka"),
         .testTarget(name: "HTTPClientTests", dependencies: [
             "HTTPClient",
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -101,6 +100,10 @@ let package = Package(
             "Contracts", "JSONSchema", "Kafka", "NewBook", "BookRead", "ListBooks", "LastRead", "Gateway",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ], path: "Tests/Contract"),
+        .testTarget(name: "StackTests", dependencies: [
+            "Stack",
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "Tests/Unit/Stack"),
         .testTarget(name: "E2ETests", dependencies: [], path: "Tests/E2E"),
     ]
 )

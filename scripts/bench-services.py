@@ -50,8 +50,8 @@ class Process:
                 self.popen.wait()
 
 
-def start_broker(binary, partitions):
-    broker = Process([binary, "broker", "--partitions", str(partitions), "--log-level", "warning"], f"broker-{partitions}", stdout=subprocess.PIPE)
+def start_broker(command, partitions):
+    broker = Process(command + ["--partitions", str(partitions), "--log-level", "warning"], f"broker-{partitions}", stdout=subprocess.PIPE)
     line = broker.popen.stdout.readline().decode().strip()
     if not line.startswith("broker listening on "):
         sys.exit(f"the broker did not start: {line!r}; see {tmp}/broker-{partitions}.log")
@@ -182,14 +182,15 @@ def produce_events(broker, count):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--binary", default=".build/release/bookshelf")
+    parser.add_argument("--broker-command", help="what starts the embedded broker (default: BINARY broker); it must print 'broker listening on HOST:PORT'")
     parser.add_argument("--books", type=int, default=10_000)
     parser.add_argument("--rebuild-events", type=int, default=500_000)
     parser.add_argument("--seconds", type=int, default=10)
     options = parser.parse_args()
+    broker_command = options.broker_command.split() if options.broker_command else [options.binary, "broker"]
     processes = []
-    results = {}
     try:
-        broker, address = start_broker(options.binary, 12)
+        broker, address = start_broker(broker_command, 12)
         processes.append(broker)
         services = {}
         for name, port in SERVICES.items():
@@ -211,7 +212,7 @@ def main():
             process.stop()
         broker.stop()
 
-        rebuild_broker, rebuild_address = start_broker(options.binary, 96)
+        rebuild_broker, rebuild_address = start_broker(broker_command, 96)
         processes.append(rebuild_broker)
         produce_started = time.monotonic()
         produce_events(rebuild_address, options.rebuild_events)

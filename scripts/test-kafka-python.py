@@ -21,7 +21,7 @@ def fail(message):
 
 def produce(bootstrap, records, timeout):
     producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True, "acks": "all",
-                         "message.timeout.ms": int(timeout * 1000)})
+                         "message.timeout.ms": int(timeout * 1000), "log_level": 2})
     delivered, errors = [], []
 
     def report(err, msg):

@@ -9,8 +9,9 @@ struct Bookshelf: AsyncParsableCommand {
         subcommands: [
             ContractsCommand.self,
             BrokerCommand.self,
-            GatewayCommand.self,
             NewBookCommand.self, BookReadCommand.self, ListBooksCommand.self, LastReadCommand.self,
+            GatewayCommand.self,
+            UpCommand.self,
         ]
     )
 

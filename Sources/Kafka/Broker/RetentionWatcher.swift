@@ -29,7 +29,9 @@ public final class RetentionWatcher: Sendable {
         self.client = try RdKafkaClient(
             type: RD_KAFKA_CONSUMER,
             properties: ["bootstrap.servers": bootstrapServers, "client.id": "bookshelf-retention-watcher",
-                         "group.id": "bookshelf-retention-watcher", "reconnect.backoff.max.ms": "1000"],
+                         "group.id": "bookshelf-retention-watcher", "reconnect.backoff.max.ms": "1000",
+                         // Its connection errors while the brokers are down on purpose are noise; its own warnings are what matter.
+                         "log_level": "2"],
             logger: logger)
         self.topics = topics
         self.logger = logger

@@ -57,12 +57,6 @@ public struct EventCodec: Sendable {
         var data: Data
     }
 
-    private struct Header: Decodable {
-        var specversion: String
-        var type: String
-        var dataschema: String?
-    }
-
     /// `book.added` data: the book and, when the client sent one, its `Idempotency-Key`.
     private struct Added: Codable {
         var book: Book
@@ -118,49 +112,76 @@ public struct EventCodec: Sendable {
     }
 
     public static func decode(_ bytes: some Collection<UInt8>) throws(UnreadableEvent) -> BookEvent {
-        let data = Data(bytes)
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .custom { decoder in
-            let text = try decoder.singleValueContainer().decode(String.self)
-            if let date = try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) { return date }
-            if let date = try? Date(text, strategy: Date.ISO8601FormatStyle()) { return date }
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "time '\(text)' is not RFC 3339"))
-        }
-        let header: Header
         do {
-            header = try decoder.decode(Header.self, from: data)
-        } catch {
-            throw UnreadableEvent(code: "not-a-cloudevent", message: "The record is not a CloudEvents JSON envelope: \(Self.describe(error))")
-        }
-        guard header.specversion == "1.0" else {
-            throw UnreadableEvent(code: "unsupported-specversion", message: "CloudEvents specversion '\(header.specversion)' is not 1.0.")
-        }
-        if let schema = header.dataschema, let type = readableSchemas[schema], type != header.type {
-            throw UnreadableEvent(code: "schema-type-mismatch", message: "dataschema '\(schema)' belongs to \(type), not \(header.type).")
-        }
-        if let schema = header.dataschema, readableSchemas[schema] == nil, [EventTypes.bookAdded, EventTypes.bookFinished].contains(header.type) {
-            throw UnreadableEvent(code: "unknown-dataschema", message: "dataschema '\(schema)' names no version of \(header.type) this consumer reads.")
-        }
-        do {
-            switch header.type {
-            case EventTypes.bookAdded:
-                let envelope = try decoder.decode(Envelope<Added>.self, from: data)
-                return BookEvent(id: envelope.id, time: envelope.time, kind: .added(envelope.data.book, idempotencyKey: envelope.data.idempotencyKey))
-            case EventTypes.bookFinished:
-                let envelope = try decoder.decode(Envelope<Finished>.self, from: data)
-                return BookEvent(id: envelope.id, time: envelope.time, kind: .finished(bookID: envelope.data.id))
-            default:
-                throw UnreadableEvent(code: "unknown-type", message: "Event type '\(header.type)' is not one this consumer reads.")
-            }
+            return try JSONDecoder().decode(Incoming.self, from: Data(bytes)).event
         } catch let error as UnreadableEvent {
             throw error
         } catch {
-            throw UnreadableEvent(code: "invalid-event", message: "The \(header.type) event does not match its schema: \(Self.describe(error))")
+            throw UnreadableEvent(code: "not-a-cloudevent", message: "The record is not a CloudEvents JSON envelope: \(describe(error))")
         }
     }
 
+    /// An event read in one pass over the JSON (replay speed is bounded by decoding): the envelope's
+    /// `type` and `dataschema` first, then `data` in the shape that type has.
+    private struct Incoming: Decodable {
+        var event: BookEvent
+
+        enum Keys: String, CodingKey { case specversion, id, type, time, dataschema, data }
+
+        init(from decoder: any Decoder) throws {
+            let envelope: KeyedDecodingContainer<Keys>
+            let specversion: String
+            let type: String
+            let schema: String?
+            do {
+                envelope = try decoder.container(keyedBy: Keys.self)
+                specversion = try envelope.decode(String.self, forKey: .specversion)
+                type = try envelope.decode(String.self, forKey: .type)
+                schema = try envelope.decodeIfPresent(String.self, forKey: .dataschema)
+            } catch {
+                throw UnreadableEvent(code: "not-a-cloudevent", message: "The record is not a CloudEvents JSON envelope: \(EventCodec.describe(error))")
+            }
+            guard specversion == "1.0" else {
+                throw UnreadableEvent(code: "unsupported-specversion", message: "CloudEvents specversion '\(specversion)' is not 1.0.")
+            }
+            guard type == EventTypes.bookAdded || type == EventTypes.bookFinished else {
+                throw UnreadableEvent(code: "unknown-type", message: "Event type '\(type)' is not one this consumer reads.")
+            }
+            if let schema {
+                guard let schemaType = readableSchemas[schema] else {
+                    throw UnreadableEvent(code: "unknown-dataschema", message: "dataschema '\(schema)' names no version of \(type) this consumer reads.")
+                }
+                guard schemaType == type else {
+                    throw UnreadableEvent(code: "schema-type-mismatch", message: "dataschema '\(schema)' belongs to \(schemaType), not \(type).")
+                }
+            }
+            do {
+                let id = try envelope.decode(UUID.self, forKey: .id)
+                let text = try envelope.decode(String.self, forKey: .time)
+                guard let time = EventCodec.parseTime(text) else {
+                    throw DecodingError.dataCorruptedError(forKey: .time, in: envelope, debugDescription: "not RFC 3339")
+                }
+                if type == EventTypes.bookAdded {
+                    let data = try envelope.decode(Added.self, forKey: .data)
+                    event = BookEvent(id: id, time: time, kind: .added(data.book, idempotencyKey: data.idempotencyKey))
+                } else {
+                    event = BookEvent(id: id, time: time, kind: .finished(bookID: try envelope.decode(Finished.self, forKey: .data).id))
+                }
+            } catch {
+                throw UnreadableEvent(code: "invalid-event", message: "The \(type) event does not match its schema: \(EventCodec.describe(error))")
+            }
+        }
+    }
+
+    static func parseTime(_ text: String) -> Date? {
+        if text.contains(".") {
+            return try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+        }
+        return try? Date(text, strategy: Date.ISO8601FormatStyle())
+    }
+
     /// A decoding error as one line naming the JSON path, without Swift type names.
-    private static func describe(_ error: any Error) -> String {
+    fileprivate static func describe(_ error: any Error) -> String {
         func path(_ context: DecodingError.Context) -> String {
             let path = context.codingPath.map { $0.intValue.map { "/\($0)" } ?? "/\($0.stringValue)" }.joined()
             return path.isEmpty ? "/" : path
