@@ -60,7 +60,7 @@ struct ValidateCommand: ParsableCommand {
         }
         var report = Report(output: output)
         for path in instances {
-            let bytes: [UInt8]
+            let bytes: Data
             do {
                 bytes = try readInput(path)
             } catch {
@@ -87,7 +87,7 @@ struct ValidateCommand: ParsableCommand {
 
     /// One document per line; blank lines are skipped; each result names its line. Lines are
     /// parsed and validated on every core (documents are independent), then reported in order.
-    private func validateLines(_ bytes: [UInt8], name: String, against compiled: JSONSchema, into report: inout Report) {
+    private func validateLines(_ bytes: Data, name: String, against compiled: JSONSchema, into report: inout Report) {
         bytes.withUnsafeBytes { buffer in
             var lines: [Range<Int>] = []
             var start = 0
@@ -152,19 +152,19 @@ struct ValidateCommand: ParsableCommand {
         case malformed(line: Int, JSONParseError)
     }
 
-    private func readInput(_ path: String) throws -> [UInt8] {
+    private func readInput(_ path: String) throws -> Data {
         if path == "-" {
             return try readStandardInput()
         }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw InputError(message: "cannot read the file (missing or unreadable)")
         }
-        return [UInt8](data)
+        return data
     }
 
     /// All of standard input, read with read(2) so that an interrupted call is retried.
-    private func readStandardInput() throws -> [UInt8] {
-        var bytes: [UInt8] = []
+    private func readStandardInput() throws -> Data {
+        var bytes = Data()
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {
             let count = chunk.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
