@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 SWIFT ?= swift
 BIN := .build/debug/bookshelf
 
-.PHONY: help setup deps-apt deps-py build release run test test-swift e2e e2e-local test-suite bench-validate
+.PHONY: help setup deps-apt deps-py build release run test test-swift e2e e2e-local test-polyglot test-compat test-suite bench-validate test-kafka-python bench-kafka bench-services bench-gateway check-deploy
 
 help:
 	@echo "make run        set up, then start the embedded stack (bookshelf up)"
@@ -35,10 +35,31 @@ build: deps-apt
 release: deps-apt
 	$(SWIFT) build -c release
 
-test: setup test-swift test-suite
+# Ctrl-C stops the stack: the gateway, the services, then the broker.
+run: setup build
+	$(BIN) up
+
+test: setup test-swift test-polyglot test-compat test-suite test-kafka-python check-deploy e2e-local
 
 test-swift: deps-apt
 	$(SWIFT) test
+
+# AsyncAPI's own schema lives beside the repository (CI clones shared/ next to it).
+SPEC_SCHEMAS ?= ../shared/spec-schemas
+
+# Other languages' tools must agree with ours on every contract example and accept both API documents.
+test-polyglot: deps-py deps-apt
+	$(SWIFT) build --product bookshelf
+	$(BIN) contracts check contracts
+	$(PY) scripts/polyglot-check.py contracts --bookshelf $(BIN)
+	$(PY) scripts/readme-snippets.py
+	$(VENV)/bin/openapi-spec-validator contracts/openapi.json
+	$(VENV)/bin/check-jsonschema --schemafile $(SPEC_SCHEMAS)/asyncapi-3.0.0.schema.json contracts/asyncapi.json
+
+# Every event type's versions, BACKWARD_TRANSITIVE.
+test-compat: deps-apt
+	$(SWIFT) build --product bookshelf
+	scripts/compat-transitive.sh $(BIN) contracts
 
 # The official JSON Schema draft 2020-12 conformance suite against our validator.
 test-suite: deps-apt deps-py
@@ -49,3 +70,41 @@ test-suite: deps-apt deps-py
 bench-validate: deps-apt deps-py
 	$(SWIFT) build -c release --product bookshelf
 	PY=$(PY) BIN=.build/release/bookshelf scripts/bench-validate.sh
+
+# A non-Swift client (PyPI's confluent-kafka) against `bookshelf broker`, and the broker's stdout/signal contract.
+test-kafka-python: deps-py deps-apt
+	$(SWIFT) build --product bookshelf
+	$(PY) scripts/test-kafka-python.py $(BIN)
+
+# Acknowledged produce and validated replay events/s of the Kafka layer (release) against a plain C loop
+# over librdkafka, on one `bookshelf broker`, in one run.
+bench-kafka: deps-apt
+	$(SWIFT) build -c release --product bookshelf
+	BIN=.build/release/bookshelf scripts/bench-kafka.sh
+
+# The four services on the embedded broker (release build): throughput, latency, freshness, rebuild, memory.
+bench-services: deps-apt deps-py
+	$(SWIFT) build -c release --product bookshelf
+	$(PY) scripts/bench-services.py --binary .build/release/bookshelf
+
+# GET /bookshelf/books directly on list-books, through the gateway and through nginx (keep-alive upstream),
+# in one run on the embedded broker (release build): requests/s, p50/p99 and both proxied/direct ratios.
+bench-gateway: deps-apt deps-py
+	scripts/ensure-apt.sh wrk nginx-light
+	$(SWIFT) build -c release --product bookshelf
+	$(PY) scripts/bench-gateway.py --binary .build/release/bookshelf
+
+# The deployment files, checked offline: the Dockerfile's lint, the compose file's model, the
+# Kubernetes objects against the API schemas (unknown fields rejected).
+check-deploy: deps-py
+	$(VENV)/bin/hadolint Dockerfile
+	$(VENV)/bin/docker-compose -f docker-compose.yml config -q
+	$(VENV)/bin/kubernetes-validate --strict --quiet kube.yaml
+
+# The E2E tests against `bookshelf up` (started, then stopped by pid even when a test fails).
+e2e-local: build
+	BIN=$(BIN) SWIFT=$(SWIFT) scripts/e2e-local.sh
+
+# The E2E tests against docker compose (needs a Docker engine); `docker compose down -v` always follows.
+e2e: deps-py
+	SWIFT=$(SWIFT) scripts/e2e-docker.sh

@@ -45,20 +45,20 @@ let package = Package(
 
         // What every service shares, then one module per service.
         .target(name: "ServiceKit", dependencies: [
-            "BookshelfJSON", "Contracts", "Kafka", "Discovery",
+            "BookshelfJSON", "Contracts", "Kafka", "Discovery", "HTTPClient",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "NewBook", dependencies: ["ServiceKit"]),
         .target(name: "BookRead", dependencies: ["ServiceKit"]),
         .target(name: "ListBooks", dependencies: ["ServiceKit"]),
         .target(name: "LastRead", dependencies: ["ServiceKit"]),
-        .target(name: "Gateway", dependencies: ["ServiceKit", "HTTPClient", "Discovery"]),
+        .target(name: "Gateway", dependencies: ["ServiceKit", "HTTPClient", "Discovery", "JSONSchema", "BookshelfJSON"]),
         .target(name: "Stack", dependencies: [
-            "Kafka",
             .product(name: "Logging", package: "swift-log"),
         ]),
 
@@ -74,14 +74,15 @@ let package = Package(
         .testTarget(name: "BookshelfJSONTests", dependencies: ["BookshelfJSON"], path: "Tests/Unit/BookshelfJSON"),
         .testTarget(name: "JSONSchemaTests", dependencies: ["JSONSchema", "BookshelfJSON"], path: "Tests/Unit/JSONSchema"),
         .testTarget(name: "ContractsTests", dependencies: ["Contracts", "JSONSchema", "BookshelfJSON"], path: "Tests/Unit/Contracts"),
-        .testTarget(name: "KafkaTests", dependencies: ["Kafka", "CRdKafka"], path: "Tests/Unit/Kafka"),
+        .testTarget(name: "KafkaTests", dependencies: ["Kafka", "CRdKafka", "Contracts", "BookshelfJSON"], path: "Tests/Unit/Kafka"),
         .testTarget(name: "HTTPClientTests", dependencies: [
             "HTTPClient",
             .product(name: "Hummingbird", package: "hummingbird"),
         ], path: "Tests/Unit/HTTPClient"),
         .testTarget(name: "DiscoveryTests", dependencies: [
-            "Discovery",
+            "Discovery", "HTTPClient",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], path: "Tests/Unit/Discovery"),
         .testTarget(name: "ServiceKitTests", dependencies: [
             "ServiceKit",
@@ -92,13 +93,17 @@ let package = Package(
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ], path: "Tests/Unit/Services"),
         .testTarget(name: "GatewayTests", dependencies: [
-            "Gateway",
+            "Gateway", "ServiceKit", "Discovery", "HTTPClient", "BookshelfJSON",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ], path: "Tests/Unit/Gateway"),
         .testTarget(name: "ContractTests", dependencies: [
             "Contracts", "JSONSchema", "Kafka", "NewBook", "BookRead", "ListBooks", "LastRead", "Gateway",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ], path: "Tests/Contract"),
+        .testTarget(name: "StackTests", dependencies: [
+            "Stack",
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "Tests/Unit/Stack"),
         .testTarget(name: "E2ETests", dependencies: [], path: "Tests/E2E"),
     ]
 )

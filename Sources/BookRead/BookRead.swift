@@ -1,1 +1,30 @@
-// BookRead: its owner replaces this file with the module's first real type.
+import Foundation
+import ServiceKit
+
+/// book-read's state, rebuilt by replay: the ids of the books that exist, and the command that marks one
+/// finished.
+public struct KnownBooks: Projection {
+    private var seen = SeenEvents()
+    public private(set) var ids: Set<UUID> = []
+
+    public init() {}
+
+    public mutating func apply(_ event: BookEvent) -> ApplyOutcome {
+        guard seen.insert(event.id) else { return .duplicate }
+        if case .added(let book, _) = event.kind { ids.insert(book.id) }
+        return .applied
+    }
+
+    /// `POST …/{id}/finished`: 400 for an id that is not a UUID, 404 for an unknown book once replay has
+    /// caught up (before that an unknown id may still be on its way: 503), else the event to produce.
+    public func finish(rawID: String, caughtUp: Bool, eventID: UUID, now: Date) throws(Problem) -> BookEvent {
+        guard rawID.utf8.count == 36, let id = UUID(uuidString: rawID) else {
+            throw Problem.badRequest(code: "malformed-id", "'\(rawID.prefix(64))' is not a book id; ids are UUIDs such as 6f1c2a9e-3b7d-4c58-9e21-0a4f5d7b8c31.")
+        }
+        guard ids.contains(id) else {
+            if caughtUp { throw Problem.notFound("There is no book with id \(id.uuidString.lowercased()).") }
+            throw Problem.unavailable(code: "not-ready", "book-read is still replaying the events topic and does not know this book yet.")
+        }
+        return BookEvent(id: eventID, time: now, kind: .finished(bookID: id))
+    }
+}

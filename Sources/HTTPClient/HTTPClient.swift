@@ -1,1 +1,45 @@
-// HTTPClient: its owner replaces this file with the module's first real type.
+import CCurl
+import Logging
+
+/// An asynchronous HTTP/1.1 client over libcurl's multi interface.
+///
+/// One dedicated thread drives every transfer, so no libcurl call ever blocks Swift's cooperative pool, and
+/// the multi handle's connection cache keeps connections to each upstream open between requests.
+/// Call `shutdown()` when done; requests still in flight then fail with `.shutdown`.
+public final class HTTPClient: Sendable {
+    public let configuration: Configuration
+    private let loop: CurlMultiLoop
+
+    public init(configuration: Configuration = Configuration(), logger: Logger = Logger(label: "bookshelf.httpclient")) {
+        self.configuration = configuration
+        self.loop = CurlMultiLoop(maxIdleConnections: configuration.maxIdleConnections, logger: logger)
+    }
+
+    deinit {
+        loop.requestStop()
+    }
+
+    public func execute(_ request: Request) async throws(HTTPClientError) -> Response {
+        let transfer = try CurlTransfer(
+            request: request,
+            connectTimeout: request.connectTimeout ?? configuration.connectTimeout,
+            timeout: request.timeout ?? configuration.timeout,
+            maxResponseBytes: configuration.maxResponseBytes
+        )
+        let loop = self.loop
+        let result = await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                transfer.continuation = continuation
+                loop.submit(transfer)
+            }
+        } onCancel: {
+            loop.cancel(transfer)
+        }
+        return try result.get()
+    }
+
+    /// Stops the transfer thread once every in-flight request has been failed, and frees the multi handle.
+    public func shutdown() async {
+        await loop.stop()
+    }
+}

@@ -1,0 +1,36 @@
+# syntax=docker/dockerfile:1
+# One image for every role: `docker run bookshelf <subcommand>` (gateway, new-book, book-read,
+# list-books, last-read, contracts …). Built with `docker build -t bookshelf:0.1.0 .`.
+
+FROM swift:6.3.1-bookworm AS build
+# The Debian and Swift toolchain images both move to the current security-patched package and drop
+# the previous one, so pinning an apt version would break the build at the next Debian update.
+# hadolint ignore=DL3008
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends pkg-config librdkafka-dev libjansson-dev libcurl4-openssl-dev \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+# Resolving first keeps the dependency checkout in its own layer: editing Sources/ does not re-fetch it.
+COPY Package.* ./
+RUN swift package resolve
+COPY Sources ./Sources
+COPY Tests ./Tests
+# The static Swift standard library and Foundation leave the runtime image needing only the C libraries.
+RUN --mount=type=cache,target=/src/.build \
+    swift build -c release --product bookshelf --static-swift-stdlib \
+    && install -D -m 0755 "$(swift build -c release --show-bin-path)/bookshelf" /out/bookshelf
+
+FROM debian:bookworm-slim AS runtime
+# curl is the healthcheck probe that docker compose runs inside the container.
+# hadolint ignore=DL3008
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends librdkafka1 libjansson4 libcurl4 curl ca-certificates \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --system --uid 10001 --user-group --no-create-home --shell /usr/sbin/nologin bookshelf
+WORKDIR /app
+COPY --from=build /out/bookshelf /usr/local/bin/bookshelf
+COPY contracts ./contracts
+USER 10001:10001
+EXPOSE 8000 8080 8081 8082 8084
+ENTRYPOINT ["bookshelf"]
+CMD ["--help"]

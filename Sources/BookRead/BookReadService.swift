@@ -1,0 +1,39 @@
+import Foundation
+import Hummingbird
+import ServiceKit
+
+/// book-read's wiring: `POST /bookshelf/books/{id}/finished` over `KnownBooks`, producing through an
+/// `EventPublisher`.
+public struct BookReadService: Sendable {
+    public static let defaults = ServiceDefaults(name: "readbook", tags: ["books", "read"], port: 8082)
+    public static let eventSource = "/bookshelf/book-read"
+
+    public let state: ProjectionHost<KnownBooks>
+    let publisher: any EventPublisher
+    let metrics: ServiceMetrics
+    let codec = EventCodec(source: BookReadService.eventSource)
+
+    public init(state: ProjectionHost<KnownBooks>, publisher: any EventPublisher, metrics: ServiceMetrics) {
+        self.state = state
+        self.publisher = publisher
+        self.metrics = metrics
+    }
+
+    public func addRoutes(to routes: ServiceRoutes) {
+        routes.on("/bookshelf/books/:id/finished", method: .post) { request, context in
+            try await finish(request, context: context)
+        }
+    }
+
+    func finish(_ request: Request, context: ServiceRequestContext) async throws -> Response {
+        try await ReadYourWrites.awaitMinimumPosition(of: request, in: state)
+        let caughtUp = state.isCaughtUp
+        let rawID = context.parameters.get("id") ?? ""
+        let event = try state.read { known, _ in
+            try known.finish(rawID: rawID, caughtUp: caughtUp, eventID: UUID(), now: Date())
+        }
+        let position = try await publisher.publish(OutgoingRecord(key: event.key, value: try codec.encode(event), type: event.type))
+        metrics.eventProduced(type: event.type)
+        return Response(status: .noContent, headers: [.bookshelfPosition: position.description])
+    }
+}

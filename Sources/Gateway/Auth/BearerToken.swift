@@ -1,0 +1,27 @@
+/// Write protection: with a token configured, requests that change state need `Authorization: Bearer <token>`.
+public struct BearerToken: Sendable {
+    private let expected: [UInt8]
+
+    public init(_ token: String) {
+        expected = Array(token.utf8)
+    }
+
+    public static func protects(method: String) -> Bool {
+        !["GET", "HEAD", "OPTIONS"].contains(method)
+    }
+
+    /// Compares in time that depends only on the lengths, so response timing does not reveal how many
+    /// leading characters of a guess were right.
+    public func accepts(authorization: String?) -> Bool {
+        guard let authorization else { return false }
+        let parts = authorization.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return false }
+        let given = Array(parts[1].utf8)
+        var difference = UInt8(truncatingIfNeeded: given.count ^ expected.count)
+        for index in 0..<expected.count {
+            let byte = index < given.count ? given[index] : 0
+            difference |= byte ^ expected[index]
+        }
+        return difference == 0 && given.count == expected.count
+    }
+}

@@ -1,0 +1,57 @@
+import BookshelfJSON
+import Foundation
+
+/// The parts of `contracts/` the gateway serves and routes by: openapi.json exactly as written, and its
+/// route table with every schema reference turned into the schema's absolute `$id`.
+public struct GatewayContracts: Sendable {
+    public let directory: String
+    /// The bytes of openapi.json, served unchanged at /apidocs/openapi.json.
+    public let openAPIBytes: [UInt8]
+    public let routes: RouteTable
+
+    public init(directory: String) throws(GatewayError) {
+        self.directory = directory
+        let path = directory + "/openapi.json"
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw GatewayError(.invalidContract, "cannot read \(path); point --contracts (BOOKSHELF_CONTRACTS) at the contracts folder")
+        }
+        openAPIBytes = Array(data)
+        let document: JSONValue
+        do {
+            document = try JSONValue(parsing: openAPIBytes)
+        } catch {
+            throw GatewayError(.invalidContract, "\(path) is not JSON: \(error)")
+        }
+        var identifiers: [String: String] = [:]
+        routes = try RouteTable(openAPI: document) { (reference: String) throws(GatewayError) -> String in
+            let parts = reference.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)
+            let file = String(parts[0])
+            let fragment = parts.count > 1 ? "#" + parts[1] : ""
+            if let id = identifiers[file] { return id + fragment }
+            guard !file.isEmpty, !file.split(separator: "/").contains("..") else {
+                throw GatewayError(.invalidContract, "openapi.json refers to schema '\(reference)' outside the contracts folder")
+            }
+            let schemaPath = directory + "/" + file
+            let schema: JSONValue
+            do {
+                schema = try JSONValue(contentsOfFile: schemaPath)
+            } catch {
+                throw GatewayError(.invalidContract, "openapi.json refers to \(schemaPath), which cannot be read as JSON: \(error)")
+            }
+            guard let id = schema["$id"]?.string else {
+                throw GatewayError(.invalidContract, "\(schemaPath) has no $id; every contract schema needs an absolute one")
+            }
+            identifiers[file] = id
+            return id + fragment
+        }
+    }
+
+    /// A file under contracts/rest, for Swagger UI to resolve openapi.json's relative references.
+    public func restFile(_ relativePath: String) -> [UInt8]? {
+        let parts = relativePath.split(separator: "/")
+        guard !parts.isEmpty, !parts.contains(where: { $0 == ".." || $0 == "." || $0.hasPrefix(".") }), relativePath.hasSuffix(".json") else {
+            return nil
+        }
+        return FileManager.default.contents(atPath: directory + "/rest/" + parts.joined(separator: "/")).map(Array.init)
+    }
+}

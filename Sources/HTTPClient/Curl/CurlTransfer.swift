@@ -1,0 +1,177 @@
+import CCurl
+import Synchronization
+
+/// One request: owns its easy handle and header list and frees both in `deinit`, the one place they are freed.
+///
+/// Built on the caller's thread, then handed to the loop thread, which alone touches the handle, the buffers
+/// and the continuation from then on. Only `isCancelled` is shared, hence the atomic.
+final class CurlTransfer: @unchecked Sendable {
+    let easy: UnsafeMutableRawPointer
+    private var headerList: UnsafeMutablePointer<curl_slist>?
+    private let maxResponseBytes: Int
+    let isCancelled = Atomic<Bool>(false)
+
+    var continuation: CheckedContinuation<Result<HTTPClient.Response, HTTPClientError>, Never>?
+    private var responseHeaders: [HTTPClient.Header] = []
+    private var responseBody: [UInt8] = []
+    private(set) var exceededLimit = false
+
+    init(request: HTTPClient.Request, connectTimeout: Duration, timeout: Duration, maxResponseBytes: Int) throws(HTTPClientError) {
+        guard let easy = curl_easy_init() else {
+            throw HTTPClientError(.invalidRequest, "libcurl could not allocate a transfer handle")
+        }
+        self.easy = easy
+        self.maxResponseBytes = maxResponseBytes
+        try configure(request, connectTimeout: connectTimeout, timeout: timeout)
+    }
+
+    deinit {
+        curl_easy_cleanup(easy)
+        curl_slist_free_all(headerList)
+    }
+
+    private func configure(_ request: HTTPClient.Request, connectTimeout: Duration, timeout: Duration) throws(HTTPClientError) {
+        guard !request.method.isEmpty, request.method.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+            throw HTTPClientError(.invalidRequest, "'\(request.method)' is not an HTTP method")
+        }
+        var status = bs_curl_easy_setopt_str(easy, CURLOPT_URL, request.url)
+        // Signals cannot be used to time out name resolution from a non-main thread.
+        status = status.then(bs_curl_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1))
+        // Upstreams are on the service network; a proxy from the environment must not reroute them.
+        status = status.then(bs_curl_easy_setopt_str(easy, CURLOPT_PROXY, ""))
+        status = status.then(bs_curl_easy_setopt_str(easy, CURLOPT_PROTOCOLS_STR, "http,https"))
+        status = status.then(bs_curl_easy_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, connectTimeout.milliseconds))
+        status = status.then(bs_curl_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, timeout.milliseconds))
+        status = status.then(bs_curl_easy_setopt_long(easy, CURLOPT_TCP_NODELAY, 1))
+        let me = Unmanaged.passUnretained(self).toOpaque()
+        status = status.then(bs_curl_easy_setopt_ptr(easy, CURLOPT_WRITEDATA, me))
+        status = status.then(bs_curl_easy_setopt_write(easy, CURLOPT_WRITEFUNCTION) { data, size, count, context in
+            Unmanaged<CurlTransfer>.fromOpaque(context!).takeUnretainedValue()
+                .receiveBody(UnsafeRawBufferPointer(start: data, count: size * count))
+        })
+        status = status.then(bs_curl_easy_setopt_ptr(easy, CURLOPT_HEADERDATA, me))
+        status = status.then(bs_curl_easy_setopt_write(easy, CURLOPT_HEADERFUNCTION) { data, size, count, context in
+            Unmanaged<CurlTransfer>.fromOpaque(context!).takeUnretainedValue()
+                .receiveHeaderLine(UnsafeRawBufferPointer(start: data, count: size * count))
+        })
+
+        var lines: [String] = []
+        var hasContentType = false
+        for header in request.headers {
+            if header.name.caseInsensitiveEquals("content-type") { hasContentType = true }
+            // "Name:" would tell curl to drop the header; "Name;" is its spelling of an empty value.
+            lines.append(header.value.isEmpty ? "\(header.name);" : "\(header.name): \(header.value)")
+        }
+        // curl waits up to a second for "100 Continue" before sending a large body; no upstream of ours needs that.
+        lines.append("Expect:")
+
+        switch request.method {
+        case "GET" where request.body.isEmpty:
+            break
+        case "HEAD":
+            status = status.then(bs_curl_easy_setopt_long(easy, CURLOPT_NOBODY, 1))
+        default:
+            // POSTFIELDS carries a body for any method; CUSTOMREQUEST then names the real one.
+            status = status.then(bs_curl_easy_setopt_off(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(request.body.count)))
+            if request.body.isEmpty {
+                status = status.then(bs_curl_easy_setopt_str(easy, CURLOPT_COPYPOSTFIELDS, ""))
+            } else {
+                status = status.then(request.body.withUnsafeBytes { bytes in
+                    bs_curl_easy_setopt_ptr(easy, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress))
+                })
+            }
+            status = status.then(bs_curl_easy_setopt_str(easy, CURLOPT_CUSTOMREQUEST, request.method))
+            // Otherwise curl labels every body as a form.
+            if !hasContentType { lines.append("Content-Type:") }
+        }
+        for line in lines {
+            guard let appended = curl_slist_append(headerList, line) else {
+                throw HTTPClientError(.invalidRequest, "libcurl could not allocate the header list")
+            }
+            headerList = appended
+        }
+        status = status.then(bs_curl_easy_setopt_ptr(easy, CURLOPT_HTTPHEADER, UnsafeMutableRawPointer(headerList)))
+        guard status == CURLE_OK else {
+            throw HTTPClientError(.invalidRequest, "libcurl rejected the request for \(request.url): \(String(cString: curl_easy_strerror(status)))")
+        }
+    }
+
+    private func receiveBody(_ bytes: UnsafeRawBufferPointer) -> Int {
+        guard responseBody.count + bytes.count <= maxResponseBytes else {
+            exceededLimit = true
+            return 0
+        }
+        responseBody.append(contentsOf: bytes)
+        return bytes.count
+    }
+
+    private func receiveHeaderLine(_ bytes: UnsafeRawBufferPointer) -> Int {
+        let line = String(decoding: bytes, as: UTF8.self)
+        if line.hasPrefix("HTTP/") {
+            // A new status line starts a new header block (after a 1xx interim response).
+            responseHeaders.removeAll()
+        } else if let colon = line.firstIndex(of: ":") {
+            let name = String(line[..<colon])
+            let value = line[line.index(after: colon)...].trimmingHTTPWhitespace()
+            responseHeaders.append(HTTPClient.Header(name, value))
+        }
+        return bytes.count
+    }
+
+    /// Turns libcurl's verdict into a response or an error value; called on the loop thread once the transfer is done.
+    func outcome(_ code: CURLcode) -> Result<HTTPClient.Response, HTTPClientError> {
+        guard code == CURLE_OK else { return .failure(error(for: code)) }
+        var status = 0
+        _ = bs_curl_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
+        return .success(HTTPClient.Response(status: status, headers: responseHeaders, body: responseBody))
+    }
+
+    private func error(for code: CURLcode) -> HTTPClientError {
+        let reason = String(cString: curl_easy_strerror(code))
+        var url: UnsafeMutableRawPointer?
+        _ = bs_curl_easy_getinfo_ptr(easy, CURLINFO_EFFECTIVE_URL, &url)
+        let target = url.map { String(cString: $0.assumingMemoryBound(to: CChar.self)) } ?? "upstream"
+        switch code {
+        case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST:
+            return HTTPClientError(.connectFailed, "could not connect to \(target): \(reason)")
+        case CURLE_OPERATION_TIMEDOUT:
+            var connectTime = 0.0
+            _ = bs_curl_easy_getinfo_double(easy, CURLINFO_CONNECT_TIME, &connectTime)
+            return connectTime == 0
+                ? HTTPClientError(.connectTimeout, "no connection to \(target) within the connect timeout")
+                : HTTPClientError(.timeout, "\(target) did not answer within the timeout")
+        case CURLE_WRITE_ERROR where exceededLimit:
+            return HTTPClientError(.responseTooLarge, "the response from \(target) exceeds \(maxResponseBytes) bytes")
+        case CURLE_URL_MALFORMAT, CURLE_UNSUPPORTED_PROTOCOL:
+            return HTTPClientError(.invalidRequest, "cannot send to \(target): \(reason)")
+        default:
+            return HTTPClientError(.transferFailed, "exchange with \(target) failed: \(reason)")
+        }
+    }
+}
+
+extension CURLcode {
+    /// Keeps the first failure of a chain of setopt calls.
+    fileprivate func then(_ next: @autoclosure () -> CURLcode) -> CURLcode {
+        self == CURLE_OK ? next() : self
+    }
+}
+
+extension Duration {
+    var milliseconds: Int {
+        let (seconds, attoseconds) = components
+        return Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000)
+    }
+}
+
+extension Substring {
+    func trimmingHTTPWhitespace() -> String {
+        // Bytes, not Characters: "\r\n" is one Character and would not match "\r" or "\n".
+        let isSpace: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D || $0 == 0x0A }
+        let bytes = utf8
+        guard let first = bytes.firstIndex(where: { !isSpace($0) }), let last = bytes.lastIndex(where: { !isSpace($0) }) else {
+            return ""
+        }
+        return String(decoding: bytes[first...last], as: UTF8.self)
+    }
+}

@@ -1,0 +1,109 @@
+import CRdKafka
+import Foundation
+import Logging
+import Synchronization
+
+/// Watches the low watermarks of topics on a broker and warns the moment records disappear.
+///
+/// The embedded broker drops the oldest records of a partition beyond its 5 MiB cap and says nothing; a
+/// rising low watermark is the only sign. A replaying view would then silently miss history.
+public final class RetentionWatcher: Sendable {
+    /// Records lost from the front of one partition, as counted at one check.
+    public struct Drop: Sendable, Equatable {
+        public var topic: String
+        public var partition: Int32
+        /// The partition's low watermark: every record before it is gone.
+        public var lowWatermark: Int64
+    }
+
+    private let client: RdKafkaClient
+    private let topics: [String]
+    private let logger: Logger
+    /// Low watermark last reported per topic and partition; touched only by `check()`'s caller.
+    private let reported = Mutex<[String: Int64]>([:])
+    private let stopRequested = Atomic<Bool>(false)
+    /// nil once the watching thread has ended (or was never started).
+    private let stopWaiters = Mutex<[CheckedContinuation<Void, Never>]?>(nil)
+
+    public init(bootstrapServers: String, topics: [String], logger: Logger) throws(KafkaError) {
+        self.client = try RdKafkaClient(
+            type: RD_KAFKA_CONSUMER,
+            properties: ["bootstrap.servers": bootstrapServers, "client.id": "bookshelf-retention-watcher",
+                         "group.id": "bookshelf-retention-watcher", "reconnect.backoff.max.ms": "1000",
+                         // Its connection errors while the brokers are down on purpose are noise; its own warnings are what matter.
+                         "log_level": "2"],
+            logger: logger)
+        self.topics = topics
+        self.logger = logger
+    }
+
+    /// Queries every partition's low watermark (blocking: call it off the cooperative pool) and logs a
+    /// warning for each partition whose low watermark rose since the last check. Returns those partitions.
+    @discardableResult
+    public func check() -> [Drop] {
+        var drops: [Drop] = []
+        for topic in topics {
+            guard let count = try? KafkaConsumer.partitionCount(client.handle, topic: topic) else { continue }
+            for partition in 0..<count {
+                var low: Int64 = 0
+                var high: Int64 = 0
+                guard rd_kafka_query_watermark_offsets(client.handle, topic, partition, &low, &high, 2_000) == RD_KAFKA_RESP_ERR_NO_ERROR,
+                      low > 0 else { continue }
+                let key = "\(topic)[\(partition)]"
+                let rose = reported.withLock { reported -> Bool in
+                    guard low > reported[key, default: 0] else { return false }
+                    reported[key] = low
+                    return true
+                }
+                if rose { drops.append(Drop(topic: topic, partition: partition, lowWatermark: low)) }
+            }
+        }
+        for drop in drops {
+            logger.warning(
+                """
+                the embedded broker has dropped the first \(drop.lowWatermark) records of \(drop.topic)[\(drop.partition)]: \
+                it keeps at most 5 MiB per partition in memory, so replaying consumers no longer see the full history. \
+                Use more partitions (--partitions) or a real Kafka cluster.
+                """)
+        }
+        return drops
+    }
+
+    /// Checks every `interval` on a dedicated thread until ``stop()``.
+    public func start(every interval: Duration) {
+        stopWaiters.withLock { $0 = [] }
+        let thread = Thread { [self] in
+            var nextCheck = ContinuousClock.now
+            while !stopRequested.load(ordering: .acquiring) {
+                if ContinuousClock.now >= nextCheck {
+                    check()
+                    nextCheck = ContinuousClock.now + interval
+                }
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+            let waiting = stopWaiters.withLock { waiters in
+                defer { waiters = nil }
+                return waiters ?? []
+            }
+            waiting.forEach { $0.resume() }
+        }
+        thread.name = "kafka-retention-watcher"
+        thread.start()
+    }
+
+    /// Stops the thread started by ``start(every:)`` and waits until it has left librdkafka.
+    public func stop() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let running = stopWaiters.withLock { waiters -> Bool in
+                guard waiters != nil else { return false }
+                waiters?.append(continuation)
+                return true
+            }
+            if running {
+                stopRequested.store(true, ordering: .releasing)
+            } else {
+                continuation.resume()
+            }
+        }
+    }
+}

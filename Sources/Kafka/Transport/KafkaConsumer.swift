@@ -1,0 +1,345 @@
+import CRdKafka
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// A Kafka consumer whose records arrive as an AsyncSequence (``records``), in replay or group mode.
+///
+/// A dedicated thread runs librdkafka's blocking fetch loop and hands batches to a bounded buffer; when the
+/// reader falls behind, the thread stops fetching. The reader's next request is what marks a record as
+/// processed: only then does it count towards ``caughtUp()`` and, in group mode, get committed. As a
+/// ServiceLifecycle service, `run()` waits for graceful shutdown, then closes the consumer (committing
+/// what was processed and leaving the group) and ends the sequence.
+public final class KafkaConsumer: Service, Sendable {
+    struct TopicPartition: Hashable {
+        var topic: String
+        var partition: Int32
+    }
+
+    private struct Progress {
+        /// Per partition, the end offset (high watermark) seen at start that is not yet processed; nil
+        /// until the replay assignment is made.
+        var remaining: [TopicPartition: Int64]?
+        var caughtUp = false
+        var ended = false
+        var caughtUpWaiters: [CheckedContinuation<Bool, Never>] = []
+        /// Group mode: the next offset to commit per partition, stored into librdkafka by the thread.
+        var toStore: [TopicPartition: Int64] = [:]
+        var closedWaiters: [CheckedContinuation<Void, Never>] = []
+        var closed = false
+    }
+
+    public let configuration: KafkaConsumerConfiguration
+    private let client: RdKafkaClient
+    private let logger: Logger
+    private let buffer: RecordBuffer
+    private let progress = Mutex(Progress())
+    private let stopRequested = Atomic<Bool>(false)
+    private static let batchSize = 1_000
+
+    public init(configuration: KafkaConsumerConfiguration, logger: Logger) throws(KafkaError) {
+        self.configuration = configuration
+        var logger = logger
+        logger[metadataKey: "kafka.consumer"] = "\(configuration.name)"
+        self.logger = logger
+        self.buffer = RecordBuffer(capacity: configuration.bufferCapacity)
+        self.client = try RdKafkaClient(type: RD_KAFKA_CONSUMER, properties: configuration.librdkafkaProperties, logger: logger)
+        if case .group = configuration.mode {
+            progress.withLock { $0.caughtUp = true }
+        }
+        let thread = Thread { [self] in consumeLoop() }
+        thread.name = "kafka-consumer-\(configuration.name)"
+        thread.start()
+    }
+
+    /// The consumed records, in order per partition. Read it from one task only.
+    public var records: KafkaConsumerRecords { KafkaConsumerRecords(consumer: self) }
+
+    /// Waits until every record that existed when the consumer started has been processed (the reader
+    /// asked for the record after it). Returns false if the consumer shut down first. In group mode a
+    /// group has no fixed end, so it returns false at once.
+    public func caughtUp() async -> Bool {
+        if case .group = configuration.mode { return false }
+        return await withCheckedContinuation { continuation in
+            let result = progress.withLock { progress -> Bool? in
+                if progress.caughtUp { return true }
+                if progress.ended { return false }
+                progress.caughtUpWaiters.append(continuation)
+                return nil
+            }
+            if let result { continuation.resume(returning: result) }
+        }
+    }
+
+    /// Whether ``caughtUp()`` would return true now: for a readiness check that must not wait.
+    public var isCaughtUp: Bool {
+        if case .group = configuration.mode { return false }
+        return progress.withLock { $0.caughtUp }
+    }
+
+    /// Stops fetching, commits what was processed (group mode), closes the consumer and ends ``records``.
+    public func shutdown() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let closed = progress.withLock { progress -> Bool in
+                if progress.closed { return true }
+                progress.closedWaiters.append(continuation)
+                return false
+            }
+            if closed {
+                continuation.resume()
+            } else {
+                stopRequested.store(true, ordering: .releasing)
+                // Releases the thread if it is blocked on a full buffer.
+                buffer.finish()
+            }
+        }
+    }
+
+    public func run() async throws {
+        try? await gracefulShutdown()
+        await shutdown()
+    }
+
+    // MARK: - Reader side
+
+    func nextBatch() async -> [KafkaRecord]? { await buffer.next() }
+
+    func markProcessed(_ position: RecordPosition) {
+        let reachedEnd = progress.withLock { progress -> [CheckedContinuation<Bool, Never>] in
+            let key = TopicPartition(topic: position.topic, partition: position.partition)
+            if case .group = configuration.mode {
+                progress.toStore[key] = position.offset + 1
+                return []
+            }
+            guard !progress.caughtUp, let end = progress.remaining?[key], position.offset + 1 >= end else { return [] }
+            progress.remaining?[key] = nil
+            guard progress.remaining?.isEmpty == true else { return [] }
+            progress.caughtUp = true
+            defer { progress.caughtUpWaiters = [] }
+            return progress.caughtUpWaiters
+        }
+        if !reachedEnd.isEmpty { logger.info("caught up with the records that existed at start") }
+        reachedEnd.forEach { $0.resume(returning: true) }
+    }
+
+    // MARK: - Consumer thread
+
+    private func consumeLoop() {
+        let rk = client.handle
+        rd_kafka_poll_set_consumer(rk)
+        start()
+        var topicNames = TopicNames()
+        while !stopRequested.load(ordering: .acquiring) {
+            storeProcessedOffsets()
+            // rd_kafka_consumer_poll also serves rebalances and errors; after the first record, draining
+            // what is already fetched without waiting makes a batch for one hand-off to the reader.
+            var batch = [KafkaRecord]()
+            var message = rd_kafka_consumer_poll(rk, 100)
+            while let current = message {
+                if current.pointee.err == RD_KAFKA_RESP_ERR_NO_ERROR {
+                    batch.append(Self.record(from: current, topicNames: &topicNames))
+                } else {
+                    let error = KafkaError(current.pointee.err, context: "consumer error")
+                    logger.warning("\(error.message)", metadata: ["kafka.error.code": "\(error.code.rawValue)"])
+                }
+                rd_kafka_message_destroy(current)
+                message = batch.count < Self.batchSize ? rd_kafka_consumer_poll(rk, 0) : nil
+            }
+            if !batch.isEmpty && !buffer.push(batch) { break }
+        }
+        storeProcessedOffsets()
+        let closeError = rd_kafka_consumer_close(rk)
+        if closeError != RD_KAFKA_RESP_ERR_NO_ERROR {
+            logger.warning("closing the consumer failed: \(String(cString: rd_kafka_err2str(closeError)))")
+        }
+        client.destroy()
+        buffer.finish()
+        let (caughtUpWaiters, closedWaiters) = progress.withLock { progress in
+            progress.ended = true
+            progress.closed = true
+            defer {
+                progress.caughtUpWaiters = []
+                progress.closedWaiters = []
+            }
+            return (progress.caughtUpWaiters, progress.closedWaiters)
+        }
+        caughtUpWaiters.forEach { $0.resume(returning: false) }
+        closedWaiters.forEach { $0.resume() }
+    }
+
+    /// Replay: learn the partitions and their end offsets, then assign them from the beginning, retrying
+    /// until the topics exist and the broker answers. Group: subscribe.
+    private func start() {
+        switch configuration.mode {
+        case .group:
+            let list = rd_kafka_topic_partition_list_new(Int32(configuration.topics.count))
+            defer { rd_kafka_topic_partition_list_destroy(list) }
+            for topic in configuration.topics {
+                rd_kafka_topic_partition_list_add(list, topic, bookshelf_rdk_partition_ua)
+            }
+            let err = rd_kafka_subscribe(client.handle, list)
+            if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                logger.error("could not subscribe to \(configuration.topics): \(String(cString: rd_kafka_err2str(err)))")
+            }
+        case .replay:
+            while !stopRequested.load(ordering: .acquiring) {
+                do {
+                    try assignFromBeginning()
+                    return
+                } catch {
+                    logger.warning("replay cannot start yet, retrying in 1 s: \(error.message)")
+                    Thread.sleep(forTimeInterval: 1)
+                }
+            }
+        }
+    }
+
+    private func assignFromBeginning() throws(KafkaError) {
+        let rk = client.handle
+        var ends: [TopicPartition: Int64] = [:]
+        var partitions: [TopicPartition] = []
+        for topic in configuration.topics {
+            let count = try Self.partitionCount(rk, topic: topic)
+            for partition in 0..<count {
+                var low: Int64 = 0
+                var high: Int64 = 0
+                let err = rd_kafka_query_watermark_offsets(rk, topic, partition, &low, &high, 5_000)
+                guard err == RD_KAFKA_RESP_ERR_NO_ERROR else {
+                    throw KafkaError(code: .metadata, message: "end offset of \(topic)[\(partition)]: \(String(cString: rd_kafka_err2str(err)))",
+                                     isRetryable: true, rdKafkaCode: err.rawValue)
+                }
+                let key = TopicPartition(topic: topic, partition: partition)
+                partitions.append(key)
+                if high > low { ends[key] = high }
+            }
+        }
+        progress.withLock { progress in
+            progress.remaining = ends
+            if ends.isEmpty { progress.caughtUp = true }
+        }
+        if ends.isEmpty {
+            let waiters = progress.withLock { progress in
+                defer { progress.caughtUpWaiters = [] }
+                return progress.caughtUpWaiters
+            }
+            waiters.forEach { $0.resume(returning: true) }
+        }
+        let list = rd_kafka_topic_partition_list_new(Int32(partitions.count))
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        for key in partitions {
+            rd_kafka_topic_partition_list_add(list, key.topic, key.partition).pointee.offset = bookshelf_rdk_offset_beginning
+        }
+        let err = rd_kafka_assign(rk, list)
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            throw KafkaError(code: .metadata, message: "assigning \(partitions.count) partitions: \(String(cString: rd_kafka_err2str(err)))",
+                             isRetryable: true, rdKafkaCode: err.rawValue)
+        }
+        logger.debug("replaying \(partitions.count) partitions, \(ends.values.reduce(0, +)) records behind the end offsets")
+    }
+
+    static func partitionCount(_ rk: OpaquePointer, topic: String) throws(KafkaError) -> Int32 {
+        let rkt = rd_kafka_topic_new(rk, topic, nil)
+        defer { rd_kafka_topic_destroy(rkt) }
+        var metadata: UnsafePointer<rd_kafka_metadata>?
+        let err = rd_kafka_metadata(rk, 0, rkt, &metadata, 5_000)
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata else {
+            throw KafkaError(code: .metadata, message: "metadata of \(topic): \(String(cString: rd_kafka_err2str(err)))",
+                             isRetryable: true, rdKafkaCode: err.rawValue)
+        }
+        defer { rd_kafka_metadata_destroy(metadata) }
+        guard metadata.pointee.topic_cnt == 1, metadata.pointee.topics[0].err == RD_KAFKA_RESP_ERR_NO_ERROR,
+              metadata.pointee.topics[0].partition_cnt > 0 else {
+            let topicErr = metadata.pointee.topic_cnt == 1 ? metadata.pointee.topics[0].err : RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART
+            throw KafkaError(code: .metadata, message: "topic \(topic) is not available: \(String(cString: rd_kafka_err2str(topicErr)))",
+                             isRetryable: true, rdKafkaCode: topicErr.rawValue)
+        }
+        return metadata.pointee.topics[0].partition_cnt
+    }
+
+    private func storeProcessedOffsets() {
+        guard case .group = configuration.mode else { return }
+        let offsets = progress.withLock { progress in
+            defer { progress.toStore = [:] }
+            return progress.toStore
+        }
+        guard !offsets.isEmpty else { return }
+        let list = rd_kafka_topic_partition_list_new(Int32(offsets.count))
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        for (key, offset) in offsets {
+            rd_kafka_topic_partition_list_add(list, key.topic, key.partition).pointee.offset = offset
+        }
+        // Fails for partitions revoked meanwhile; their new owner re-reads those records.
+        _ = rd_kafka_offsets_store(client.handle, list)
+    }
+
+    /// Remembers the last topic name so that a batch from one partition creates one String, not one per record.
+    private struct TopicNames {
+        var handle: OpaquePointer?
+        var name = ""
+
+        mutating func name(of rkt: OpaquePointer) -> String {
+            if rkt != handle {
+                handle = rkt
+                name = String(cString: rd_kafka_topic_name(rkt))
+            }
+            return name
+        }
+    }
+
+    private static func record(from message: UnsafeMutablePointer<rd_kafka_message_t>, topicNames: inout TopicNames) -> KafkaRecord {
+        let m = message.pointee
+        let value = m.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: m.len)) } ?? []
+        let key = m.key.map { Array(UnsafeRawBufferPointer(start: $0, count: m.key_len)) }
+        var headers: [KafkaHeader] = []
+        var hdrs: OpaquePointer?
+        if rd_kafka_message_headers(message, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR, let hdrs {
+            var index = 0
+            var name: UnsafePointer<CChar>?
+            var bytes: UnsafeRawPointer?
+            var size = 0
+            while rd_kafka_header_get_all(hdrs, index, &name, &bytes, &size) == RD_KAFKA_RESP_ERR_NO_ERROR {
+                let headerValue = bytes.map { Array(UnsafeRawBufferPointer(start: $0, count: size)) } ?? []
+                headers.append(KafkaHeader(name: name.map { String(cString: $0) } ?? "", value: headerValue))
+                index += 1
+            }
+        }
+        var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
+        let timestamp = rd_kafka_message_timestamp(message, &timestampType)
+        return KafkaRecord(
+            position: RecordPosition(topic: topicNames.name(of: m.rkt), partition: m.partition, offset: m.offset),
+            key: key, value: value, headers: headers,
+            timestamp: timestampType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : timestamp)
+    }
+}
+
+/// The records of a ``KafkaConsumer``. Asking for the next record marks the previous one as processed.
+public struct KafkaConsumerRecords: AsyncSequence, Sendable {
+    public typealias Element = KafkaRecord
+    let consumer: KafkaConsumer
+
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        let consumer: KafkaConsumer
+        var batch: [KafkaRecord] = []
+        var index = 0
+        var lastYielded: RecordPosition?
+
+        public mutating func next() async -> KafkaRecord? {
+            if let last = lastYielded {
+                consumer.markProcessed(last)
+                lastYielded = nil
+            }
+            if index == batch.count {
+                guard let next = await consumer.nextBatch() else { return nil }
+                batch = next
+                index = 0
+            }
+            let record = batch[index]
+            index += 1
+            lastYielded = record.position
+            return record
+        }
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(consumer: consumer) }
+}

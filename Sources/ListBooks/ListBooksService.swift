@@ -1,0 +1,82 @@
+import Foundation
+import Hummingbird
+import ServiceKit
+import Synchronization
+
+/// list-books' wiring: `GET /bookshelf/books` (optionally paged) and `GET /bookshelf/books/{id}`.
+public final class ListBooksService: Sendable {
+    public static let defaults = ServiceDefaults(name: "booklist", tags: ["books", "list"], port: 8084)
+
+    public let view: ProjectionHost<BookList>
+    /// The whole list's JSON items so far: the list only grows, so each GET encodes only the books added
+    /// since the last one instead of all of them.
+    private let encoded = Mutex<(ends: [Int], bytes: [UInt8])>(([], []))
+
+    public init(view: ProjectionHost<BookList>) {
+        self.view = view
+    }
+
+    public func addRoutes(to routes: ServiceRoutes) {
+        routes.on("/bookshelf/books", method: .get) { request, _ in
+            try await self.list(request)
+        }
+        routes.on("/bookshelf/books/:id", method: .get) { request, context in
+            try await self.book(request, id: context.parameters.get("id") ?? "")
+        }
+    }
+
+    func list(_ request: Request) async throws -> Response {
+        try await ViewGate.open(request, view)
+        let query = request.uri.queryParameters
+        var limit: Int?
+        if let text = query["limit"] {
+            guard let value = Int(text) else { throw Problem.badRequest(code: "invalid-limit", "limit must be a whole number from 1 to \(BookList.maximumLimit).") }
+            limit = value
+        }
+        var after: UUID?
+        if let text = query["after"] {
+            guard let value = UUID(uuidString: String(text)) else { throw Problem.badRequest(code: "invalid-after", "after must be a book id (UUID).") }
+            after = value
+        }
+        if limit == nil && after == nil {
+            let (books, position) = view.read { list, applied in (list.books, applied) }
+            return ServiceRoutes.json(bytes: encodedList(books), status: .ok, headers: [.bookshelfPosition: position.description])
+        }
+        let (page, position) = try view.read { list, applied in (try list.page(limit: limit, after: after), applied) }
+        var headers: HTTPFields = [.bookshelfPosition: position.description]
+        if let next = page.nextAfter, let limit {
+            headers[.link] = "</bookshelf/books?limit=\(limit)&after=\(next.uuidString.lowercased())>; rel=\"next\""
+        }
+        return ServiceRoutes.json(bytes: try JSONEncoder().encode(page.books), status: .ok, headers: headers)
+    }
+
+    func book(_ request: Request, id: String) async throws -> Response {
+        try await ViewGate.open(request, view)
+        guard id.utf8.count == 36, let uuid = UUID(uuidString: id) else {
+            throw Problem.badRequest(code: "malformed-id", "'\(id.prefix(64))' is not a book id; ids are UUIDs.")
+        }
+        let (book, position) = view.read { list, applied in (list.book(id: uuid), applied) }
+        guard let book else { throw Problem.notFound("There is no book with id \(uuid.uuidString.lowercased()).") }
+        return ServiceRoutes.json(bytes: try JSONEncoder().encode(book), status: .ok, headers: [.bookshelfPosition: position.description])
+    }
+
+    /// `[` + the first `books.count` items + `]`. Requests read snapshots concurrently, so the cache may
+    /// already hold more books than this snapshot: the answer then takes the prefix that matches it.
+    private func encodedList(_ books: [Book]) -> [UInt8] {
+        let (bytes, end) = encoded.withLock { cache in
+            let encoder = JSONEncoder()
+            for book in books.dropFirst(cache.ends.count) {
+                if !cache.ends.isEmpty { cache.bytes.append(UInt8(ascii: ",")) }
+                cache.bytes.append(contentsOf: (try? encoder.encode(book)) ?? Data("null".utf8))
+                cache.ends.append(cache.bytes.count)
+            }
+            return (cache.bytes, books.isEmpty ? 0 : cache.ends[books.count - 1])
+        }
+        var body = [UInt8]()
+        body.reserveCapacity(end + 2)
+        body.append(UInt8(ascii: "["))
+        body.append(contentsOf: bytes[0..<end])
+        body.append(UInt8(ascii: "]"))
+        return body
+    }
+}

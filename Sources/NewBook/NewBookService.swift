@@ -1,0 +1,61 @@
+import Foundation
+import Hummingbird
+import ServiceKit
+
+/// new-book's wiring: `POST /bookshelf/books` over `NewBookState`, producing through an `EventPublisher`.
+public struct NewBookService: Sendable {
+    public static let defaults = ServiceDefaults(name: "newbook", tags: ["books", "new"], port: 8081)
+    public static let eventSource = "/bookshelf/new-book"
+
+    public let state: ProjectionHost<NewBookState>
+    let publisher: any EventPublisher
+    let metrics: ServiceMetrics
+    let codec = EventCodec(source: NewBookService.eventSource)
+
+    public init(state: ProjectionHost<NewBookState>, publisher: any EventPublisher, metrics: ServiceMetrics) {
+        self.state = state
+        self.publisher = publisher
+        self.metrics = metrics
+    }
+
+    public func addRoutes(to routes: ServiceRoutes) {
+        routes.on("/bookshelf/books", method: .post) { request, context in
+            try await add(request, context: context)
+        }
+    }
+
+    func add(_ request: Request, context: ServiceRequestContext) async throws -> Response {
+        guard state.isCaughtUp else {
+            throw Problem.unavailable(code: "not-ready", "new-book is still replaying the events topic to learn the idempotency keys it has seen.")
+        }
+        var request = request
+        let body = try await request.jsonBody(context: context)
+        let key = request.headers[.idempotencyKey]
+        let decision = try state.update { state in
+            try state.decide(body: body.readableBytesView, idempotencyKey: key, bookID: UUID(), eventID: UUID(), now: Date())
+        }
+        switch decision {
+        case .replay(let book):
+            return try created(book, position: nil, replayed: true)
+        case .produce(let event):
+            guard case .added(let book, _) = event.kind else { preconditionFailure("new-book only produces book.added") }
+            let position: EventPosition
+            do {
+                position = try await publisher.publish(OutgoingRecord(key: event.key, value: try codec.encode(event), type: event.type))
+            } catch {
+                if let key { state.update { $0.finish(key: key, with: nil) } }
+                throw error
+            }
+            if let key { state.update { $0.finish(key: key, with: book) } }
+            metrics.eventProduced(type: event.type)
+            return try created(book, position: position, replayed: false)
+        }
+    }
+
+    private func created(_ book: Book, position: EventPosition?, replayed: Bool) throws -> Response {
+        var headers: HTTPFields = [.location: "/bookshelf/books/\(book.id.uuidString.lowercased())"]
+        if let position { headers[.bookshelfPosition] = position.description }
+        if replayed { headers[.idempotentReplayed] = "true" }
+        return ServiceRoutes.json(bytes: try JSONEncoder().encode(book), status: .created, headers: headers)
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+
+/// A book as the services hold and answer it (contracts/rest/book). `isbn` and `tags` arrived with
+/// `book.added` v2; v1 books simply lack them. `published` is the year.
+public struct Book: Sendable, Equatable, Codable {
+    public var id: UUID
+    public var title: String
+    public var author: String
+    public var published: Int
+    public var isbn: String?
+    public var tags: [String]?
+
+    public init(id: UUID, title: String, author: String, published: Int, isbn: String? = nil, tags: [String]? = nil) {
+        self.id = id
+        self.title = title
+        self.author = author
+        self.published = published
+        self.isbn = isbn
+        self.tags = tags
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, title, author, published, isbn, tags
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.decode(UUID.self, forKey: .id)
+        title = try container.decode(String.self, forKey: .title)
+        author = try container.decode(String.self, forKey: .author)
+        published = try container.decode(Int.self, forKey: .published)
+        isbn = try container.decodeIfPresent(String.self, forKey: .isbn)
+        tags = try container.decodeIfPresent([String].self, forKey: .tags)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id.uuidString.lowercased(), forKey: .id)
+        try container.encode(title, forKey: .title)
+        try container.encode(author, forKey: .author)
+        try container.encode(published, forKey: .published)
+        try container.encodeIfPresent(isbn, forKey: .isbn)
+        try container.encodeIfPresent(tags, forKey: .tags)
+    }
+}
+
+/// The events the bookshelf exchanges, decoded from their CloudEvents envelope.
+public struct BookEvent: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable {
+        /// `bookshelf.book.added`, any version; `idempotencyKey` is the `Idempotency-Key` the client sent.
+        case added(Book, idempotencyKey: String?)
+        /// `bookshelf.book.finished`.
+        case finished(bookID: UUID)
+    }
+
+    /// The CloudEvents `id`: views apply each id once.
+    public var id: UUID
+    public var time: Date
+    public var kind: Kind
+
+    public init(id: UUID, time: Date, kind: Kind) {
+        self.id = id
+        self.time = time
+        self.kind = kind
+    }
+
+    public var type: String {
+        switch kind {
+        case .added: EventTypes.bookAdded
+        case .finished: EventTypes.bookFinished
+        }
+    }
+
+    /// The record key: the book's id, so one book's events stay in order on one partition.
+    public var key: String {
+        switch kind {
+        case .added(let book, _): book.id.uuidString.lowercased()
+        case .finished(let bookID): bookID.uuidString.lowercased()
+        }
+    }
+}
+
+public enum EventTypes {
+    public static let bookAdded = "bookshelf.book.added"
+    public static let bookFinished = "bookshelf.book.finished"
+}

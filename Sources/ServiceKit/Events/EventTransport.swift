@@ -1,0 +1,45 @@
+/// A record to produce: the key (book id) and the CloudEvents JSON value.
+public struct OutgoingRecord: Sendable, Equatable {
+    public var key: String
+    public var value: [UInt8]
+    /// CloudEvents `type`, for metrics and headers.
+    public var type: String
+
+    public init(key: String, value: [UInt8], type: String) {
+        self.key = key
+        self.value = value
+        self.type = type
+    }
+}
+
+/// Produces events; `publish` returns only once the broker acknowledged the record, with its position.
+/// Failures are `ServiceError`s: retryable ones (broker down, queue full) become 503 with `Retry-After`.
+public protocol EventPublisher: Sendable {
+    func publish(_ record: OutgoingRecord) async throws -> EventPosition
+}
+
+/// A record read from the events topic.
+public struct ConsumedRecord: Sendable, Equatable {
+    public var position: EventPosition
+    public var value: [UInt8]
+
+    public init(position: EventPosition, value: [UInt8]) {
+        self.position = position
+        self.value = value
+    }
+}
+
+/// Replays the events topic from its beginning, then follows it until the source shuts down.
+public protocol EventSource: Sendable {
+    /// The records in order per partition; read from one task only. Asking for the next record is what
+    /// marks the previous one processed.
+    var records: any AsyncSequence<ConsumedRecord, Never> & Sendable { get }
+    /// Resolves true once every record that existed when the source started has been processed, false if
+    /// the source shut down first.
+    func caughtUp() async -> Bool
+}
+
+/// Where records a consumer cannot read go, with the reason, so they are kept and counted rather than lost.
+public protocol DeadLetterSink: Sendable {
+    func deadLetter(_ record: ConsumedRecord, consumer: String, reason: UnreadableEvent) async throws
+}

@@ -1,0 +1,30 @@
+import Foundation
+
+/// A read model built from events: pure, no I/O. `apply` must accept anything the codec can decode and
+/// never trap; an event it cannot use is reported, not thrown.
+public protocol Projection: Sendable {
+    init()
+    mutating func apply(_ event: BookEvent) -> ApplyOutcome
+}
+
+public enum ApplyOutcome: Sendable, Equatable {
+    case applied
+    /// An event id already applied: replays and redeliveries change nothing.
+    case duplicate
+    /// The event is well-formed but cannot be applied (e.g. finishing a book never added); dead-lettered.
+    case rejected(UnreadableEvent)
+}
+
+/// Remembers applied event ids. Kept beside each projection so dedupe is part of its pure state.
+public struct SeenEvents: Sendable {
+    private var ids: Set<UUID> = []
+
+    public init() {}
+
+    /// True the first time an id is offered.
+    public mutating func insert(_ id: UUID) -> Bool {
+        ids.insert(id).inserted
+    }
+
+    public var count: Int { ids.count }
+}

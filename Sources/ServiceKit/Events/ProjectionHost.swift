@@ -1,0 +1,175 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Runs a projection over an event source: replays the topic, applies each record once, dead-letters what
+/// it cannot read, tracks the positions it has applied, says when replay has caught up, and lets readers
+/// wait for a position (read-your-writes). Its `run()` follows the topic until shutdown.
+public final class ProjectionHost<P: Projection>: Service, Sendable {
+    private struct State {
+        var projection = P()
+        var applied = PositionVector()
+        var isCaughtUp = false
+        var waiters: [UUID: (target: PositionVector, continuation: CheckedContinuation<Bool, Never>)] = [:]
+        /// Waits that timed out or were cancelled before they registered, so they never register.
+        var abandoned: Set<UUID> = []
+    }
+
+    private let state = Mutex(State())
+    private let source: any EventSource
+    private let deadLetters: any DeadLetterSink
+    private let readiness: Readiness
+    private let metrics: ServiceMetrics
+    private let consumer: String
+    private let logger: Logger
+
+    /// The readiness condition this host registers.
+    public static var readinessCondition: String { "replay" }
+
+    public init(
+        consumer: String, source: any EventSource, deadLetters: any DeadLetterSink,
+        readiness: Readiness, metrics: ServiceMetrics, logger: Logger
+    ) {
+        self.consumer = consumer
+        self.source = source
+        self.deadLetters = deadLetters
+        self.readiness = readiness
+        self.metrics = metrics
+        self.logger = logger
+        readiness.register(Self.readinessCondition, waitingFor: "reaching the broker and replaying the events topic")
+    }
+
+    /// Applies records until the source ends, then stays until its own graceful shutdown: a ServiceGroup
+    /// treats a service that returns before being asked as a failure. List the consumer after this host in
+    /// the group, so the consumer closes first and this loop drains.
+    public func run() async throws {
+        await withDiscardingTaskGroup { group in
+            group.addTask {
+                if await self.source.caughtUp() { self.announceCaughtUp() }
+            }
+            var sinceLagSample = 0
+            for await record in source.records {
+                if let time = await consume(record) {
+                    sinceLagSample += 1
+                    if sinceLagSample >= 256 || isCaughtUp {
+                        sinceLagSample = 0
+                        metrics.consumerLag(seconds: Date().timeIntervalSince(time))
+                    }
+                }
+            }
+            group.cancelAll()
+        }
+        try? await gracefulShutdown()
+    }
+
+    /// Applies one record: decoded, applied once, its position recorded whatever the outcome, since a record
+    /// that was dead-lettered is handled as much as one that was applied.
+    /// Returns the applied event's time, nil when nothing was applied.
+    @discardableResult
+    func consume(_ record: ConsumedRecord) async -> Date? {
+        let outcome: ApplyOutcome
+        let event: BookEvent?
+        do {
+            let decoded = try EventCodec.decode(record.value)
+            event = decoded
+            outcome = state.withLock { $0.projection.apply(decoded) }
+        } catch {
+            event = nil
+            outcome = .rejected(error)
+        }
+        switch outcome {
+        case .applied:
+            if let event { metrics.eventConsumed(type: event.type) }
+        case .duplicate:
+            break
+        case .rejected(let reason):
+            metrics.eventDeadLettered(reason: reason.code)
+            logger.warning("dead-lettering a record", metadata: [
+                "consumer": .string(consumer), "position": .stringConvertible(record.position),
+                "reason": .string(reason.code), "detail": .string(reason.message),
+            ])
+            do {
+                try await deadLetters.deadLetter(record, consumer: consumer, reason: reason)
+            } catch {
+                logger.error("could not dead-letter a record; it is skipped", metadata: [
+                    "position": .stringConvertible(record.position), "error": .string(String(describing: error)),
+                ])
+            }
+        }
+        advance(to: record.position)
+        return outcome == .applied ? event?.time : nil
+    }
+
+    private func advance(to position: EventPosition) {
+        let released = state.withLock { state -> [CheckedContinuation<Bool, Never>] in
+            state.applied.advance(to: position)
+            guard !state.waiters.isEmpty else { return [] }
+            var released: [CheckedContinuation<Bool, Never>] = []
+            for (id, waiter) in state.waiters where state.applied.covers(waiter.target) {
+                released.append(waiter.continuation)
+                state.waiters[id] = nil
+            }
+            return released
+        }
+        released.forEach { $0.resume(returning: true) }
+    }
+
+
+
+    private func announceCaughtUp() {
+        let applied = state.withLock { state in
+            state.isCaughtUp = true
+            return state.applied
+        }
+        readiness.set(Self.readinessCondition, met: true, detail: "caught up at \(applied.description.isEmpty ? "an empty topic" : applied.description)")
+        logger.info("replay caught up", metadata: ["consumer": .string(consumer), "position": .stringConvertible(applied)])
+    }
+
+
+    /// True once the replay has applied everything the topic held when it started.
+    public var isCaughtUp: Bool { state.withLock { $0.isCaughtUp } }
+
+    /// Reads the projection and the positions it reflects, consistently.
+    public func read<T>(_ body: (P, PositionVector) throws -> T) rethrows -> T {
+        try state.withLock { try body($0.projection, $0.applied) }
+    }
+
+    /// Changes the projection outside the event flow (an aggregate recording its own acknowledged write).
+    public func update<T>(_ body: (inout P) throws -> T) rethrows -> T {
+        try state.withLock { try body(&$0.projection) }
+    }
+
+    /// Waits until every position in `target` has been applied, at most `timeout`; false on timeout.
+    public func waitUntilApplied(_ target: PositionVector, timeout: Duration) async -> Bool {
+        if state.withLock({ $0.applied.covers(target) }) { return true }
+        let id = UUID()
+        let timer = Task { [weak self] in
+            try? await Task.sleep(for: timeout)
+            self?.release(id, result: false)
+        }
+        defer { timer.cancel() }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let immediate = state.withLock { state -> Bool? in
+                    if state.applied.covers(target) { return true }
+                    if state.abandoned.remove(id) != nil { return false }
+                    state.waiters[id] = (target, continuation)
+                    return nil
+                }
+                if let immediate { continuation.resume(returning: immediate) }
+            }
+        } onCancel: {
+            self.release(id, result: false)
+        }
+    }
+
+    private func release(_ id: UUID, result: Bool) {
+        let waiter = state.withLock { state in
+            let waiter = state.waiters.removeValue(forKey: id)
+            if waiter == nil { state.abandoned.insert(id) }
+            return waiter
+        }
+        waiter?.continuation.resume(returning: result)
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// An error as a value: a stable code, a message a person can act on, and whether a retry can help.
+/// Every layer throws these; the HTTP edge turns them into problem+json.
+public protocol ServiceError: Error, Sendable {
+    var code: String { get }
+    var message: String { get }
+    var isRetryable: Bool { get }
+}
+
+/// An RFC 9457 problem details response. `code` and `retryable` are extension members; `type` is a
+/// stable URN per code so clients can branch on it without parsing `detail`.
+public struct Problem: Error, Sendable, Equatable, ServiceError {
+    public var status: HTTPResponse.Status
+    public var code: String
+    public var title: String
+    public var detail: String
+    public var isRetryable: Bool
+    /// Seconds a client should wait before retrying (`Retry-After`).
+    public var retryAfter: Int?
+    /// Methods the resource supports (`Allow`, for 405).
+    public var allow: [HTTPRequest.Method]
+    /// Extra members of the problem object, e.g. the failed validation paths.
+    public var extensions: [String: String]
+
+    public init(
+        status: HTTPResponse.Status, code: String, title: String? = nil, detail: String,
+        isRetryable: Bool = false, retryAfter: Int? = nil, allow: [HTTPRequest.Method] = [],
+        extensions: [String: String] = [:]
+    ) {
+        self.status = status
+        self.code = code
+        self.title = title ?? status.reasonPhrase
+        self.detail = detail
+        self.isRetryable = isRetryable
+        self.retryAfter = retryAfter
+        self.allow = allow
+        self.extensions = extensions
+    }
+
+    public var message: String { detail }
+
+    public static let contentType = "application/problem+json"
+
+    public static func badRequest(code: String, _ detail: String, extensions: [String: String] = [:]) -> Problem {
+        Problem(status: .badRequest, code: code, detail: detail, extensions: extensions)
+    }
+
+    public static func notFound(_ detail: String) -> Problem {
+        Problem(status: .notFound, code: "not-found", detail: detail)
+    }
+
+    public static func unavailable(code: String, _ detail: String, retryAfter: Int = 1) -> Problem {
+        Problem(status: .serviceUnavailable, code: code, detail: detail, isRetryable: true, retryAfter: retryAfter)
+    }
+
+    /// The problem a `ServiceError` that reached the edge stands for: retryable errors are 503 with
+    /// `Retry-After`, others 500; the message is the error's own, which is written for users.
+    public init(_ error: any ServiceError) {
+        if let problem = error as? Problem {
+            self = problem
+        } else if error.isRetryable {
+            self = .unavailable(code: error.code, error.message)
+        } else {
+            self.init(status: .internalServerError, code: error.code, detail: error.message)
+        }
+    }
+
+    /// The JSON body: `type`, `title`, `status`, `detail`, `instance`, then `code`, `retryable` and extensions.
+    public func body(instance: String?) -> Data {
+        var object: [String: Any] = extensions
+        object["type"] = "urn:bookshelf:problem:\(code)"
+        object["title"] = title
+        object["status"] = status.code
+        object["detail"] = detail
+        object["code"] = code
+        object["retryable"] = isRetryable
+        if let instance { object["instance"] = instance }
+        return (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
+    }
+
+    public func response(instance: String?) -> Response {
+        var headers: HTTPFields = [.contentType: Self.contentType]
+        if let retryAfter { headers[.retryAfter] = String(retryAfter) }
+        if !allow.isEmpty { headers[.allow] = allow.map(\.rawValue).joined(separator: ", ") }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body(instance: instance))))
+    }
+}

@@ -1,0 +1,39 @@
+import HTTPTypes
+import Hummingbird
+
+extension HTTPField.Name {
+    /// On a write's answer: the position of the event it produced. On a view's answer: the positions the
+    /// answer reflects. Format: see `PositionVector`.
+    public static let bookshelfPosition = HTTPField.Name("X-Bookshelf-Position")!
+    /// On a read: positions the answer must reflect (typically a write's `X-Bookshelf-Position`).
+    public static let bookshelfMinPosition = HTTPField.Name("X-Bookshelf-Min-Position")!
+    public static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
+    /// On an answer to a retried write: the answer is the first attempt's, nothing new was written.
+    public static let idempotentReplayed = HTTPField.Name("Idempotent-Replayed")!
+    public static let link = HTTPField.Name("Link")!
+}
+
+/// Read-your-writes for anything built by a `ProjectionHost`.
+public enum ReadYourWrites {
+    /// How long a read waits for a requested position before answering 503.
+    public static let maximumWait: Duration = .seconds(2)
+
+    /// Waits for the request's `X-Bookshelf-Min-Position`, if any: 400 when malformed, 503 with
+    /// `Retry-After` when the view has not applied it within `maximumWait`.
+    public static func awaitMinimumPosition<P>(of request: Request, in host: ProjectionHost<P>, timeout: Duration = maximumWait) async throws {
+        guard let text = request.headers[.bookshelfMinPosition] else { return }
+        guard let target = PositionVector(parsing: text) else {
+            throw Problem.badRequest(
+                code: "malformed-position",
+                "X-Bookshelf-Min-Position '\(text)' is not a list of partition:offset pairs such as '3:1042' or '0:17,3:1042'."
+            )
+        }
+        guard await host.waitUntilApplied(target, timeout: timeout) else {
+            let applied = host.read { _, applied in applied }
+            throw Problem.unavailable(
+                code: "position-not-reached",
+                "This view has applied \(applied.description.isEmpty ? "nothing yet" : applied.description), not yet \(target); retry shortly."
+            )
+        }
+    }
+}

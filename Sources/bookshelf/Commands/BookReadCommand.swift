@@ -1,0 +1,19 @@
+import ArgumentParser
+import BookRead
+import ServiceKit
+
+struct BookReadCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "book-read",
+        abstract: "The book-read aggregate: POST /bookshelf/books/{id}/finished produces bookshelf.book.finished (port 8082)."
+    )
+
+    @OptionGroup var options: ServiceOptions
+
+    func run() async throws {
+        let process = try ServiceProcess(options: options, defaults: BookReadService.defaults)
+        let state = try process.projection(KnownBooks.self)
+        BookReadService(state: state, publisher: process.publisher, metrics: process.metrics).addRoutes(to: process.routes)
+        try await process.run(projections: [state])
+    }
+}

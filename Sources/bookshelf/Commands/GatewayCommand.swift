@@ -1,0 +1,53 @@
+import ArgumentParser
+import Foundation
+import Gateway
+import Logging
+import ServiceKit
+
+struct GatewayCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gateway",
+        abstract: "The public REST API on :8000, checked against contracts/ and routed to the services."
+    )
+
+    @OptionGroup var options: ServiceOptions
+
+    @Option(name: .customLong("upstream"), help: ArgumentHelp(
+        "A service instance, NAME=URL (e.g. booklist=http://127.0.0.1:8084); repeat for more. Env BOOKSHELF_UPSTREAMS (comma-separated). Ignored with --consul.",
+        valueName: "NAME=URL"
+    ))
+    var upstreams: [String] = []
+
+    @Option(help: "Require Authorization: Bearer TOKEN on writes. Env BOOKSHELF_API_TOKEN. Default: none (writes open).")
+    var apiToken: String?
+
+    @Option(help: "Seconds an upstream may take to answer before the client gets 504. Env BOOKSHELF_UPSTREAM_TIMEOUT. Default 10.")
+    var upstreamTimeout: Double?
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let configuration = try options.resolve(defaults: GatewayService.defaults, environment: environment)
+        LogFormat.bootstrap(configuration.logFormat, level: configuration.logLevel)
+        let logger = Logger(label: "bookshelf.gateway")
+        let timeoutText = upstreamTimeout.map { String($0) } ?? environment["BOOKSHELF_UPSTREAM_TIMEOUT"] ?? "10"
+        guard let timeout = Double(timeoutText), timeout > 0 else {
+            throw ValidationError("upstream timeout '\(timeoutText)' is not a positive number of seconds")
+        }
+        let assembly = try GatewayAssembly(
+            configuration: configuration,
+            upstreamFlags: upstreams,
+            apiToken: apiToken ?? environment["BOOKSHELF_API_TOKEN"],
+            upstreamTimeout: .milliseconds(Int(timeout * 1000)),
+            environment: environment,
+            logger: logger
+        )
+        logger.info("gateway listening", metadata: ["address": "\(configuration.host):\(configuration.port)"])
+        do {
+            try await ServiceHost.run(configuration: configuration, routes: assembly.routes.routes, dependencies: assembly.dependencies, logger: logger)
+        } catch {
+            await assembly.client.shutdown()
+            throw error
+        }
+        await assembly.client.shutdown()
+    }
+}

@@ -1,0 +1,19 @@
+import ArgumentParser
+import LastRead
+import ServiceKit
+
+struct LastReadCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "last-read",
+        abstract: "The last-read view: GET /bookshelf/books/last/read, the five most recently finished books (port 8080)."
+    )
+
+    @OptionGroup var options: ServiceOptions
+
+    func run() async throws {
+        let process = try ServiceProcess(options: options, defaults: LastReadService.defaults)
+        let view = try process.projection(LastReadBooks.self)
+        LastReadService(view: view).addRoutes(to: process.routes)
+        try await process.run(projections: [view])
+    }
+}

@@ -1,0 +1,19 @@
+import ArgumentParser
+import ListBooks
+import ServiceKit
+
+struct ListBooksCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list-books",
+        abstract: "The list-books view: GET /bookshelf/books, every book in the order added (port 8084)."
+    )
+
+    @OptionGroup var options: ServiceOptions
+
+    func run() async throws {
+        let process = try ServiceProcess(options: options, defaults: ListBooksService.defaults)
+        let view = try process.projection(BookList.self)
+        ListBooksService(view: view).addRoutes(to: process.routes)
+        try await process.run(projections: [view])
+    }
+}

@@ -1,0 +1,19 @@
+import ArgumentParser
+import NewBook
+import ServiceKit
+
+struct NewBookCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "new-book",
+        abstract: "The new-book aggregate: POST /bookshelf/books produces bookshelf.book.added (port 8081)."
+    )
+
+    @OptionGroup var options: ServiceOptions
+
+    func run() async throws {
+        let process = try ServiceProcess(options: options, defaults: NewBookService.defaults)
+        let state = try process.projection(NewBookState.self)
+        NewBookService(state: state, publisher: process.publisher, metrics: process.metrics).addRoutes(to: process.routes)
+        try await process.run(projections: [state])
+    }
+}

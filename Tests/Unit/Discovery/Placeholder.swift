@@ -1,1 +1,0 @@
-// Unit tests of Discovery live here, one file per type.

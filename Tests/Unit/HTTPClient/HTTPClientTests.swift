@@ -1,0 +1,253 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import Synchronization
+import Testing
+
+@testable import HTTPClient
+
+@Suite struct HTTPClientTests {
+    static func echoRouter() -> Router<PeerContext> {
+        let router = Router(context: PeerContext.self)
+        // Answers with what it received, so the client's encoding of a request can be checked.
+        router.on("/echo", method: .get) { request, context in try await echo(request, context) }
+        router.on("/echo", method: .post) { request, context in try await echo(request, context) }
+        router.on("/echo", method: .put) { request, context in try await echo(request, context) }
+        router.get("/slow") { _, _ -> String in
+            try await Task.sleep(for: .seconds(30))
+            return "late"
+        }
+        router.get("/big") { _, _ in
+            Response(status: .ok, body: .init(byteBuffer: ByteBuffer(repeating: 0x41, count: 64 * 1024)))
+        }
+        router.get("/peer") { _, context in "\(context.peerPort ?? -1)" }
+        return router
+    }
+
+    static func echo(_ request: Request, _ context: PeerContext) async throws -> Response {
+        let body = try await request.body.collect(upTo: 1 << 20)
+        var lines = ["method=\(request.method.rawValue)", "path=\(request.uri.path)", "query=\(request.uri.query ?? "")"]
+        for field in request.headers {
+            lines.append("header:\(field.name.canonicalName)=\(field.value)")
+        }
+        lines.append("body=\(String(buffer: body))")
+        var headers = HTTPFields()
+        headers[HTTPField.Name("X-Echo")!] = "yes"
+        headers.append(HTTPField(name: HTTPField.Name("X-Multi")!, value: "1"))
+        headers.append(HTTPField(name: HTTPField.Name("X-Multi")!, value: "2"))
+        return Response(status: .created, headers: headers, body: .init(byteBuffer: ByteBuffer(string: lines.joined(separator: "\n"))))
+    }
+
+    static func lines(_ response: HTTPClient.Response) -> [String] {
+        String(decoding: response.body, as: UTF8.self).split(separator: "\n").map(String.init)
+    }
+
+    @Test func getCarriesHeadersAndReturnsStatusHeadersAndBody() async throws {
+        let client = HTTPClient()
+        try await withTestServer(Self.echoRouter()) { port in
+            let response = try await client.execute(.init(
+                url: "http://127.0.0.1:\(port)/echo?q=1",
+                headers: [.init("X-Bookshelf-Test", "abc"), .init("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")]
+            ))
+            #expect(response.status == 201)
+            #expect(response.header("x-echo") == "yes")
+            #expect(response.headers.filter { $0.name.lowercased() == "x-multi" }.map(\.value) == ["1", "2"])
+            let lines = Self.lines(response)
+            #expect(lines.contains("method=GET"))
+            #expect(lines.contains("path=/echo"))
+            #expect(lines.contains("query=q=1"))
+            #expect(lines.contains("header:x-bookshelf-test=abc"))
+            #expect(lines.contains("header:traceparent=00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"))
+        }
+        await client.shutdown()
+    }
+
+    @Test func postSendsTheBodyWithItsContentTypeAndNoExpectHeader() async throws {
+        let client = HTTPClient()
+        let payload = String(repeating: "x", count: 5000)
+        try await withTestServer(Self.echoRouter()) { port in
+            let response = try await client.execute(.init(
+                method: "POST", url: "http://127.0.0.1:\(port)/echo",
+                headers: [.init("Content-Type", "application/json")], body: Array("{\"t\":\"\(payload)\"}".utf8)
+            ))
+            let lines = Self.lines(response)
+            #expect(lines.contains("method=POST"))
+            #expect(lines.contains("header:content-type=application/json"))
+            #expect(lines.contains("body={\"t\":\"\(payload)\"}"))
+            #expect(!lines.contains { $0.hasPrefix("header:expect=") })
+        }
+        await client.shutdown()
+    }
+
+    @Test func bodyWithoutContentTypeIsNotLabelledAsAForm() async throws {
+        let client = HTTPClient()
+        try await withTestServer(Self.echoRouter()) { port in
+            let put = try await client.execute(.init(method: "PUT", url: "http://127.0.0.1:\(port)/echo", body: Array("raw".utf8)))
+            #expect(Self.lines(put).contains("method=PUT"))
+            #expect(Self.lines(put).contains("body=raw"))
+            #expect(!Self.lines(put).contains { $0.hasPrefix("header:content-type=") })
+
+            let emptyPost = try await client.execute(.init(method: "POST", url: "http://127.0.0.1:\(port)/echo"))
+            #expect(Self.lines(emptyPost).contains("header:content-length=0"))
+        }
+        await client.shutdown()
+    }
+
+    @Test func sequentialRequestsReuseOneConnection() async throws {
+        let client = HTTPClient()
+        try await withTestServer(Self.echoRouter()) { port in
+            var peers = Set<String>()
+            for _ in 0..<10 {
+                let response = try await client.execute(.init(url: "http://127.0.0.1:\(port)/peer"))
+                peers.insert(String(decoding: response.body, as: UTF8.self))
+            }
+            #expect(peers.count == 1)
+            #expect(peers.first != "-1")
+        }
+        await client.shutdown()
+    }
+
+    @Test func concurrentRequestsAllComplete() async throws {
+        let client = HTTPClient()
+        try await withTestServer(Self.echoRouter()) { port in
+            try await withThrowingTaskGroup(of: Bool.self) { group in
+                for index in 0..<64 {
+                    group.addTask {
+                        let response = try await client.execute(.init(
+                            method: "POST", url: "http://127.0.0.1:\(port)/echo", body: Array("n\(index)".utf8)
+                        ))
+                        return Self.lines(response).contains("body=n\(index)")
+                    }
+                }
+                var matched = 0
+                for try await ok in group where ok { matched += 1 }
+                #expect(matched == 64)
+            }
+        }
+        await client.shutdown()
+    }
+
+    @Test func refusedConnectionIsConnectFailedAndNotSent() async throws {
+        let client = HTTPClient()
+        let port = try closedPort()
+        let error = await #expect(throws: HTTPClientError.self) {
+            try await client.execute(.init(url: "http://127.0.0.1:\(port)/"))
+        }
+        #expect(error?.code == .connectFailed)
+        #expect(error?.requestMayHaveBeenSent == false)
+        #expect(error?.isRetryable == true)
+        await client.shutdown()
+    }
+
+    @Test func unansweredConnectIsConnectTimeout() async throws {
+        let client = HTTPClient(configuration: .init(connectTimeout: .milliseconds(300)))
+        let backlog = try FullBacklogListener()
+        let error = await #expect(throws: HTTPClientError.self) {
+            try await client.execute(.init(url: "http://127.0.0.1:\(backlog.port)/"))
+        }
+        #expect(error?.code == .connectTimeout)
+        #expect(error?.requestMayHaveBeenSent == false)
+        backlog.close()
+        await client.shutdown()
+    }
+
+    @Test func slowAnswerIsTimeout() async throws {
+        let client = HTTPClient()
+        try await withTestServer(Self.echoRouter()) { port in
+            let error = await #expect(throws: HTTPClientError.self) {
+                try await client.execute(.init(url: "http://127.0.0.1:\(port)/slow", timeout: .milliseconds(300)))
+            }
+            #expect(error?.code == .timeout)
+            #expect(error?.requestMayHaveBeenSent == true)
+        }
+        await client.shutdown()
+    }
+
+    @Test func cancellingTheTaskAbandonsTheTransfer() async throws {
+        let client = HTTPClient()
+        try await withTestServer(Self.echoRouter()) { port in
+            let task = Task { () -> Result<HTTPClient.Response, HTTPClientError> in
+                do throws(HTTPClientError) {
+                    return .success(try await client.execute(.init(url: "http://127.0.0.1:\(port)/slow")))
+                } catch {
+                    return .failure(error)
+                }
+            }
+            try await Task.sleep(for: .milliseconds(200))
+            task.cancel()
+            guard case .failure(let error) = await task.value else {
+                Issue.record("a cancelled request produced a response")
+                return
+            }
+            #expect(error.code == .cancelled)
+            // The client stays usable after a cancellation.
+            let after = try await client.execute(.init(url: "http://127.0.0.1:\(port)/peer"))
+            #expect(after.status == 200)
+        }
+        await client.shutdown()
+    }
+
+    @Test func alreadyCancelledTaskNeverSends() async throws {
+        let client = HTTPClient()
+        try await withTestServer(Self.echoRouter()) { port in
+            let task = Task { () -> HTTPClientError? in
+                withUnsafeCurrentTask { $0?.cancel() }
+                do throws(HTTPClientError) {
+                    _ = try await client.execute(.init(url: "http://127.0.0.1:\(port)/slow"))
+                    return nil
+                } catch {
+                    return error
+                }
+            }
+            #expect(await task.value?.code == .cancelled)
+        }
+        await client.shutdown()
+    }
+
+    @Test func oversizedResponseIsRefused() async throws {
+        let client = HTTPClient(configuration: .init(maxResponseBytes: 1024))
+        try await withTestServer(Self.echoRouter()) { port in
+            let error = await #expect(throws: HTTPClientError.self) {
+                try await client.execute(.init(url: "http://127.0.0.1:\(port)/big"))
+            }
+            #expect(error?.code == .responseTooLarge)
+        }
+        await client.shutdown()
+    }
+
+    @Test func requestsAfterShutdownFailWithShutdown() async throws {
+        let client = HTTPClient()
+        await client.shutdown()
+        let error = await #expect(throws: HTTPClientError.self) {
+            try await client.execute(.init(url: "http://127.0.0.1:1/"))
+        }
+        #expect(error?.code == .shutdown)
+    }
+
+    @Test func inFlightRequestFailsWithShutdown() async throws {
+        let client = HTTPClient()
+        try await withTestServer(Self.echoRouter()) { port in
+            async let outcome: HTTPClientError? = {
+                do throws(HTTPClientError) {
+                    _ = try await client.execute(.init(url: "http://127.0.0.1:\(port)/slow"))
+                    return nil
+                } catch {
+                    return error
+                }
+            }()
+            try await Task.sleep(for: .milliseconds(200))
+            await client.shutdown()
+            #expect(await outcome?.code == .shutdown)
+        }
+    }
+
+    @Test func invalidMethodIsRejectedBeforeSending() async throws {
+        let client = HTTPClient()
+        let error = await #expect(throws: HTTPClientError.self) {
+            try await client.execute(.init(method: "GET /x", url: "http://127.0.0.1:1/"))
+        }
+        #expect(error?.code == .invalidRequest)
+        await client.shutdown()
+    }
+}

@@ -1,1 +1,0 @@
-// Unit tests of HTTPClient live here, one file per type.

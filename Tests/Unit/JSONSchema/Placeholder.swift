@@ -1,0 +1,1 @@
+// Unit tests of JSONSchema live here, one file per type.

@@ -1,0 +1,126 @@
+import Foundation
+import Kafka
+import XCTest
+
+final class KafkaProducerTests: XCTestCase {
+    func testRoundTripKeepsKeyValueAndHeaders() async throws {
+        let topic = uniqueTopic()
+        let fixture = try BrokerFixture(topics: [topic: 3])
+        let producer = try fixture.producer()
+        let sent = ProducerRecord(
+            topic: topic, key: "book-1", value: Array(#"{"title":"Dune"}"#.utf8),
+            headers: [KafkaHeader(name: "content-type", value: "application/cloudevents+json"),
+                      KafkaHeader(name: "trace", value: [0, 255, 7])])
+        let position = try await producer.send(sent)
+        XCTAssertEqual(position.topic, topic)
+        XCTAssertEqual(position.offset, 0)
+
+        let consumer = try fixture.consumer([topic])
+        var iterator = consumer.records.makeAsyncIterator()
+        let received = try await collect(1, from: &iterator, of: consumer)
+        XCTAssertEqual(received[0].position, position)
+        XCTAssertEqual(received[0].keyString, "book-1")
+        XCTAssertEqual(received[0].value, sent.value)
+        XCTAssertEqual(received[0].headers, sent.headers)
+        await consumer.shutdown()
+        await producer.shutdown()
+    }
+
+    func testFullQueueIsADistinctRetryableError() async throws {
+        let topic = uniqueTopic()
+        let fixture = try BrokerFixture(topics: [topic: 1])
+        try fixture.broker.setAllBrokersDown()
+        let producer = try fixture.producer(messageTimeout: .seconds(2), queueCapacity: 1)
+        let first = Task { try await producer.send(ProducerRecord(topic: topic, key: "a", value: [1])) }
+        // The first record occupies the only queue slot until the broker is back or it times out.
+        try await Task.sleep(for: .milliseconds(200))
+        do {
+            _ = try await producer.send(ProducerRecord(topic: topic, key: "b", value: [2]))
+            XCTFail("a second record fitted into a queue of one")
+        } catch let error as KafkaError {
+            XCTAssertEqual(error.code, .queueFull)
+            XCTAssertTrue(error.isRetryable)
+        }
+        try fixture.broker.setAllBrokersUp()
+        _ = try? await first.value
+        await producer.shutdown()
+    }
+
+    func testSendFailsWithinItsTimeoutWhileTheBrokerIsDownAndSucceedsWhenItIsBack() async throws {
+        let topic = uniqueTopic()
+        let fixture = try BrokerFixture(topics: [topic: 2])
+        let timeout = Duration.seconds(2)
+        let producer = try fixture.producer(messageTimeout: timeout)
+        _ = try await producer.send(ProducerRecord(topic: topic, key: "warm-up", value: [0]))
+
+        try fixture.broker.setAllBrokersDown()
+        let clock = ContinuousClock()
+        let started = clock.now
+        do {
+            _ = try await producer.send(ProducerRecord(topic: topic, key: "while-down", value: [1]))
+            XCTFail("send succeeded while every broker was down")
+        } catch let error as KafkaError {
+            XCTAssertEqual(error.code, .timedOut, "\(error)")
+            XCTAssertTrue(error.isRetryable)
+        }
+        let elapsed = clock.now - started
+        // librdkafka scans for timed-out messages once a second, hence the slack.
+        XCTAssertLessThan(elapsed, timeout + .milliseconds(1_500), "send took \(elapsed) to fail")
+
+        try fixture.broker.setAllBrokersUp()
+        var position: RecordPosition?
+        for _ in 0..<5 where position == nil {
+            position = try? await producer.send(ProducerRecord(topic: topic, key: "after", value: [2]))
+        }
+        XCTAssertNotNil(position, "send did not succeed again after the broker came back")
+        await producer.shutdown()
+    }
+
+    func testShutdownWithRecordsInFlightLosesNoneThatWereAcknowledged() async throws {
+        let topic = uniqueTopic()
+        let fixture = try BrokerFixture(topics: [topic: 4])
+        let producer = try fixture.producer(flushTimeout: .seconds(5))
+        // Slow acknowledgements keep records in flight when shutdown starts.
+        try fixture.broker.setRoundTripTime(.milliseconds(50))
+        let count = 2_000
+        let outcomes = Task {
+            await withTaskGroup(of: (Int, RecordPosition?).self) { group in
+                for index in 0..<count {
+                    group.addTask {
+                        (index, try? await producer.send(ProducerRecord(topic: topic, key: "k\(index % 50)", value: Array("\(index)".utf8))))
+                    }
+                }
+                var acknowledged: [Int: RecordPosition] = [:]
+                for await (index, position) in group {
+                    if let position { acknowledged[index] = position }
+                }
+                return acknowledged
+            }
+        }
+        try await Task.sleep(for: .milliseconds(100))
+        await producer.shutdown()
+        let acknowledged = await outcomes.value
+        XCTAssertGreaterThan(acknowledged.count, 0)
+        try fixture.broker.setRoundTripTime(.zero)
+
+        var stored: [RecordPosition: [UInt8]] = [:]
+        for record in try await replayAll([topic], on: fixture) { stored[record.position] = record.value }
+        for (index, position) in acknowledged {
+            XCTAssertEqual(stored[position], Array("\(index)".utf8), "acknowledged record \(index) at \(position) is missing")
+        }
+    }
+
+    func testSendAfterShutdownFails() async throws {
+        let topic = uniqueTopic()
+        let fixture = try BrokerFixture(topics: [topic: 1])
+        let producer = try fixture.producer()
+        await producer.shutdown()
+        do {
+            _ = try await producer.send(ProducerRecord(topic: topic, key: "late", value: [1]))
+            XCTFail("send succeeded after shutdown")
+        } catch let error as KafkaError {
+            XCTAssertEqual(error.code, .shutDown)
+            XCTAssertFalse(error.isRetryable)
+        }
+    }
+}

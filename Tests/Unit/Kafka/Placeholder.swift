@@ -1,1 +1,0 @@
-// Unit tests of Kafka live here, one file per type.

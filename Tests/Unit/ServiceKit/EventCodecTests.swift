@@ -1,0 +1,41 @@
+import Foundation
+import ServiceKit
+import Testing
+
+@Suite struct EventCodecTests {
+    let book = Book(id: UUID(uuidString: "6f1c2a9e-3b7d-4c58-9e21-0a4f5d7b8c31")!, title: "Dune", author: "Frank Herbert", published: 1965, isbn: "9780441013593", tags: ["sf"])
+
+    @Test func roundTripsTheNewestVersionWithTheKeyInData() throws {
+        let event = BookEvent(id: UUID(), time: Date(timeIntervalSince1970: 1_800_000_000.25), kind: .added(book, idempotencyKey: "k-1"))
+        let bytes = try EventCodec(source: "/bookshelf/new-book").encode(event)
+        let object = try #require(JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])
+        #expect(object["dataschema"] as? String == "https://bookshelf.example/contracts/events/bookshelf.book.added/v2.schema.json")
+        #expect(object["subject"] as? String == "6f1c2a9e-3b7d-4c58-9e21-0a4f5d7b8c31")
+        #expect((object["data"] as? [String: Any])?["idempotencyKey"] as? String == "k-1")
+        #expect(object["time"] as? String == "2027-01-15T08:00:00.250Z")
+        #expect(try EventCodec.decode(bytes) == event)
+    }
+
+    @Test func readsAVersion1Event() throws {
+        let v1 = """
+        {"specversion":"1.0","id":"1a2b3c4d-0001-4e5f-8a9b-0c1d2e3f4a01","source":"/bookshelf/new-book","type":"bookshelf.book.added",
+         "time":"2026-11-26T09:15:00Z","datacontenttype":"application/json",
+         "dataschema":"https://bookshelf.example/contracts/events/bookshelf.book.added/v1.schema.json","safe":false,"idempotent":true,
+         "data":{"id":"6f1c2a9e-3b7d-4c58-9e21-0a4f5d7b8c31","title":"Dune","author":"Frank Herbert","published":1965}}
+        """
+        let event = try EventCodec.decode(Array(v1.utf8))
+        guard case .added(let decoded, let key) = event.kind else { Issue.record("not an added event"); return }
+        #expect(decoded.title == "Dune" && decoded.isbn == nil && key == nil)
+    }
+
+    @Test func refusesWhatItCannotReadWithAReason() {
+        func reason(_ text: String) -> String? {
+            do { _ = try EventCodec.decode(Array(text.utf8)); return nil } catch { return error.code }
+        }
+        #expect(reason("not json") == "not-a-cloudevent")
+        #expect(reason(#"{"specversion":"1.0","type":"bookshelf.book.lost"}"#) == "unknown-type")
+        #expect(reason(#"{"specversion":"1.0","type":"bookshelf.book.added","dataschema":"https://bookshelf.example/contracts/events/bookshelf.book.added/v9.schema.json"}"#) == "unknown-dataschema")
+        #expect(reason(#"{"specversion":"1.0","type":"bookshelf.book.added","dataschema":"https://bookshelf.example/contracts/events/bookshelf.book.finished/v1.schema.json"}"#) == "schema-type-mismatch")
+        #expect(reason(#"{"specversion":"1.0","type":"bookshelf.book.finished","id":"x"}"#) == "invalid-event")
+    }
+}

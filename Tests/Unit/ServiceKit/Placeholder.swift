@@ -1,1 +1,0 @@
-// Unit tests of ServiceKit live here, one file per type.

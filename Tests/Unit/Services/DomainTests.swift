@@ -1,0 +1,175 @@
+import BookRead
+import Foundation
+import LastRead
+import ListBooks
+import NewBook
+import ServiceKit
+import Testing
+
+func book(_ title: String, id: UUID = UUID()) -> Book {
+    Book(id: id, title: title, author: "Author of \(title)", published: 2001)
+}
+
+func added(_ book: Book, key: String? = nil, id: UUID = UUID(), time: Date = Date()) -> BookEvent {
+    BookEvent(id: id, time: time, kind: .added(book, idempotencyKey: key))
+}
+
+func finished(_ book: Book, at seconds: TimeInterval, id: UUID = UUID()) -> BookEvent {
+    BookEvent(id: id, time: Date(timeIntervalSince1970: seconds), kind: .finished(bookID: book.id))
+}
+
+@Suite struct NewBookTests {
+    let body = Array(#"{"title":"Dune","author":"Frank Herbert","published":1965.0,"tags":["sf"]}"#.utf8)
+
+    @Test func assignsAnIDAndBuildsTheEvent() throws {
+        var state = NewBookState()
+        let bookID = UUID()
+        let decision = try state.decide(body: body, idempotencyKey: nil, bookID: bookID, eventID: UUID(), now: Date())
+        guard case .produce(let event) = decision, case .added(let book, nil) = event.kind else { Issue.record("expected an event"); return }
+        #expect(book == Book(id: bookID, title: "Dune", author: "Frank Herbert", published: 1965, tags: ["sf"]))
+        #expect(event.key == bookID.uuidString.lowercased())
+    }
+
+    @Test func rejectsWhatTheContractRejects() {
+        let cases = [
+            #"{"title":"Dune","author":"F","published":1965,"id":"6f1c2a9e-3b7d-4c58-9e21-0a4f5d7b8c31"}"#: "/id",
+            #"{"title":"   ","author":"F","published":1965}"#: "/title",
+            #"{"title":"Dune","author":"F"}"#: "/published",
+            #"{"title":"Dune","author":"F","published":"1965"}"#: "/published",
+            #"{"title":"Dune","author":"F","published":0}"#: "/published",
+            #"{"title":"Dune","author":"F","published":1965,"isbn":"978-0441013593"}"#: "/isbn",
+            #"{"title":"Dune","author":"F","published":1965,"tags":["a","a"]}"#: "/tags",
+            #"[1]"#: "/",
+            #"{"title":"Dune","author":"F","published":1965,"colour":"red"}"#: "/colour",
+        ]
+        for (text, pointer) in cases {
+            var state = NewBookState()
+            #expect(throws: Problem.self, "\(text)") {
+                try state.decide(body: Array(text.utf8), idempotencyKey: nil, bookID: UUID(), eventID: UUID(), now: Date())
+            }
+            do {
+                _ = try NewBookRequest(validating: Array(text.utf8))
+            } catch {
+                #expect(error.status == .badRequest)
+                #expect(error.detail.contains(pointer + ":"), "\(error.detail) should name \(pointer)")
+            }
+        }
+        #expect(throws: Problem.self) { try NewBookRequest(validating: Array("{".utf8)) }
+    }
+
+    @Test func aKeyIsReservedThenRemembered() throws {
+        var state = NewBookState()
+        guard case .produce(let event) = try state.decide(body: body, idempotencyKey: "k", bookID: UUID(), eventID: UUID(), now: Date()),
+              case .added(let book, "k") = event.kind else { Issue.record("expected an event carrying the key"); return }
+        #expect(throws: Problem.self) { try state.decide(body: body, idempotencyKey: "k", bookID: UUID(), eventID: UUID(), now: Date()) }
+        state.finish(key: "k", with: book)
+        #expect(try state.decide(body: body, idempotencyKey: "k", bookID: UUID(), eventID: UUID(), now: Date()) == .replay(book))
+    }
+
+    @Test func aFailedWriteFreesTheKey() throws {
+        var state = NewBookState()
+        _ = try state.decide(body: body, idempotencyKey: "k", bookID: UUID(), eventID: UUID(), now: Date())
+        state.finish(key: "k", with: nil)
+        guard case .produce = try state.decide(body: body, idempotencyKey: "k", bookID: UUID(), eventID: UUID(), now: Date()) else {
+            Issue.record("a key whose write failed must be usable again"); return
+        }
+    }
+
+    @Test func keysAreRebuiltFromEvents() throws {
+        var state = NewBookState()
+        let dune = book("Dune")
+        let event = added(dune, key: "k")
+        #expect(state.apply(event) == .applied)
+        #expect(state.apply(event) == .duplicate)
+        #expect(try state.decide(body: body, idempotencyKey: "k", bookID: UUID(), eventID: UUID(), now: Date()) == .replay(dune))
+    }
+}
+
+@Suite struct BookReadTests {
+    @Test func finishesKnownBooksOnly() throws {
+        var known = KnownBooks()
+        let dune = book("Dune")
+        _ = known.apply(added(dune))
+        let event = try known.finish(rawID: dune.id.uuidString.lowercased(), caughtUp: true, eventID: UUID(), now: Date())
+        #expect(event.kind == .finished(bookID: dune.id))
+        let unknown = UUID().uuidString.lowercased()
+        #expect { try known.finish(rawID: unknown, caughtUp: true, eventID: UUID(), now: Date()) } throws: { ($0 as? Problem)?.status == .notFound }
+        #expect { try known.finish(rawID: unknown, caughtUp: false, eventID: UUID(), now: Date()) } throws: { ($0 as? Problem)?.status == .serviceUnavailable }
+        #expect { try known.finish(rawID: "not-a-uuid", caughtUp: true, eventID: UUID(), now: Date()) } throws: { ($0 as? Problem)?.status == .badRequest }
+    }
+}
+
+@Suite struct ListBooksTests {
+    @Test func keepsTheOrderAddedOnceEach() {
+        var list = BookList()
+        let (a, b) = (book("A"), book("B"))
+        let first = added(a)
+        #expect(list.apply(first) == .applied)
+        #expect(list.apply(added(b)) == .applied)
+        #expect(list.apply(first) == .duplicate)
+        #expect(list.apply(added(a)) == .applied)
+        #expect(list.apply(finished(a, at: 1)) == .applied)
+        #expect(list.books == [a, b])
+        #expect(list.book(id: b.id) == b)
+    }
+
+    @Test func pagesWithAfter() throws {
+        var list = BookList()
+        let books = (0..<5).map { book("B\($0)") }
+        books.forEach { _ = list.apply(added($0)) }
+        let first = try list.page(limit: 2, after: nil)
+        #expect(first.books == Array(books[0..<2]))
+        #expect(first.nextAfter == books[1].id)
+        let last = try list.page(limit: 3, after: books[1].id)
+        #expect(last.books == Array(books[2..<5]))
+        #expect(last.nextAfter == nil)
+        #expect(throws: Problem.self) { try list.page(limit: 0, after: nil) }
+        #expect(throws: Problem.self) { try list.page(limit: 2, after: UUID()) }
+    }
+}
+
+@Suite struct LastReadTests {
+    @Test func fiveNewestFirstFullDataNoDuplicates() {
+        var view = LastReadBooks()
+        let books = (0..<7).map { book("B\($0)") }
+        books.forEach { _ = view.apply(added($0)) }
+        for (index, book) in books.enumerated() { #expect(view.apply(finished(book, at: Double(index))) == .applied) }
+        #expect(view.lastRead == Array(books[2..<7].reversed()))
+        #expect(view.apply(finished(books[3], at: 100)) == .applied)
+        #expect(view.lastRead == [books[3], books[6], books[5], books[4], books[2]])
+    }
+
+    @Test func orderFollowsEventTimeNotArrival() {
+        var view = LastReadBooks()
+        let (a, b) = (book("A"), book("B"))
+        _ = view.apply(added(a))
+        _ = view.apply(added(b))
+        _ = view.apply(finished(b, at: 20))
+        _ = view.apply(finished(a, at: 10))
+        #expect(view.lastRead == [b, a])
+        _ = view.apply(finished(a, at: 5))
+        #expect(view.lastRead == [b, a])
+    }
+
+    @Test func rejectsFinishingAnUnknownBookAndDedupes() {
+        var view = LastReadBooks()
+        let ghost = book("ghost")
+        guard case .rejected(let reason) = view.apply(finished(ghost, at: 1)) else { Issue.record("expected a rejection"); return }
+        #expect(reason.code == "unknown-book")
+        #expect(view.lastRead.isEmpty)
+        let known = book("K")
+        _ = view.apply(added(known))
+        let event = finished(known, at: 1)
+        #expect(view.apply(event) == .applied)
+        #expect(view.apply(event) == .duplicate)
+    }
+
+    @Test func readsVersion1BooksWithoutTheV2Fields() throws {
+        var view = LastReadBooks()
+        let v1 = Book(id: UUID(), title: "Old", author: "Someone", published: 1900)
+        _ = view.apply(added(v1))
+        _ = view.apply(finished(v1, at: 1))
+        let json = try #require(String(data: JSONEncoder().encode(view.lastRead), encoding: .utf8))
+        #expect(!json.contains("isbn") && !json.contains("tags"))
+    }
+}

@@ -1,0 +1,121 @@
+import BookRead
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Kafka
+import LastRead
+import ListBooks
+import Logging
+import NewBook
+import ServiceKit
+import ServiceLifecycle
+import Testing
+
+/// The four services wired to Kafka exactly as the subcommands wire them, on the embedded broker.
+@Suite(.serialized) struct EmbeddedBrokerTests {
+    @Test func aBookTravelsFromNewBookToBothViewsAndPoisonIsDeadLettered() async throws {
+        var logger = Logger(label: "services-broker-test")
+        logger.logLevel = .critical
+        let broker = try EmbeddedBroker(brokers: 1, eventPartitions: 3, logger: logger)
+        let producer = try KafkaProducer(configuration: .init(bootstrapServers: broker.bootstrapServers), logger: logger)
+        let publisher = KafkaEventPublisher(producer: producer)
+        let metrics = ServiceMetrics()
+        var consumers: [KafkaConsumer] = []
+
+        func host<P: Projection>(_ type: P.Type, _ name: String, _ readiness: Readiness) throws -> ProjectionHost<P> {
+            let consumer = try KafkaConsumer(
+                configuration: .init(bootstrapServers: broker.bootstrapServers, topics: [EmbeddedBroker.eventsTopic], mode: .replay, name: name),
+                logger: logger
+            )
+            consumers.append(consumer)
+            let deadLetters = KafkaDeadLetterSink(publisher: DeadLetterPublisher(producer: producer, consumer: name, logger: logger))
+            return ProjectionHost<P>(consumer: name, source: KafkaEventSource(consumer: consumer), deadLetters: deadLetters, readiness: readiness, metrics: metrics, logger: logger)
+        }
+        func routes() -> (ServiceRoutes, Readiness) {
+            let readiness = Readiness()
+            return (ServiceRoutes(metrics: metrics, readiness: readiness), readiness)
+        }
+
+        let (newBookRoutes, newBookReady) = routes()
+        let newBookState = try host(NewBookState.self, "newbook-test", newBookReady)
+        NewBookService(state: newBookState, publisher: publisher, metrics: metrics).addRoutes(to: newBookRoutes)
+        let (bookReadRoutes, bookReadReady) = routes()
+        let known = try host(KnownBooks.self, "readbook-test", bookReadReady)
+        BookReadService(state: known, publisher: publisher, metrics: metrics).addRoutes(to: bookReadRoutes)
+        let (listRoutes, listReady) = routes()
+        let list = try host(BookList.self, "booklist-test", listReady)
+        ListBooksService(view: list).addRoutes(to: listRoutes)
+        let (lastRoutes, lastReady) = routes()
+        let last = try host(LastReadBooks.self, "lastread-test", lastReady)
+        LastReadService(view: last).addRoutes(to: lastRoutes)
+
+        let hosts: [any Service] = [newBookState, known, list, last]
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: producer)]
+                + hosts.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup) }
+                + consumers.map { .init(service: $0) },
+            logger: logger
+        ))
+        let running = Task { try await group.run() }
+
+        let start = ContinuousClock.now
+        for readiness in [newBookReady, bookReadReady, listReady, lastReady] { try await readiness.waitUntilReady() }
+        #expect(ContinuousClock.now - start < .seconds(5))
+
+        let created = try await Application(router: newBookRoutes).test(.router) { client in
+            try await client.execute(
+                uri: "/bookshelf/books", method: .post, headers: [.contentType: "application/json", .idempotencyKey: "broker-test"],
+                body: ByteBuffer(string: #"{"title":"The Left Hand of Darkness","author":"Ursula K. Le Guin","published":1969,"tags":["sf"]}"#)
+            )
+        }
+        #expect(created.status == .created)
+        let book = try JSONDecoder().decode(Book.self, from: Data(buffer: created.body))
+        let addedAt = try #require(created.headers[.bookshelfPosition])
+        let id = book.id.uuidString.lowercased()
+
+        let finishedAt = try await Application(router: bookReadRoutes).test(.router) { client in
+            let response = try await client.execute(uri: "/bookshelf/books/\(id)/finished", method: .post, headers: [.bookshelfMinPosition: addedAt])
+            #expect(response.status == .noContent)
+            return try #require(response.headers[.bookshelfPosition])
+        }
+
+        try await Application(router: listRoutes).test(.router) { client in
+            let response = try await client.execute(uri: "/bookshelf/books", method: .get, headers: [.bookshelfMinPosition: addedAt])
+            #expect(try JSONDecoder().decode([Book].self, from: Data(buffer: response.body)) == [book])
+        }
+        try await Application(router: lastRoutes).test(.router) { client in
+            let response = try await client.execute(uri: "/bookshelf/books/last/read", method: .get, headers: [.bookshelfMinPosition: finishedAt])
+            #expect(try JSONDecoder().decode([Book].self, from: Data(buffer: response.body)) == [book])
+        }
+
+        let poison = try await producer.send(ProducerRecord(topic: EmbeddedBroker.eventsTopic, key: "poison", value: Array("not an event".utf8)))
+        #expect(await list.waitUntilApplied(PositionVector([EventPosition(partition: poison.partition, offset: poison.offset)]), timeout: .seconds(10)))
+
+        let deadLetters = try KafkaConsumer(
+            configuration: .init(bootstrapServers: broker.bootstrapServers, topics: [EmbeddedBroker.deadLetterTopic], mode: .replay, name: "dlq-reader"),
+            logger: logger
+        )
+        var reasons: [String: String] = [:]
+        let reader = Task {
+            var found: [String: String] = [:]
+            for await record in deadLetters.records {
+                let consumer = record.header(DeadLetterPublisher.Header.consumer)?.stringValue ?? ""
+                found[consumer] = record.header(DeadLetterPublisher.Header.reason)?.stringValue
+                if found.count == 4 { break }
+            }
+            return found
+        }
+        let watchdog = Task {
+            try await Task.sleep(for: .seconds(10))
+            await deadLetters.shutdown()
+        }
+        reasons = await reader.value
+        watchdog.cancel()
+        await deadLetters.shutdown()
+        #expect(reasons == ["newbook-test": "not-a-cloudevent", "readbook-test": "not-a-cloudevent", "booklist-test": "not-a-cloudevent", "lastread-test": "not-a-cloudevent"])
+
+        await group.triggerGracefulShutdown()
+        try await running.value
+        broker.shutdown()
+    }
+}

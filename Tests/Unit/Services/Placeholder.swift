@@ -1,1 +1,0 @@
-// Unit tests of Services live here, one file per type.
