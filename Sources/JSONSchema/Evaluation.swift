@@ -215,7 +215,7 @@ extension Keyword {
             var valid = true
             for property in properties {
                 guard let value = property.key.lookup(in: instance) else { continue }
-                if !property.schema.node.descend(value, &ev, keyword: "properties", token: property.key.name,
+                if !property.schema.descend(value, &ev, keyword: "properties", token: property.key.name,
                                                  instanceToken: property.key.name) {
                     valid = false
                     if !ev.collecting { return false }
@@ -235,7 +235,7 @@ extension Keyword {
                 while index < properties.count && !properties[index].key.equals(key, length: length) { index += 1 }
                 if index < properties.count {
                     seen |= 1 << UInt64(index)
-                    if !properties[index].schema.node.descend(json_object_iter_value(current), &ev, keyword: "properties",
+                    if !properties[index].schema.descend(json_object_iter_value(current), &ev, keyword: "properties",
                                                               token: Self.string(key, length),
                                                               instanceToken: Self.string(key, length)) {
                         valid = false
@@ -244,7 +244,7 @@ extension Keyword {
                     if additional.node.boolean == false {
                         ev.fail(node, "additionalProperties", "the property \"\(Self.string(key, length))\" is not allowed here")
                         valid = false
-                    } else if !additional.node.descend(json_object_iter_value(current), &ev, keyword: "additionalProperties",
+                    } else if !additional.descend(json_object_iter_value(current), &ev, keyword: "additionalProperties",
                                                        instanceToken: Self.string(key, length)) {
                         valid = false
                     }
@@ -267,7 +267,7 @@ extension Keyword {
                 let key = json_object_iter_key(current)!
                 let length = json_object_iter_key_len(current)
                 for pattern in patterns where pattern.regex.takeUnretainedValue().matches(key, length: length) {
-                    if !pattern.schema.node.descend(json_object_iter_value(current), &ev, keyword: "patternProperties",
+                    if !pattern.schema.descend(json_object_iter_value(current), &ev, keyword: "patternProperties",
                                                     token: pattern.regex.takeUnretainedValue().source,
                                                     instanceToken: Self.string(key, length)) {
                         valid = false
@@ -289,7 +289,7 @@ extension Keyword {
                 if schema.node.boolean == false {
                     ev.fail(node, "additionalProperties", "the property \"\(Self.string(key, length))\" is not allowed here")
                     valid = false
-                } else if !schema.node.descend(json_object_iter_value(current), &ev, keyword: "additionalProperties",
+                } else if !schema.descend(json_object_iter_value(current), &ev, keyword: "additionalProperties",
                                                instanceToken: Self.string(key, length)) {
                     valid = false
                 }
@@ -304,7 +304,7 @@ extension Keyword {
                 cursor = json_object_iter_next(instance, current)
                 let name = json_stringn_nocheck(json_object_iter_key(current), json_object_iter_key_len(current))!
                 defer { json_decref(name) }
-                if !schema.node.descend(name, &ev, keyword: "propertyNames",
+                if !schema.descend(name, &ev, keyword: "propertyNames",
                                         instanceToken: Self.string(json_object_iter_key(current)!, json_object_iter_key_len(current))) {
                     valid = false
                     if !ev.collecting { return false }
@@ -315,7 +315,7 @@ extension Keyword {
             guard type == JSON_OBJECT else { return true }
             var valid = true
             for dependency in dependencies where dependency.key.lookup(in: instance) != nil {
-                if !dependency.schema.node.descend(instance, &ev, keyword: "dependentSchemas", token: dependency.key.name) {
+                if !dependency.schema.descend(instance, &ev, keyword: "dependentSchemas", token: dependency.key.name) {
                     valid = false
                     if !ev.collecting { return false }
                 }
@@ -326,7 +326,7 @@ extension Keyword {
             guard type == JSON_ARRAY else { return true }
             var valid = true
             for index in 0..<min(schemas.count, json_array_size(instance)) {
-                if !schemas[index].node.descend(json_array_get(instance, index), &ev, keyword: "prefixItems",
+                if !schemas[index].descend(json_array_get(instance, index), &ev, keyword: "prefixItems",
                                                 token: String(index), instanceToken: String(index)) {
                     valid = false
                     if !ev.collecting { return false }
@@ -339,7 +339,7 @@ extension Keyword {
             guard count > after else { return true }
             var valid = true
             for index in after..<count {
-                if !schema.node.descend(json_array_get(instance, index), &ev, keyword: "items",
+                if !schema.descend(json_array_get(instance, index), &ev, keyword: "items",
                                         instanceToken: String(index)) {
                     valid = false
                     if !ev.collecting { return false }
@@ -350,7 +350,7 @@ extension Keyword {
             guard type == JSON_ARRAY else { return true }
             var matches = 0
             for index in 0..<json_array_size(instance) {
-                if ev.quietly({ schema.node.validate(json_array_get(instance, index), &$0) }) {
+                if ev.quietly({ schema.validate(json_array_get(instance, index), &$0) }) {
                     matches += 1
                     if maximum == Int.max && matches >= minimum { return true }
                 }
@@ -369,19 +369,19 @@ extension Keyword {
         case .allOf(let schemas):
             var valid = true
             for (index, schema) in schemas.enumerated()
-            where !schema.node.descend(instance, &ev, keyword: "allOf", token: String(index)) {
+            where !schema.descend(instance, &ev, keyword: "allOf", token: String(index)) {
                 valid = false
                 if !ev.collecting { return false }
             }
             return valid
         case .anyOf(let schemas):
             guard ev.collecting else {
-                for schema in schemas where schema.node.validate(instance, &ev) { return true }
+                for schema in schemas where schema.validate(instance, &ev) { return true }
                 return false
             }
             let mark = ev.errors.count
             for (index, schema) in schemas.enumerated()
-            where schema.node.descend(instance, &ev, keyword: "anyOf", token: String(index)) {
+            where schema.descend(instance, &ev, keyword: "anyOf", token: String(index)) {
                 ev.errors.removeSubrange(mark...)
                 return true
             }
@@ -391,7 +391,7 @@ extension Keyword {
             let mark = ev.errors.count
             var matched: [Int] = []
             for (index, schema) in schemas.enumerated()
-            where schema.node.descend(instance, &ev, keyword: "oneOf", token: String(index)) {
+            where schema.descend(instance, &ev, keyword: "oneOf", token: String(index)) {
                 matched.append(index)
                 if matched.count > 1 && !ev.collecting { return false }
             }
@@ -407,17 +407,17 @@ extension Keyword {
             }
             return false
         case .not(let schema):
-            guard ev.quietly({ schema.node.validate(instance, &$0) }) else { return true }
+            guard ev.quietly({ schema.validate(instance, &$0) }) else { return true }
             ev.fail(node, "not", "the value must not match the \"not\" schema")
             return false
         case .conditional(let condition, let then, let otherwise):
-            if ev.quietly({ condition.node.validate(instance, &$0) }) {
-                return then?.node.descend(instance, &ev, keyword: "then") ?? true
+            if ev.quietly({ condition.validate(instance, &$0) }) {
+                return then?.descend(instance, &ev, keyword: "then") ?? true
             }
-            return otherwise?.node.descend(instance, &ev, keyword: "else") ?? true
+            return otherwise?.descend(instance, &ev, keyword: "else") ?? true
 
         case .ref(let target):
-            return target.node.follow(instance, &ev, keyword: "$ref")
+            return target.follow(instance, &ev, keyword: "$ref")
         case .dynamicRef(let initial, let anchor):
             return Self.dynamicTarget(initial, anchor, &ev).follow(instance, &ev, keyword: "$dynamicRef")
 
@@ -435,7 +435,7 @@ extension Keyword {
                 if schema.node.boolean == false {
                     ev.fail(node, "unevaluatedProperties", "the property \"\(name)\" is not allowed here (unevaluated)")
                     valid = false
-                } else if !schema.node.descend(json_object_iter_value(current), &ev, keyword: "unevaluatedProperties",
+                } else if !schema.descend(json_object_iter_value(current), &ev, keyword: "unevaluatedProperties",
                                                instanceToken: name) {
                     valid = false
                 }
@@ -453,7 +453,7 @@ extension Keyword {
                 if schema.node.boolean == false {
                     ev.fail(node, "unevaluatedItems", "item \(index) is not allowed here (unevaluated)")
                     valid = false
-                } else if !schema.node.descend(json_array_get(instance, index), &ev, keyword: "unevaluatedItems",
+                } else if !schema.descend(json_array_get(instance, index), &ev, keyword: "unevaluatedItems",
                                                instanceToken: String(index)) {
                     valid = false
                 }

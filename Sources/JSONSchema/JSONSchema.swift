@@ -82,14 +82,20 @@ extension SchemaRegistry {
 
     private func compile(_ node: JSONValue, location: SchemaLocation, id: String,
                          options: ValidationOptions) throws(SchemaError) -> JSONSchema {
-        // Compiling first names the common mistakes precisely (unknown type, bad pattern,
-        // unresolved ref); the metaschema then catches everything else.
+        // The compiler names the mistakes the metaschema cannot see or would only describe
+        // vaguely (unknown type name, bad pattern, unresolved ref, unknown vocabulary); for a
+        // keyword of the wrong shape the metaschema's verdict is the authoritative one.
         let compiler = SchemaCompiler(registry: self, options: options)
-        let root = try compiler.compile(node, at: location)
+        let compiled: Result<SchemaNode, SchemaError> = Result { () throws(SchemaError) in
+            try compiler.compile(node, at: location)
+        }
+        if case .failure(let error) = compiled, error.code != .invalidKeyword {
+            throw error
+        }
         if options.checkSchema && hasMetaschemas {
             try checkAgainstMetaschema(node, dialect: location.dialect)
         }
-        return JSONSchema(id: id, root: root, compiler: compiler)
+        return JSONSchema(id: id, root: try compiled.get(), compiler: compiler)
     }
 
     /// A schema that is itself invalid (by the metaschema its `$schema` names) is an error.

@@ -59,7 +59,32 @@ final class SchemaResource: @unchecked Sendable {
 /// A reference to a node kept alive by the compiled schema's node list; refs form cycles, and
 /// following one must cost no reference counting.
 struct Unowned: @unchecked Sendable {
-    unowned(unsafe) let node: SchemaNode
+    private let reference: Unmanaged<SchemaNode>
+
+    init(node: SchemaNode) {
+        reference = .passUnretained(node)
+    }
+
+    var node: SchemaNode { reference.takeUnretainedValue() }
+
+    // Calls through a guaranteed reference: no retain/release around each subschema visit.
+    @inline(__always)
+    func validate(_ instance: JSONNode, _ ev: inout Evaluation) -> Bool {
+        reference._withUnsafeGuaranteedRef { $0.validate(instance, &ev) }
+    }
+
+    @inline(__always)
+    func descend(_ instance: JSONNode, _ ev: inout Evaluation, keyword: StaticString,
+                 token: @autoclosure () -> String? = nil, instanceToken: @autoclosure () -> String? = nil) -> Bool {
+        reference._withUnsafeGuaranteedRef {
+            $0.descend(instance, &ev, keyword: keyword, token: token(), instanceToken: instanceToken())
+        }
+    }
+
+    @inline(__always)
+    func follow(_ instance: JSONNode, _ ev: inout Evaluation, keyword: StaticString) -> Bool {
+        reference._withUnsafeGuaranteedRef { $0.follow(instance, &ev, keyword: keyword) }
+    }
 }
 
 /// Memory that compiled keywords point into, freed with the compiled schema. Keyword payloads

@@ -23,8 +23,6 @@ public struct SchemaRegistry: Sendable {
     var dynamicAnchors: [String: Set<String>] = [:]
     /// Where every indexed subschema sits: jansson node address -> its resource, pointer, dialect.
     var locations: [UInt: SchemaLocation] = [:]
-    /// URIs of whole documents as registered (the ones `schema(id:)` is meant for).
-    public private(set) var documentIDs: [String] = []
     /// Set when metaschemas were loaded, so compiled schemas can be checked against them.
     public private(set) var hasMetaschemas = false
 
@@ -48,7 +46,6 @@ public struct SchemaRegistry: Sendable {
         index(document, base: URIReference(id), pointer: "", dialect: nil, isDocumentRoot: true)
         // A document found by one URI may declare another in "$id": both name it.
         resources[id] = document
-        documentIDs.append(id)
         return id
     }
 

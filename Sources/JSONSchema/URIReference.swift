@@ -103,12 +103,12 @@ struct URIReference: Hashable, CustomStringConvertible {
 /// JSON Pointer (RFC 6901) helpers.
 enum JSONPointer {
     static func escape(_ token: String) -> String {
-        guard token.contains("~") || token.contains("/") else { return token }
+        guard token.utf8.contains(where: { $0 == UInt8(ascii: "~") || $0 == UInt8(ascii: "/") }) else { return token }
         return token.replacing("~", with: "~0").replacing("/", with: "~1")
     }
 
     static func unescape(_ token: Substring) -> String {
-        guard token.contains("~") else { return String(token) }
+        guard token.utf8.contains(UInt8(ascii: "~")) else { return String(token) }
         return String(token).replacing("~1", with: "/").replacing("~0", with: "~")
     }
 

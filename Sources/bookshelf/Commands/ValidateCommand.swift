@@ -60,7 +60,7 @@ struct ValidateCommand: ParsableCommand {
         }
         var report = Report(output: output)
         for path in instances {
-            let bytes: [UInt8]
+            let bytes: Data
             do {
                 bytes = try readInput(path)
             } catch {
@@ -85,46 +85,86 @@ struct ValidateCommand: ParsableCommand {
         if report.invalid > 0 { throw ExitCode(1) }
     }
 
-    /// One document per line; blank lines are skipped; each result names its line.
-    private func validateLines(_ bytes: [UInt8], name: String, against compiled: JSONSchema, into report: inout Report) {
+    /// One document per line; blank lines are skipped; each result names its line. Lines are
+    /// parsed and validated on every core (documents are independent), then reported in order.
+    private func validateLines(_ bytes: Data, name: String, against compiled: JSONSchema, into report: inout Report) {
         bytes.withUnsafeBytes { buffer in
-            var lineNumber = 0
+            var lines: [Range<Int>] = []
             var start = 0
             while start < buffer.count {
-                lineNumber += 1
-                var end = start
-                while end < buffer.count && buffer[end] != UInt8(ascii: "\n") { end += 1 }
-                let line = UnsafeRawBufferPointer(rebasing: buffer[start..<end])
+                let newline = memchr(buffer.baseAddress! + start, Int32(UInt8(ascii: "\n")), buffer.count - start)
+                let end = newline.map { buffer.baseAddress!.distance(to: UnsafeRawPointer($0)) } ?? buffer.count
+                lines.append(start..<end)
                 start = end + 1
-                if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
-                do throws(JSONParseError) {
-                    let instance = try JSONValue(parsing: line)
-                    if compiled.isValid(instance) {
-                        report.recordValid { "\(name):\(lineNumber)" }
-                    } else {
-                        report.record(compiled.validate(instance), name: "\(name):\(lineNumber)")
+            }
+            let chunkCount = min(lines.count, ProcessInfo.processInfo.activeProcessorCount * 8)
+            guard chunkCount > 0 else { return }
+            let chunkSize = (lines.count + chunkCount - 1) / chunkCount
+            let outcomes = UnsafeMutableBufferPointer<[LineOutcome]>.allocate(capacity: chunkCount)
+            outcomes.initialize(repeating: [])
+            defer {
+                outcomes.deinitialize()
+                outcomes.deallocate()
+            }
+            let work = ChunkedLines(input: buffer, lines: lines, outcomes: outcomes)
+            DispatchQueue.concurrentPerform(iterations: chunkCount) { chunk in
+                var results: [LineOutcome] = []
+                for index in (chunk * chunkSize)..<min(work.lines.count, (chunk + 1) * chunkSize) {
+                    let line = UnsafeRawBufferPointer(rebasing: work.input[work.lines[index]])
+                    if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
+                    do throws(JSONParseError) {
+                        let instance = try JSONValue(parsing: line)
+                        results.append(compiled.isValid(instance) ? .valid(line: index + 1)
+                                       : .invalid(line: index + 1, compiled.validate(instance)))
+                    } catch {
+                        results.append(.malformed(line: index + 1, error))
                     }
-                } catch {
-                    printError("\(name):\(lineNumber):\(error.column): malformed JSON: \(error.message)")
-                    report.malformed += 1
+                }
+                work.outcomes[chunk] = results
+            }
+            for results in outcomes {
+                for outcome in results {
+                    switch outcome {
+                    case .valid(let line):
+                        report.recordValid { "\(name):\(line)" }
+                    case .invalid(let line, let result):
+                        report.record(result, name: "\(name):\(line)")
+                    case .malformed(let line, let error):
+                        printError("\(name):\(line):\(error.column): malformed JSON: \(error.message)")
+                        report.malformed += 1
+                    }
                 }
             }
         }
     }
 
-    private func readInput(_ path: String) throws -> [UInt8] {
+    /// The shared state of the parallel pass: the input and the line ranges are only read, and
+    /// each chunk writes only its own slot of `outcomes`, so sharing it across threads is safe.
+    private struct ChunkedLines: @unchecked Sendable {
+        let input: UnsafeRawBufferPointer
+        let lines: [Range<Int>]
+        let outcomes: UnsafeMutableBufferPointer<[LineOutcome]>
+    }
+
+    private enum LineOutcome {
+        case valid(line: Int)
+        case invalid(line: Int, ValidationResult)
+        case malformed(line: Int, JSONParseError)
+    }
+
+    private func readInput(_ path: String) throws -> Data {
         if path == "-" {
             return try readStandardInput()
         }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw InputError(message: "cannot read the file (missing or unreadable)")
         }
-        return [UInt8](data)
+        return data
     }
 
     /// All of standard input, read with read(2) so that an interrupted call is retried.
-    private func readStandardInput() throws -> [UInt8] {
-        var bytes: [UInt8] = []
+    private func readStandardInput() throws -> Data {
+        var bytes = Data()
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {
             let count = chunk.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }

@@ -139,6 +139,21 @@ import Testing
         #expect(run.stdout.contains("3 documents: 2 valid, 1 invalid"))
     }
 
+    @Test func longJSONLinesStreamsReportInLineOrder() throws {
+        // Enough lines to be split across workers: the report must still follow the file.
+        let lines = (1...500).map { index in
+            index % 7 == 0 ? #"{"title":"Book \#(index)"}"# : #"{"title":"Book \#(index)","published":\#(1900 + index)}"#
+        }
+        try write("many.jsonl", lines.joined(separator: "\n") + "\n")
+        let run = try bookshelf(["--schema", "book.schema.json", "--jsonl", "many.jsonl"])
+        #expect(run.status == 1)
+        let reported = run.stdout.split(separator: "\n").dropLast().map { line in
+            Int(line.split(separator: ":")[1])!
+        }
+        #expect(reported == Array(stride(from: 7, through: 500, by: 7)))
+        #expect(run.stdout.hasSuffix("500 documents: 429 valid, 71 invalid\n"))
+    }
+
     @Test func jsonLinesFromStandardInputWithAMalformedLine() throws {
         let run = try bookshelf(["--schema", "book.schema.json", "--jsonl", "-"],
                                 stdin: #"{"title":"Dune","published":1965}"# + "\n" + #"{"title":"#)

@@ -107,9 +107,17 @@ import Testing
 }
 
 extension SchemaErrorTests {
-    @Test func negativeCountsAreNamedBeforeTheMetaschemaIsAsked() throws {
-        let error = try compileError(#"{"minLength":-1}"#, registry: try metaschemaRegistry())
-        #expect(error.code == .invalidKeyword)
-        #expect(error.message == "\"minLength\" must be a non-negative integer, not -1")
+    @Test func misshapenKeywordsAreTheMetaschemasToReportWhenItIsLoaded() throws {
+        let checked = try compileError(#"{"minLength":-1}"#, registry: try metaschemaRegistry())
+        #expect(checked.code == .invalidSchema)
+        #expect(checked.violations.contains { $0.instanceLocation == "/minLength" })
+        let unchecked = try compileError(#"{"minLength":-1}"#)
+        #expect(unchecked.code == .invalidKeyword)
+        #expect(unchecked.message == "\"minLength\" must be a non-negative integer, not -1")
+    }
+
+    @Test func namedErrorsComeBeforeTheMetaschemaCheck() throws {
+        // The metaschema would also reject this type name, but less helpfully.
+        #expect(try compileError(#"{"type":"strnig"}"#, registry: try metaschemaRegistry()).code == .unknownType)
     }
 }

@@ -1,1 +1,0 @@
-// Unit tests of JSONSchema live here, one file per type.
