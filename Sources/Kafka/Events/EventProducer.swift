@@ -19,8 +19,34 @@ public struct EventProducer: Sendable {
     /// Throws `ContractError` (not retryable) for an invalid event and ``KafkaError`` for a failed send.
     public func send(_ event: CloudEvent, key: String) async throws -> RecordPosition {
         try registry.validate(event)
-        return try await producer.send(ProducerRecord(
+        return try await producer.send(record(event, key: key))
+    }
+
+    /// Sends many events at once (see ``KafkaProducer/send(contentsOf:)``) and returns each one's position
+    /// or error, in order. Invalid events fail with their `ContractError` and are not produced; the valid
+    /// ones are sent regardless.
+    public func send(contentsOf events: [(event: CloudEvent, key: String)]) async -> [Result<RecordPosition, any Error>] {
+        var results = [Result<RecordPosition, any Error>?](repeating: nil, count: events.count)
+        var valid: [Int] = []
+        var records: [ProducerRecord] = []
+        for (index, item) in events.enumerated() {
+            do throws(ContractError) {
+                try registry.validate(item.event)
+                valid.append(index)
+                records.append(record(item.event, key: item.key))
+            } catch {
+                results[index] = .failure(error)
+            }
+        }
+        for (index, outcome) in zip(valid, await producer.send(contentsOf: records)) {
+            results[index] = outcome.mapError { $0 }
+        }
+        return results.map { $0! }
+    }
+
+    private func record(_ event: CloudEvent, key: String) -> ProducerRecord {
+        ProducerRecord(
             topic: topic, key: key, value: event.serializedBytes(),
-            headers: [KafkaHeader(name: EventNames.contentTypeHeader, value: CloudEvent.mediaType)]))
+            headers: [KafkaHeader(name: EventNames.contentTypeHeader, value: CloudEvent.mediaType)])
     }
 }
