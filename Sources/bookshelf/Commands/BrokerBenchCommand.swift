@@ -26,8 +26,8 @@ struct BrokerBenchCommand: AsyncParsableCommand {
     @Option(help: "produce: events to send.")
     var count: Int = 50_000
 
-    @Option(help: "produce: records awaiting acknowledgement at once (sent in batches of 2,000).")
-    var inFlight: Int = 10_000
+    @Option(help: "produce: records awaiting acknowledgement at once, sent in batches of 2,000 (default: the producer's queue capacity, as the C loop's).")
+    var inFlight: Int = 100_000
 
     enum Layer: String, ExpressibleByArgument {
         /// CloudEvents validated against the contracts on the way out and in.
