@@ -38,7 +38,8 @@ best() { awk -v a="$(field "$1" 4)" -v b="$(field "$2" 4)" 'BEGIN { print (a > b
 c_produce=$("$work/bench-kafka-c" produce "$bootstrap" bookshelf.events "$COUNT" "$work/event.json")
 events_produce=$("$BIN" broker bench produce --bootstrap-servers "$bootstrap" --count "$COUNT")
 transport_produce=$("$BIN" broker bench produce --layer transport --bootstrap-servers "$bootstrap" --count "$COUNT")
-total=$(( $(field "$c_produce" 2) + $(field "$events_produce" 2) + $(field "$transport_produce" 2) ))
+# Each producer also sent one warm-up record before its timing.
+total=$(( $(field "$c_produce" 2) + $(field "$events_produce" 2) + $(field "$transport_produce" 2) + 3 ))
 c_replay_1=$("$work/bench-kafka-c" replay "$bootstrap" bookshelf.events "$total")
 events_replay_1=$("$BIN" broker bench replay --bootstrap-servers "$bootstrap" 2>/dev/null)
 transport_replay_1=$("$BIN" broker bench replay --layer transport --bootstrap-servers "$bootstrap" 2>/dev/null)
