@@ -18,8 +18,7 @@ public struct EventProducer: Sendable {
     ///
     /// Throws `ContractError` (not retryable) for an invalid event and ``KafkaError`` for a failed send.
     public func send(_ event: CloudEvent, key: String) async throws -> RecordPosition {
-        try registry.validate(event)
-        return try await producer.send(record(event, key: key))
+        return try await producer.send(validatedRecord(event, key: key))
     }
 
     /// Sends many events at once (see ``KafkaProducer/send(contentsOf:)``) and returns each one's position
@@ -31,9 +30,8 @@ public struct EventProducer: Sendable {
         var records: [ProducerRecord] = []
         for (index, item) in events.enumerated() {
             do throws(ContractError) {
-                try registry.validate(item.event)
+                records.append(try validatedRecord(item.event, key: item.key))
                 valid.append(index)
-                records.append(record(item.event, key: item.key))
             } catch {
                 results[index] = .failure(error)
             }
@@ -44,9 +42,15 @@ public struct EventProducer: Sendable {
         return results.map { $0! }
     }
 
-    private func record(_ event: CloudEvent, key: String) -> ProducerRecord {
-        ProducerRecord(
-            topic: topic, key: key, value: event.serializedBytes(),
+    private func validatedRecord(_ event: CloudEvent, key: String) throws(ContractError) -> ProducerRecord {
+        let json = event.json
+        // A valid event's JSON is built once, for validating and for encoding; only an invalid one pays
+        // for `validate`, which says why it failed.
+        if !registry.violations(ofEvent: json).isEmpty {
+            try registry.validate(event)
+        }
+        return ProducerRecord(
+            topic: topic, key: key, value: json.serializedBytes(),
             headers: [KafkaHeader(name: EventNames.contentTypeHeader, value: CloudEvent.mediaType)])
     }
 }
