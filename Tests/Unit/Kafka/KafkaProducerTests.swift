@@ -110,6 +110,34 @@ final class KafkaProducerTests: XCTestCase {
         }
     }
 
+    func testShutdownThatRunsOutOfTimeFailsTheRestAndLeavesNoSenderWaiting() async throws {
+        let topic = uniqueTopic()
+        let fixture = try BrokerFixture(topics: [topic: 2])
+        let producer = try fixture.producer(flushTimeout: .milliseconds(100))
+        _ = try await producer.send(ProducerRecord(topic: topic, key: "warm-up", value: [0]))
+        // Acknowledgements slower than the flush deadline: shutdown must purge what is still queued.
+        try fixture.broker.setRoundTripTime(.milliseconds(1_000))
+        let records = (1...200).map { ProducerRecord(topic: topic, key: "k\($0 % 7)", value: Array("\($0)".utf8)) }
+        let outcome = Task { await producer.send(contentsOf: records) }
+        try await Task.sleep(for: .milliseconds(50))
+        await producer.shutdown()
+        let results = await outcome.value
+        try fixture.broker.setRoundTripTime(.zero)
+
+        let failures = results.compactMap { result -> KafkaError? in
+            if case .failure(let error) = result { return error }
+            return nil
+        }
+        XCTAssertFalse(failures.isEmpty, "nothing was left in flight at the deadline")
+        XCTAssertTrue(failures.allSatisfy { $0.code == .shutDown || $0.code == .timedOut }, "\(Set(failures.map(\.code)))")
+        let stored = Dictionary(uniqueKeysWithValues: try await replayAll([topic], on: fixture).map { ($0.position, $0.value) })
+        for (record, result) in zip(records, results) {
+            if case .success(let position) = result {
+                XCTAssertEqual(stored[position], record.value, "acknowledged record at \(position) is missing")
+            }
+        }
+    }
+
     func testABatchSettlesEveryRecordInOrder() async throws {
         let topic = uniqueTopic()
         let fixture = try BrokerFixture(topics: [topic: 3])
