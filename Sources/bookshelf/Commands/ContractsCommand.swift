@@ -9,6 +9,9 @@ struct ContractsCommand: ParsableCommand {
         subcommands: [
             ValidateCommand.self,
             TestSuiteCommand.self,
+            CheckCommand.self,
+            CompatCommand.self,
+            BenchCommand.self,
         ]
     )
 }
