@@ -1,22 +1,55 @@
 import Foundation
 import ServiceKit
 
-/// The list-books view: every book in the order added (the order its view applied the `book.added`
-/// events), one entry per book id.
+/// The list-books view: every book in the order added, one entry per book id. "Order added" is the
+/// order of the `book.added` events' times (then their ids), not the order this view happened to read
+/// them: replay interleaves the partitions differently on every start, and the list must not change
+/// with it.
 public struct BookList: Projection {
+    private struct AddedKey: Comparable, Sendable {
+        var time: Date
+        var eventID: UUID
+
+        static func < (a: AddedKey, b: AddedKey) -> Bool {
+            a.time != b.time ? a.time < b.time : a.eventID.uuidString < b.eventID.uuidString
+        }
+    }
+
     private var seen = SeenEvents()
     public private(set) var books: [Book] = []
+    /// `keys[i]` is when `books[i]` was added.
+    private var keys: [AddedKey] = []
     private var index: [UUID: Int] = [:]
+    private var isInOrder = true
+    /// Bumped whenever `settle()` reorders the list; between two bumps the list only grows at its end,
+    /// which is what lets a reader cache the encoding of a prefix.
+    public private(set) var generation = 0
 
     public init() {}
 
     public mutating func apply(_ event: BookEvent) -> ApplyOutcome {
         guard seen.insert(event.id) else { return .duplicate }
         if case .added(let book, _) = event.kind, index[book.id] == nil {
+            let key = AddedKey(time: event.time, eventID: event.id)
+            if let last = keys.last, key < last { isInOrder = false }
             index[book.id] = books.count
             books.append(book)
+            keys.append(key)
         }
         return .applied
+    }
+
+    /// Sorts the books by when they were added, if anything arrived out of that order: once after
+    /// replay (one sort instead of an insertion per event) and, live, only when two partitions
+    /// delivered near-simultaneous books out of order.
+    public mutating func settle() {
+        guard !isInOrder else { return }
+        let order = keys.indices.sorted { keys[$0] < keys[$1] }
+        books = order.map { books[$0] }
+        keys = order.map { keys[$0] }
+        index = Dictionary(uniqueKeysWithValues: books.enumerated().map { ($1.id, $0) })
+        isInOrder = true
+        generation += 1
     }
 
     public func book(id: UUID) -> Book? {

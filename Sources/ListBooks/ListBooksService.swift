@@ -8,9 +8,9 @@ public final class ListBooksService: Sendable {
     public static let defaults = ServiceDefaults(name: "booklist", tags: ["books", "list"], port: 8084)
 
     public let view: ProjectionHost<BookList>
-    /// The whole list's JSON items so far: the list only grows, so each GET encodes only the books added
-    /// since the last one instead of all of them.
-    private let encoded = Mutex<(ends: [Int], bytes: [UInt8])>(([], []))
+    /// The JSON items of the list's generation `generation` so far: within a generation the list only
+    /// grows, so each GET encodes only the books added since the last one instead of all of them.
+    private let encoded = Mutex<(generation: Int, ends: [Int], bytes: [UInt8])>((0, [], []))
 
     public init(view: ProjectionHost<BookList>) {
         self.view = view
@@ -39,8 +39,8 @@ public final class ListBooksService: Sendable {
             after = value
         }
         if limit == nil && after == nil {
-            let (books, position) = view.read { list, applied in (list.books, applied) }
-            return ServiceRoutes.json(bytes: encodedList(books), status: .ok, headers: [.bookshelfPosition: position.description])
+            let (books, generation, position) = view.read { list, applied in (list.books, list.generation, applied) }
+            return ServiceRoutes.json(bytes: encodedList(books, generation: generation), status: .ok, headers: [.bookshelfPosition: position.description])
         }
         let (page, position) = try view.read { list, applied in (try list.page(limit: limit, after: after), applied) }
         var headers: HTTPFields = [.bookshelfPosition: position.description]
@@ -62,8 +62,10 @@ public final class ListBooksService: Sendable {
 
     /// `[` + the first `books.count` items + `]`. Requests read snapshots concurrently, so the cache may
     /// already hold more books than this snapshot: the answer then takes the prefix that matches it.
-    private func encodedList(_ books: [Book]) -> [UInt8] {
+    /// A snapshot of another generation (the list was reordered) starts the cache again.
+    private func encodedList(_ books: [Book], generation: Int) -> [UInt8] {
         let (bytes, end) = encoded.withLock { cache in
+            if cache.generation != generation { cache = (generation, [], []) }
             let encoder = JSONEncoder()
             for book in books.dropFirst(cache.ends.count) {
                 if !cache.ends.isEmpty { cache.bytes.append(UInt8(ascii: ",")) }

@@ -73,7 +73,11 @@ public final class ProjectionHost<P: Projection>: Service, Sendable {
         do {
             let decoded = try EventCodec.decode(record.value)
             event = decoded
-            outcome = state.withLock { $0.projection.apply(decoded) }
+            outcome = state.withLock { state in
+                let outcome = state.projection.apply(decoded)
+                if state.isCaughtUp { state.projection.settle() }
+                return outcome
+            }
         } catch {
             event = nil
             outcome = .rejected(error)
@@ -119,6 +123,7 @@ public final class ProjectionHost<P: Projection>: Service, Sendable {
 
     private func announceCaughtUp() {
         let applied = state.withLock { state in
+            state.projection.settle()
             state.isCaughtUp = true
             return state.applied
         }

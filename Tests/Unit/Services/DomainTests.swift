@@ -113,6 +113,25 @@ func finished(_ book: Book, at seconds: TimeInterval, id: UUID = UUID()) -> Book
         #expect(list.book(id: b.id) == b)
     }
 
+    @Test func listsInTheOrderAddedWhateverOrderReplayReadsThem() throws {
+        let books = (0..<6).map { book("B\($0)") }
+        let events = books.enumerated().map { added($1, time: Date(timeIntervalSince1970: 1000 + Double($0))) }
+        var inOrder = BookList()
+        events.forEach { _ = inOrder.apply($0) }
+        inOrder.settle()
+        #expect(inOrder.books == books)
+        #expect(inOrder.generation == 0)
+
+        // Two partitions read one after the other, as a replay may.
+        var replayed = BookList()
+        for index in [1, 3, 5, 0, 2, 4] { _ = replayed.apply(events[index]) }
+        replayed.settle()
+        #expect(replayed.books == books)
+        #expect(replayed.generation == 1)
+        #expect(replayed.book(id: books[2].id) == books[2])
+        #expect(try replayed.page(limit: 2, after: books[1].id).books == [books[2], books[3]])
+    }
+
     @Test func pagesWithAfter() throws {
         var list = BookList()
         let books = (0..<5).map { book("B\($0)") }
