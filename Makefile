@@ -52,6 +52,7 @@ test-polyglot: deps-py deps-apt
 	$(SWIFT) build --product bookshelf
 	$(BIN) contracts check contracts
 	$(PY) scripts/polyglot-check.py contracts --bookshelf $(BIN)
+	$(PY) scripts/readme-snippets.py
 	$(VENV)/bin/openapi-spec-validator contracts/openapi.json
 	$(VENV)/bin/check-jsonschema --schemafile $(SPEC_SCHEMAS)/asyncapi-3.0.0.schema.json contracts/asyncapi.json
 
