@@ -116,6 +116,8 @@ enum Events {
         var event = template(type)
         var data = event["data"] as? [String: Any] ?? [:]
         data["id"] = bookID
+        // A key makes the book visible in new-book's state too, so every consumer's state shows the event.
+        if type == EventTypes.bookAdded { data["idempotencyKey"] = "contract-suite-\(bookID)" }
         event["data"] = data
         event["subject"] = bookID
         event["id"] = UUID().uuidString.lowercased()

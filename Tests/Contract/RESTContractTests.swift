@@ -32,8 +32,8 @@ enum RESTPhase {
 
     static func operations(in openAPI: JSONValue) -> [Operation] {
         var result: [Operation] = []
-        for (path, item) in openAPI["paths"]?.members ?? JSONValue.object([]).members {
-            for (method, operation) in item.members where method != "parameters" {
+        for (path, item) in openAPI["paths"]?.memberList ?? [] {
+            for (method, operation) in item.memberList where method != "parameters" {
                 result.append(Operation(id: operation["operationId"]?.string ?? "\(method) \(path)", method: method.uppercased(), path: path, responses: operation["responses"] ?? .null))
             }
         }
@@ -80,21 +80,23 @@ enum RESTPhase {
     }
 
     static func send(_ calls: [Call], through routes: ServiceRoutes, into report: inout Report) async throws -> [HTTPResponseBox] {
-        let operations = Dictionary(uniqueKeysWithValues: operations(in: ContractSet.shared.openAPI).map { ($0.id, $0) })
-        return try await Application(router: routes).test(.router) { client in
+        let answers = try await Application(router: routes).test(.router) { client in
             var answers: [HTTPResponseBox] = []
             for call in calls {
                 let response = try await client.execute(uri: call.uri, method: call.method, headers: call.headers, body: ByteBuffer(bytes: call.body))
-                let box = HTTPResponseBox(status: Int(response.status.code), headers: response.headers, body: Array(buffer: response.body))
-                answers.append(box)
-                if let operation = operations[call.operation] {
-                    verify(box, of: operation, call: call, into: &report)
-                } else {
-                    report.findings.append(Finding(contract: file, pointer: "/paths", instance: "", message: "no operation \(call.operation) in openapi.json"))
-                }
+                answers.append(HTTPResponseBox(status: Int(response.status.code), headers: response.headers, body: Array(buffer: response.body)))
             }
             return answers
         }
+        let operations = Dictionary(uniqueKeysWithValues: operations(in: ContractSet.shared.openAPI).map { ($0.id, $0) })
+        for (call, answer) in zip(calls, answers) {
+            if let operation = operations[call.operation] {
+                verify(answer, of: operation, call: call, into: &report)
+            } else {
+                report.findings.append(Finding(contract: file, pointer: "/paths", instance: "", message: "no operation \(call.operation) in openapi.json"))
+            }
+        }
+        return answers
     }
 
     struct HTTPResponseBox: Sendable {
@@ -165,12 +167,8 @@ enum RESTPhase {
 
         let auth: HTTPFields = [.authorization: "Bearer \(token)", .contentType: "application/json"]
         let requests = contracts.examples("rest/new-book-request", valid: true)
-        var report2 = Report()
-        try await withServer(newBookRoutes) { newBookPort in
-            try await withServer(bookReadRoutes) { bookReadPort in
-                try await withServer(listRoutes) { listPort in
-                    try await withServer(lastRoutes) { lastPort in
-                        let ports = ["newbook": newBookPort, "readbook": bookReadPort, "booklist": listPort, "lastreadbooks": lastPort]
+        let served = try await withServers([newBookRoutes, bookReadRoutes, listRoutes, lastRoutes]) { bound in
+                        let ports = ["newbook": bound[0], "readbook": bound[1], "booklist": bound[2], "lastreadbooks": bound[3]]
                         let (gateway, client) = try gateway(upstreamFlags { "http://127.0.0.1:\(ports[$0]!)" }, token: token, timeout: .seconds(5))
                         defer { Task { await client.shutdown() } }
                         var local = Report()
@@ -203,12 +201,9 @@ enum RESTPhase {
                         log.failPublishing(with: BrokerDown())
                         _ = try await send([Call(operation: "addBook", uri: "/bookshelf/books", method: .post, headers: auth, body: requests.first?.bytes ?? [], why: "the broker is down")], through: gateway, into: &local)
                         log.failPublishing(with: nil)
-                        report2.merge(local)
-                    }
-                }
-            }
+                        return local
         }
-        report.merge(report2)
+        report.merge(served)
 
         // Upstreams that fail: none configured (503), not HTTP (502), too slow (504).
         let everyOperation = operations(in: contracts.openAPI).map { operation in
@@ -229,11 +224,13 @@ enum RESTPhase {
         let slow = Router()
         slow.on("/bookshelf/**", method: .get) { _, _ -> Response in try await Task.sleep(for: .seconds(3)); return Response(status: .ok) }
         slow.on("/bookshelf/**", method: .post) { _, _ -> Response in try await Task.sleep(for: .seconds(3)); return Response(status: .ok) }
-        var timedOut = Report()
-        try await withServer(slow) { port in
+        let timedOut = try await withServers([slow]) { ports in
+            let port = ports[0]
+            var timedOut = Report()
             let (gateway, client) = try gateway(upstreamFlags { _ in "http://127.0.0.1:\(port)" }, token: token, timeout: .milliseconds(300))
             _ = try await send(everyOperation, through: gateway, into: &timedOut)
             await client.shutdown()
+            return timedOut
         }
         report.merge(timedOut)
     }

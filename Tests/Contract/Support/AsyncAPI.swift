@@ -15,7 +15,7 @@ struct AsyncMessage: Sendable {
 
     static func all(in document: JSONValue) -> [String: AsyncMessage] {
         var result: [String: AsyncMessage] = [:]
-        for (id, message) in document["components"]?["messages"]?.members ?? JSONValue.object([]).members {
+        for (id, message) in document["components"]?["messages"]?.memberList ?? [] {
             let payload = message["payload"]?["schema"]
             result[id] = AsyncMessage(
                 id: id,
@@ -44,7 +44,7 @@ struct AsyncOperation: Sendable {
 
     static func all(in document: JSONValue, messages: [String: AsyncMessage]) -> [AsyncOperation] {
         var result: [AsyncOperation] = []
-        for (id, operation) in document["operations"]?.members ?? JSONValue.object([]).members {
+        for (id, operation) in document["operations"]?.memberList ?? [] {
             guard let action = operation["action"]?.string.flatMap(Action.init(rawValue:)),
                   let channelRef = operation["channel"]?["$ref"]?.string else { continue }
             let channelName = String(channelRef.split(separator: "/").last ?? "")
@@ -88,4 +88,9 @@ extension ContractSet {
     var topics: [String] {
         (asyncAPI["channels"]?.members.compactMap { $0.value["address"]?.string } ?? []).sorted()
     }
+}
+
+extension JSONValue {
+    /// An object's members in document order; empty for anything else.
+    var memberList: [(key: String, value: JSONValue)] { isObject ? Array(members) : [] }
 }

@@ -5,31 +5,37 @@ import Logging
 import NIOCore
 import ServiceKit
 
-/// Runs a Hummingbird responder on an ephemeral loopback port while `body` runs.
-func withServer<Responder: HTTPResponderBuilder>(
-    _ responder: Responder, _ body: @Sendable (Int) async throws -> Void
-) async throws where Responder.Responder.Context: RequestContext, Responder.Responder.Context.Source == ApplicationRequestContextSource {
-    let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+/// Runs Hummingbird responders, each on an ephemeral loopback port, while `body` runs with their ports.
+func withServers<Builder: HTTPResponderBuilder, R: Sendable>(
+    _ responders: [Builder], _ body: @Sendable ([Int]) async throws -> R
+) async throws -> R where Builder.Responder.Context: InitializableFromSource<ApplicationRequestContextSource> {
     var logger = Logger(label: "contract-upstream")
     logger.logLevel = .critical
-    let app = Application(
-        router: responder,
-        configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-        onServerRunning: { channel in
-            continuation.yield(channel.localAddress?.port ?? 0)
-            continuation.finish()
-        },
-        logger: logger
-    )
-    try await withThrowingTaskGroup(of: Void.self) { group in
-        group.addTask { try await app.run() }
-        var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next(), port != 0 else {
-            group.cancelAll()
-            throw UpstreamError.didNotStart
-        }
+    var streams: [AsyncStream<Int>] = []
+    var apps: [Application<Builder.Responder>] = []
+    for responder in responders {
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        streams.append(ports)
+        apps.append(Application(
+            router: responder,
+            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in
+                continuation.yield(channel.localAddress?.port ?? 0)
+                continuation.finish()
+            },
+            logger: logger
+        ))
+    }
+    return try await withThrowingTaskGroup(of: Void.self) { group in
+        for app in apps { group.addTask { try await app.run() } }
         defer { group.cancelAll() }
-        try await body(port)
+        var ports: [Int] = []
+        for stream in streams {
+            var iterator = stream.makeAsyncIterator()
+            guard let port = await iterator.next(), port != 0 else { throw UpstreamError.didNotStart }
+            ports.append(port)
+        }
+        return try await body(ports)
     }
 }
 
