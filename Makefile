@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 SWIFT ?= swift
 BIN := .build/debug/bookshelf
 
-.PHONY: help setup deps-apt deps-py build release run test test-swift e2e e2e-local test-polyglot test-compat check-deploy
+.PHONY: help setup deps-apt deps-py build release run test test-swift e2e e2e-local test-polyglot test-compat check-deploy test-suite bench-validate test-kafka-python bench-kafka bench-services
 
 help:
 	@echo "make run        set up, then start the embedded stack (bookshelf up)"
@@ -39,7 +39,7 @@ release: deps-apt
 run: setup build
 	$(BIN) up
 
-test: setup test-swift test-polyglot test-compat check-deploy e2e-local
+test: setup test-swift test-polyglot test-compat check-deploy e2e-local test-suite test-kafka-python
 
 test-swift: deps-apt
 	$(SWIFT) test
@@ -75,3 +75,29 @@ e2e-local: build
 # The E2E tests against docker compose (needs a Docker engine); `docker compose down -v` always follows.
 e2e: deps-py
 	SWIFT=$(SWIFT) scripts/e2e-docker.sh
+
+# The official JSON Schema draft 2020-12 conformance suite against our validator.
+test-suite: deps-apt deps-py
+	$(SWIFT) build --product bookshelf
+	PY=$(PY) BIN=$(BIN) scripts/test-suite.sh
+
+# Validations per second: ours (release) against jsonschema-rs, fastjsonschema and jsonschema.
+bench-validate: deps-apt deps-py
+	$(SWIFT) build -c release --product bookshelf
+	PY=$(PY) BIN=.build/release/bookshelf scripts/bench-validate.sh
+
+# A non-Swift client (PyPI's confluent-kafka) against `bookshelf broker`, and the broker's stdout/signal contract.
+test-kafka-python: deps-py deps-apt
+	$(SWIFT) build --product bookshelf
+	$(PY) scripts/test-kafka-python.py $(BIN)
+
+# Acknowledged produce and validated replay events/s of the Kafka layer (release) against a plain C loop
+# over librdkafka, on one `bookshelf broker`, in one run.
+bench-kafka: deps-apt
+	$(SWIFT) build -c release --product bookshelf
+	BIN=.build/release/bookshelf scripts/bench-kafka.sh
+
+# The four services on the embedded broker (release build): throughput, latency, freshness, rebuild, memory.
+bench-services: deps-apt deps-py
+	$(SWIFT) build -c release --product bookshelf
+	$(PY) scripts/bench-services.py --binary .build/release/bookshelf

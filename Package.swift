@@ -45,7 +45,7 @@ let package = Package(
 
         // What every service shares, then one module per service.
         .target(name: "ServiceKit", dependencies: [
-            "BookshelfJSON", "Contracts", "Kafka", "Discovery",
+            "BookshelfJSON", "Contracts", "Kafka", "Discovery", "HTTPClient",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
@@ -74,7 +74,7 @@ let package = Package(
         .testTarget(name: "BookshelfJSONTests", dependencies: ["BookshelfJSON"], path: "Tests/Unit/BookshelfJSON"),
         .testTarget(name: "JSONSchemaTests", dependencies: ["JSONSchema", "BookshelfJSON"], path: "Tests/Unit/JSONSchema"),
         .testTarget(name: "ContractsTests", dependencies: ["Contracts", "JSONSchema", "BookshelfJSON"], path: "Tests/Unit/Contracts"),
-        .testTarget(name: "KafkaTests", dependencies: ["Kafka", "CRdKafka"], path: "Tests/Unit/Kafka"),
+        .testTarget(name: "KafkaTests", dependencies: ["Kafka", "CRdKafka", "Contracts", "BookshelfJSON"], path: "Tests/Unit/Kafka"),
         .testTarget(name: "HTTPClientTests", dependencies: [
             "HTTPClient",
             .product(name: "Hummingbird", package: "hummingbird"),

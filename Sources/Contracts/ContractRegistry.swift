@@ -165,6 +165,21 @@ extension ContractRegistry {
         violations(ofEvent: event.json)
     }
 
+    /// A new event of `type` in the newest version of its data schema, validated: what a
+    /// producer builds. `subject` defaults to `data.id` (the book id).
+    public func newEvent(
+        type: String, source: String, data: JSONValue, subject: String? = nil,
+        safe: Bool = false, idempotent: Bool = true
+    ) throws(ContractError) -> CloudEvent {
+        guard let version = newestVersion(of: type) else {
+            throw ContractError(code: .unknownDataSchema, message: "no contract defines the event type \(type)")
+        }
+        let event = CloudEvent(source: source, type: type, dataschema: version.id,
+                               subject: subject ?? data["id"]?.string, safe: safe, idempotent: idempotent, data: data)
+        try validate(event)
+        return event
+    }
+
     /// Throws unless `event` follows its contract: what a producer calls before sending.
     public func validate(_ event: CloudEvent) throws(ContractError) {
         try check(event.json)

@@ -10,7 +10,7 @@ public final class ListBooksService: Sendable {
     public let view: ProjectionHost<BookList>
     /// The whole list's JSON items so far: the list only grows, so each GET encodes only the books added
     /// since the last one instead of all of them.
-    private let encoded = Mutex<(count: Int, bytes: [UInt8])>((0, []))
+    private let encoded = Mutex<(ends: [Int], bytes: [UInt8])>(([], []))
 
     public init(view: ProjectionHost<BookList>) {
         self.view = view
@@ -60,15 +60,23 @@ public final class ListBooksService: Sendable {
         return ServiceRoutes.json(bytes: try JSONEncoder().encode(book), status: .ok, headers: [.bookshelfPosition: position.description])
     }
 
+    /// `[` + the first `books.count` items + `]`. Requests read snapshots concurrently, so the cache may
+    /// already hold more books than this snapshot: the answer then takes the prefix that matches it.
     private func encodedList(_ books: [Book]) -> [UInt8] {
-        encoded.withLock { cache in
+        let (bytes, end) = encoded.withLock { cache in
             let encoder = JSONEncoder()
-            for book in books[cache.count...] {
-                if cache.count > 0 { cache.bytes.append(UInt8(ascii: ",")) }
+            for book in books.dropFirst(cache.ends.count) {
+                if !cache.ends.isEmpty { cache.bytes.append(UInt8(ascii: ",")) }
                 cache.bytes.append(contentsOf: (try? encoder.encode(book)) ?? Data("null".utf8))
-                cache.count += 1
+                cache.ends.append(cache.bytes.count)
             }
-            return [UInt8(ascii: "[")] + cache.bytes + [UInt8(ascii: "]")]
+            return (cache.bytes, books.isEmpty ? 0 : cache.ends[books.count - 1])
         }
+        var body = [UInt8]()
+        body.reserveCapacity(end + 2)
+        body.append(UInt8(ascii: "["))
+        body.append(contentsOf: bytes[0..<end])
+        body.append(UInt8(ascii: "]"))
+        return body
     }
 }

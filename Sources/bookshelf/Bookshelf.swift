@@ -8,6 +8,7 @@ struct Bookshelf: AsyncParsableCommand {
         abstract: "An event-driven CQRS bookshelf: services, contracts and an embedded Kafka broker.",
         subcommands: [
             ContractsCommand.self,
+            BrokerCommand.self,
             NewBookCommand.self, BookReadCommand.self, ListBooksCommand.self, LastReadCommand.self,
             GatewayCommand.self,
             UpCommand.self,

@@ -115,6 +115,13 @@ public struct ContractsCheck: Sendable {
     }
 
     private func checkExamples(_ registry: ContractRegistry, _ validators: [String: JSONSchema], into report: inout Report) {
+        // Consumers are tested with every version's valid examples, so each version needs one.
+        var exemplified: Set<String> = []
+        defer {
+            for event in registry.eventTypes.flatMap({ registry.versions(of: $0) }) where !exemplified.contains(event.id) {
+                report.findings.append(Finding(file: event.path, message: "no valid example in events/\(event.type)/examples/valid names this version as its dataschema"))
+            }
+        }
         for examples in exampleFolders() {
             let owner = (examples as NSString).deletingLastPathComponent
             guard let subject = Self.subjectSchema(of: owner, in: registry) else {
@@ -145,12 +152,24 @@ public struct ContractsCheck: Sendable {
                         if !errors.isEmpty {
                             report.findings.append(Finding(file: file, message: "a valid example fails its schema: " + errors.map(\.description).joined(separator: "; ")))
                         }
+                        if let eventType = Self.eventType(ofFolder: owner) {
+                            if document["type"]?.string != eventType {
+                                report.findings.append(Finding(file: file, message: "a valid example of \(eventType) must be a \(eventType) event"))
+                            }
+                            if let dataschema = document["dataschema"]?.string { exemplified.insert(dataschema) }
+                        }
                     } else {
                         checkInvalidExample(document, file: file, validator: validator, into: &report)
                     }
                 }
             }
         }
+    }
+
+    /// `events/<type>` is the folder of event type `<type>`.
+    static func eventType(ofFolder folder: String) -> String? {
+        let components = folder.split(separator: "/")
+        return components.count == 2 && components[0] == "events" ? String(components[1]) : nil
     }
 
     private func checkInvalidExample(_ document: JSONValue, file: String, validator: JSONSchema, into report: inout Report) {
@@ -275,6 +294,23 @@ public struct ContractsCheck: Sendable {
         }
         for event in registry.eventTypes.flatMap({ registry.versions(of: $0) }) where !described.contains(event.id) {
             report.findings.append(Finding(file: "asyncapi.json", message: "no message describes \(event.path) (\(event.type) v\(event.version))"))
+        }
+        // AsyncAPI 3.0: an operation's messages are messages of its channel; and a channel message
+        // no operation sends or receives is a contract nobody tests.
+        var used: Set<String> = []
+        for (name, operation) in asyncapi.document["operations"]?.members.map({ $0 }) ?? [] {
+            let channel = operation["channel"]?["$ref"]?.string ?? ""
+            for message in operation["messages"]?.elements.compactMap({ $0["$ref"]?.string }) ?? [] {
+                used.insert(message)
+                if !message.hasPrefix(channel + "/messages/") {
+                    report.findings.append(Finding(file: "asyncapi.json", message: "operations/\(name): \(message) is not a message of its channel \(channel)"))
+                }
+            }
+        }
+        for (channel, item) in asyncapi.document["channels"]?.members.map({ $0 }) ?? [] {
+            for message in item["messages"]?.keys ?? [] where !used.contains("#/channels/\(channel)/messages/\(message)") {
+                report.findings.append(Finding(file: "asyncapi.json", message: "channels/\(channel)/messages/\(message) is sent or received by no operation"))
+            }
         }
     }
 }

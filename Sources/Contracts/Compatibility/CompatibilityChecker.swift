@@ -102,6 +102,12 @@ private struct Comparison {
     }
 
     mutating func compare(writer: SchemaLocation, reader: SchemaLocation, at path: String) {
+        // In 2020-12 a `$ref` applies alongside its siblings: a reader must accept the writer's
+        // data under both. (A writer's siblings are ignored, which can only over-report.)
+        if reader.schema["$ref"] != nil, !Self.isUnconstrained(reader.schema.removing("$ref")) {
+            let siblings = SchemaLocation(schema: reader.schema.removing("$ref"), document: reader.document, pointer: reader.pointer)
+            compare(writer: writer, reader: siblings, at: path)
+        }
         guard let writer = dereference(writer, at: path), let reader = dereference(reader, at: path) else { return }
         let key = writer.uri + " " + reader.uri
         guard !visiting.contains(key) else { return }
@@ -385,5 +391,12 @@ private struct Comparison {
                 }
             }
         }
+    }
+}
+
+private extension JSONValue {
+    /// This object without the member `key`.
+    func removing(_ key: String) -> JSONValue {
+        .object(members.filter { $0.key != key }.map { ($0.key, $0.value) })
     }
 }

@@ -16,14 +16,59 @@ public final class KafkaProducer: Service, Sendable {
         case shutDown
     }
 
-    /// The per-message opaque: what the delivery-report callback needs to finish one `send`.
-    private final class Delivery {
-        let continuation: CheckedContinuation<RecordPosition, any Error>
-        let topic: String
-        init(continuation: CheckedContinuation<RecordPosition, any Error>, topic: String) {
-            self.continuation = continuation
-            self.topic = topic
+    /// The records of one `send` call. Each record's per-message opaque is a slot that points back at
+    /// its batch, so the delivery-report callback finds both the batch and the record's index; the last
+    /// report resumes the caller. Retained once until then.
+    private final class PendingBatch: @unchecked Sendable {
+        private struct Outcome {
+            var results: [Result<RecordPosition, KafkaError>]
+            var remaining: Int
         }
+
+        let slots: UnsafeMutablePointer<UnsafeMutableRawPointer>
+        private let topics: [String]
+        private let continuation: CheckedContinuation<[Result<RecordPosition, KafkaError>], Never>
+        private let outcome: Mutex<Outcome>
+
+        init(topics: [String], continuation: CheckedContinuation<[Result<RecordPosition, KafkaError>], Never>) {
+            self.topics = topics
+            self.continuation = continuation
+            self.outcome = Mutex(Outcome(results: Array(repeating: .failure(.producerShutDown), count: topics.count), remaining: topics.count))
+            self.slots = .allocate(capacity: max(1, topics.count))
+        }
+
+        /// Records that librdkafka will report on hold the batch; returns the opaque for record `index`.
+        func opaque(for index: Int, retained: Unmanaged<PendingBatch>) -> UnsafeMutableRawPointer {
+            (slots + index).initialize(to: retained.toOpaque())
+            return UnsafeMutableRawPointer(slots + index)
+        }
+
+        static func fromOpaque(_ opaque: UnsafeMutableRawPointer) -> (PendingBatch, Int) {
+            let slot = opaque.assumingMemoryBound(to: UnsafeMutableRawPointer.self)
+            let batch = Unmanaged<PendingBatch>.fromOpaque(slot.pointee).takeUnretainedValue()
+            return (batch, slot - batch.slots)
+        }
+
+        func delivered(_ index: Int, err: rd_kafka_resp_err_t, partition: Int32, offset: Int64) {
+            let result: Result<RecordPosition, KafkaError> = err == RD_KAFKA_RESP_ERR_NO_ERROR
+                ? .success(RecordPosition(topic: topics[index], partition: partition, offset: offset))
+                : .failure(KafkaError(err, context: "delivery to \(topics[index]) failed"))
+            complete(index, result)
+        }
+
+        /// Must be the caller's last use of the batch: the final completion releases it.
+        func complete(_ index: Int, _ result: Result<RecordPosition, KafkaError>) {
+            let finished = outcome.withLock { outcome -> [Result<RecordPosition, KafkaError>]? in
+                outcome.results[index] = result
+                outcome.remaining -= 1
+                return outcome.remaining == 0 ? outcome.results : nil
+            }
+            guard let finished else { return }
+            continuation.resume(returning: finished)
+            Unmanaged.passUnretained(self).release()
+        }
+
+        deinit { slots.deallocate() }
     }
 
     public let configuration: KafkaProducerConfiguration
@@ -40,14 +85,8 @@ public final class KafkaProducer: Service, Sendable {
         self.client = try RdKafkaClient(type: RD_KAFKA_PRODUCER, properties: configuration.librdkafkaProperties, logger: logger) { conf in
             rd_kafka_conf_set_dr_msg_cb(conf) { _, message, _ in
                 guard let message, let opaque = message.pointee._private else { return }
-                let delivery = Unmanaged<Delivery>.fromOpaque(opaque).takeRetainedValue()
-                let err = message.pointee.err
-                if err == RD_KAFKA_RESP_ERR_NO_ERROR {
-                    delivery.continuation.resume(returning: RecordPosition(
-                        topic: delivery.topic, partition: message.pointee.partition, offset: message.pointee.offset))
-                } else {
-                    delivery.continuation.resume(throwing: KafkaError(err, context: "delivery to \(delivery.topic) failed"))
-                }
+                let (batch, index) = PendingBatch.fromOpaque(opaque)
+                batch.delivered(index, err: message.pointee.err, partition: message.pointee.partition, offset: message.pointee.offset)
             }
         }
         let thread = Thread { [self] in pollLoop() }
@@ -61,15 +100,25 @@ public final class KafkaProducer: Service, Sendable {
     /// does not acknowledge within `messageTimeout`, `shutDown` after shutdown. Cancelling the caller does
     /// not withdraw a record that was handed to librdkafka; `send` still waits for its outcome.
     public func send(_ record: ProducerRecord) async throws -> RecordPosition {
-        try await withCheckedThrowingContinuation { continuation in
-            let delivery = Unmanaged.passRetained(Delivery(continuation: continuation, topic: record.topic))
-            let error = state.withLock { state -> KafkaError? in
-                guard case .running = state else { return .producerShutDown }
-                return enqueue(record, opaque: delivery.toOpaque())
-            }
-            if let error {
-                delivery.release()
-                continuation.resume(throwing: error)
+        try await send(contentsOf: [record])[0].get()
+    }
+
+    /// Sends many records at once and returns, in order, each one's position or error (as ``send(_:)``
+    /// would have), once all of them are settled. One suspension for the whole batch instead of one per
+    /// record: what a high-throughput producer uses.
+    public func send(contentsOf records: [ProducerRecord]) async -> [Result<RecordPosition, KafkaError>] {
+        guard !records.isEmpty else { return [] }
+        return await withCheckedContinuation { continuation in
+            let batch = PendingBatch(topics: records.map(\.topic), continuation: continuation)
+            let retained = Unmanaged.passRetained(batch)
+            for (index, record) in records.enumerated() {
+                let opaque = batch.opaque(for: index, retained: retained)
+                let error = state.withLock { state -> KafkaError? in
+                    guard case .running = state else { return .producerShutDown }
+                    return enqueue(record, opaque: opaque)
+                }
+                // A record librdkafka refused gets no delivery report; settle it here.
+                if let error { batch.complete(index, .failure(error)) }
             }
         }
     }

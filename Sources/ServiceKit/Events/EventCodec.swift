@@ -1,3 +1,4 @@
+import BookshelfJSON
 import Foundation
 
 /// Why a record could not become a `BookEvent`: the reason a dead letter carries.
@@ -57,12 +58,6 @@ public struct EventCodec: Sendable {
         var data: Data
     }
 
-    private struct Header: Decodable {
-        var specversion: String
-        var type: String
-        var dataschema: String?
-    }
-
     /// `book.added` data: the book and, when the client sent one, its `Idempotency-Key`.
     private struct Added: Codable {
         var book: Book
@@ -117,60 +112,124 @@ public struct EventCodec: Sendable {
         }
     }
 
+    /// Reads an event with jansson and plain field access: replay speed is bounded by decoding, and this
+    /// is several times faster than `JSONDecoder`. Anything unreadable is refused with a reason naming the
+    /// JSON pointer.
     public static func decode(_ bytes: some Collection<UInt8>) throws(UnreadableEvent) -> BookEvent {
-        let data = Data(bytes)
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .custom { decoder in
-            let text = try decoder.singleValueContainer().decode(String.self)
-            if let date = try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) { return date }
-            if let date = try? Date(text, strategy: Date.ISO8601FormatStyle()) { return date }
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "time '\(text)' is not RFC 3339"))
-        }
-        let header: Header
+        let root: JSONValue
         do {
-            header = try decoder.decode(Header.self, from: data)
+            root = try JSONValue(parsing: bytes)
         } catch {
-            throw UnreadableEvent(code: "not-a-cloudevent", message: "The record is not a CloudEvents JSON envelope: \(Self.describe(error))")
+            throw UnreadableEvent(code: "not-a-cloudevent", message: "The record is not JSON: \(error.message).")
         }
-        guard header.specversion == "1.0" else {
-            throw UnreadableEvent(code: "unsupported-specversion", message: "CloudEvents specversion '\(header.specversion)' is not 1.0.")
+        guard root.isObject, let specversion = root["specversion"]?.string, let type = root["type"]?.string else {
+            throw UnreadableEvent(code: "not-a-cloudevent", message: "The record is not a CloudEvents JSON envelope: it needs string members specversion and type.")
         }
-        if let schema = header.dataschema, let type = readableSchemas[schema], type != header.type {
-            throw UnreadableEvent(code: "schema-type-mismatch", message: "dataschema '\(schema)' belongs to \(type), not \(header.type).")
+        guard specversion == "1.0" else {
+            throw UnreadableEvent(code: "unsupported-specversion", message: "CloudEvents specversion '\(specversion)' is not 1.0.")
         }
-        if let schema = header.dataschema, readableSchemas[schema] == nil, [EventTypes.bookAdded, EventTypes.bookFinished].contains(header.type) {
-            throw UnreadableEvent(code: "unknown-dataschema", message: "dataschema '\(schema)' names no version of \(header.type) this consumer reads.")
+        guard type == EventTypes.bookAdded || type == EventTypes.bookFinished else {
+            throw UnreadableEvent(code: "unknown-type", message: "Event type '\(type)' is not one this consumer reads.")
         }
-        do {
-            switch header.type {
-            case EventTypes.bookAdded:
-                let envelope = try decoder.decode(Envelope<Added>.self, from: data)
-                return BookEvent(id: envelope.id, time: envelope.time, kind: .added(envelope.data.book, idempotencyKey: envelope.data.idempotencyKey))
-            case EventTypes.bookFinished:
-                let envelope = try decoder.decode(Envelope<Finished>.self, from: data)
-                return BookEvent(id: envelope.id, time: envelope.time, kind: .finished(bookID: envelope.data.id))
-            default:
-                throw UnreadableEvent(code: "unknown-type", message: "Event type '\(header.type)' is not one this consumer reads.")
+        if let schema = root["dataschema"]?.string {
+            guard let schemaType = readableSchemas[schema] else {
+                throw UnreadableEvent(code: "unknown-dataschema", message: "dataschema '\(schema)' names no version of \(type) this consumer reads.")
             }
-        } catch let error as UnreadableEvent {
-            throw error
-        } catch {
-            throw UnreadableEvent(code: "invalid-event", message: "The \(header.type) event does not match its schema: \(Self.describe(error))")
+            guard schemaType == type else {
+                throw UnreadableEvent(code: "schema-type-mismatch", message: "dataschema '\(schema)' belongs to \(schemaType), not \(type).")
+            }
         }
+        func invalid(_ pointer: String, _ what: String) -> UnreadableEvent {
+            UnreadableEvent(code: "invalid-event", message: "The \(type) event does not match its schema: \(pointer) \(what).")
+        }
+        guard let id = root["id"]?.string.flatMap(UUID.init(uuidString:)) else { throw invalid("/id", "must be a UUID") }
+        guard let time = root["time"]?.string.flatMap(parseTime) else { throw invalid("/time", "must be an RFC 3339 time") }
+        guard let data = root["data"], data.isObject else { throw invalid("/data", "must be an object") }
+        guard let bookID = data["id"]?.string.flatMap(UUID.init(uuidString:)) else { throw invalid("/data/id", "must be a UUID") }
+        if type == EventTypes.bookFinished {
+            return BookEvent(id: id, time: time, kind: .finished(bookID: bookID))
+        }
+        guard let title = data["title"]?.string else { throw invalid("/data/title", "must be a string") }
+        guard let author = data["author"]?.string else { throw invalid("/data/author", "must be a string") }
+        guard let published = data["published"]?.int else { throw invalid("/data/published", "must be a year") }
+        var isbn: String?
+        if let value = data["isbn"] {
+            guard let text = value.string else { throw invalid("/data/isbn", "must be a string") }
+            isbn = text
+        }
+        var tags: [String]?
+        if let value = data["tags"] {
+            let strings = value.elements.compactMap(\.string)
+            guard value.isArray, strings.count == value.count else { throw invalid("/data/tags", "must be an array of strings") }
+            tags = strings
+        }
+        var key: String?
+        if let value = data["idempotencyKey"] {
+            guard let text = value.string else { throw invalid("/data/idempotencyKey", "must be a string") }
+            key = text
+        }
+        let book = Book(id: bookID, title: title, author: author, published: published, isbn: isbn, tags: tags)
+        return BookEvent(id: id, time: time, kind: .added(book, idempotencyKey: key))
     }
 
-    /// A decoding error as one line naming the JSON path, without Swift type names.
-    private static func describe(_ error: any Error) -> String {
-        func path(_ context: DecodingError.Context) -> String {
-            let path = context.codingPath.map { $0.intValue.map { "/\($0)" } ?? "/\($0.stringValue)" }.joined()
-            return path.isEmpty ? "/" : path
-        }
-        switch error as? DecodingError {
-        case .keyNotFound(let key, let context)?: return "missing '\(key.stringValue)' at \(path(context))"
-        case .typeMismatch(_, let context)?: return "wrong type at \(path(context))"
-        case .valueNotFound(_, let context)?: return "null at \(path(context))"
-        case .dataCorrupted(let context)?: return context.codingPath.isEmpty ? "not valid JSON" : "invalid value at \(path(context))"
-        default: return "unreadable"
+    /// RFC 3339 as the envelope schema allows it (`2026-11-26T09:15:00.123Z`, `…+01:00`), parsed by hand:
+    /// the Foundation parsers cost more than the rest of an event.
+    static func parseTime(_ text: String) -> Date? {
+        var text = text
+        return text.withUTF8 { bytes -> Date? in
+            func number(_ start: Int, _ count: Int) -> Int? {
+                guard start + count <= bytes.count else { return nil }
+                var value = 0
+                for index in start..<(start + count) {
+                    let digit = Int(bytes[index]) - 48
+                    guard (0...9).contains(digit) else { return nil }
+                    value = value * 10 + digit
+                }
+                return value
+            }
+            guard bytes.count >= 20, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
+                  bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: "t"),
+                  bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"),
+                  let year = number(0, 4), let month = number(5, 2), let day = number(8, 2),
+                  let hour = number(11, 2), let minute = number(14, 2), let second = number(17, 2),
+                  (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second <= 60
+            else { return nil }
+            var index = 19
+            var fraction = 0.0
+            if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+                index += 1
+                var digits = 0
+                var scale = 1.0
+                let start = index
+                while index < bytes.count, (48...57).contains(bytes[index]), index - start < 9 {
+                    digits = digits * 10 + Int(bytes[index] - 48)
+                    scale *= 10
+                    index += 1
+                }
+                guard index > start else { return nil }
+                fraction = Double(digits) / scale
+            }
+            guard index < bytes.count else { return nil }
+            var offset = 0
+            switch bytes[index] {
+            case UInt8(ascii: "Z"), UInt8(ascii: "z"):
+                guard index + 1 == bytes.count else { return nil }
+            case UInt8(ascii: "+"), UInt8(ascii: "-"):
+                guard index + 6 == bytes.count, bytes[index + 3] == UInt8(ascii: ":"),
+                      let hours = number(index + 1, 2), let minutes = number(index + 4, 2) else { return nil }
+                offset = (hours * 60 + minutes) * 60 * (bytes[index] == UInt8(ascii: "-") ? -1 : 1)
+            default:
+                return nil
+            }
+            // Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil).
+            let y = month <= 2 ? year - 1 : year
+            let era = (y >= 0 ? y : y - 399) / 400
+            let yearOfEra = y - era * 400
+            let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+            let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+            let days = era * 146_097 + dayOfEra - 719_468
+            let seconds = days * 86_400 + hour * 3_600 + minute * 60 + second - offset
+            return Date(timeIntervalSince1970: Double(seconds) + fraction)
         }
     }
 }

@@ -161,6 +161,12 @@ import Testing
                        location: "/properties/t/maxLength", words: "maxLength decreased from 200 to 100")
     }
 
+    @Test func assertionsBesideAReferenceCount() throws {
+        try expectRule(##"{"properties":{"t":{"$ref":"#/$defs/text"}},"$defs":{"text":{"type":"string"}}}"##,
+                       ##"{"properties":{"t":{"$ref":"#/$defs/text","maxLength":10}},"$defs":{"text":{"type":"string"}}}"##,
+                       location: "/properties/t/maxLength", words: "maxLength 10 added")
+    }
+
     @Test func reportsAReferenceThatResolvesNowhere() throws {
         let reasons = try backward(#"{"type":"string"}"#, #"{"$ref":"https://elsewhere.example/x.json"}"#)
         #expect(reasons == [#"backward #/$ref: $ref "https://elsewhere.example/x.json" resolves to no loaded schema"#])
@@ -201,5 +207,21 @@ import Testing
             "forward #/properties/isbn: property \"isbn\" removed from a closed content model",
             "forward #/properties/tags: property \"tags\" removed from a closed content model",
         ])
+    }
+
+    @Test func everyEventTypeIsBackwardTransitive() throws {
+        let registry = try ContractRegistry(folder: ContractsFixture.folder)
+        var pairs = 0
+        for type in registry.eventTypes {
+            let versions = registry.versions(of: type)
+            for (index, new) in versions.enumerated() {
+                for old in versions[..<index] {
+                    let reasons = checker.check(old: registry.schema(id: old.id)!, new: registry.schema(id: new.id)!, mode: .backward)
+                    #expect(reasons.isEmpty, "\(type) v\(new.version) cannot read v\(old.version): \(reasons)")
+                    pairs += 1
+                }
+            }
+        }
+        #expect(pairs >= 1)
     }
 }

@@ -42,6 +42,25 @@ import Testing
         try registry.validate(finished())
     }
 
+    @Test func newEventsUseTheNewestVersionAndAreValidated() throws {
+        let book: JSONValue = ["id": "6f1c2a9e-3b7d-4c58-9e21-0a4f5d7b8c31", "title": "Dune", "author": "Frank Herbert",
+                               "published": 1965, "isbn": "9780441172719"]
+        let event = try registry.newEvent(type: EventNames.bookAdded, source: EventNames.newBookSource, data: book)
+        #expect(event.dataschema == Self.addedV2)
+        #expect(event.subject == "6f1c2a9e-3b7d-4c58-9e21-0a4f5d7b8c31")
+        #expect(registry.violations(of: event).isEmpty)
+        do {
+            _ = try registry.newEvent(type: EventNames.bookAdded, source: EventNames.bookReadSource, data: book)
+            Issue.record("book.added from book-read must be refused")
+        } catch {
+            #expect(error.code == .contractViolation)
+            #expect(error.violations.map(\.instanceLocation) == ["/source"])
+        }
+        #expect(throws: ContractError.self) {
+            try registry.newEvent(type: "bookshelf.book.lost", source: EventNames.newBookSource, data: book)
+        }
+    }
+
     @Test func violationsNameTheInstanceAndKeywordLocations() {
         let violations = registry.violations(of: finished("6F1C2A9E-3B7D-4C58-9E21-0A4F5D7B8C31"))
         #expect(violations.contains { $0.instanceLocation == "/data/id" && $0.keyword == "pattern" })

@@ -110,4 +110,40 @@ import Testing
         }
         #expect(findings == ["asyncapi.json: components/messages/bookAddedV1: data must $ref events/bookshelf.book.added/v1.schema.json, the file of its dataschema"])
     }
+
+    @Test func failsWhenAnEventVersionHasNoValidExampleOrAnExampleIsOfAnotherType() throws {
+        let findings = try Self.checkBroken { root in
+            let valid = root + "/events/bookshelf.book.added/examples/valid/"
+            for name in try FileManager.default.contentsOfDirectory(atPath: valid) where name.hasPrefix("v1-") {
+                try FileManager.default.removeItem(atPath: valid + name)
+            }
+            try FileManager.default.copyItem(atPath: root + "/events/bookshelf.book.finished/examples/valid/dune-finished.json",
+                                             toPath: valid + "dune-finished.json")
+        }
+        #expect(findings.sorted() == [
+            "events/bookshelf.book.added/examples/valid/dune-finished.json: a valid example of bookshelf.book.added must be a bookshelf.book.added event",
+            "events/bookshelf.book.added/v1.schema.json: no valid example in events/bookshelf.book.added/examples/valid names this version as its dataschema",
+        ])
+    }
+
+    @Test func failsWhenAnErrorResponseIsNotProblemJSON() throws {
+        let findings = try Self.checkBroken { root in
+            try Self.edit(root + "/openapi.json", replacing: "\"GatewayTimeout\": {\n        \"description\": \"The service behind the gateway did not answer in time.\",\n        \"content\": {\n          \"application/problem+json\"",
+                          with: "\"GatewayTimeout\": {\n        \"description\": \"The service behind the gateway did not answer in time.\",\n        \"content\": {\n          \"application/json\"")
+        }
+        #expect(findings.count == 4)
+        #expect(findings.contains("openapi.json: POST /bookshelf/books 504: errors are application/problem+json"))
+    }
+
+    @Test func failsWhenAnOperationNamesAnotherChannelsMessageOrAMessageIsUnused() throws {
+        let findings = try Self.checkBroken { root in
+            try Self.edit(root + "/asyncapi.json", replacing: "\"#/channels/events/messages/bookFinishedV1\"",
+                          with: "\"#/channels/deadletter/messages/deadLetter\"")
+        }
+        #expect(findings.sorted() == [
+            "asyncapi.json: channels/events/messages/bookFinishedV1 is sent or received by no operation",
+            "asyncapi.json: operations/bookReadSendsBookFinished: #/channels/deadletter/messages/deadLetter is not a message of its channel #/channels/events",
+            "asyncapi.json: operations/lastReadReceivesBookEvents: #/channels/deadletter/messages/deadLetter is not a message of its channel #/channels/events",
+        ])
+    }
 }

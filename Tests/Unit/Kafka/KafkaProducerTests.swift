@@ -110,6 +110,31 @@ final class KafkaProducerTests: XCTestCase {
         }
     }
 
+    func testABatchSettlesEveryRecordInOrder() async throws {
+        let topic = uniqueTopic()
+        let fixture = try BrokerFixture(topics: [topic: 3])
+        try fixture.broker.setAllBrokersDown()
+        let producer = try fixture.producer(queueCapacity: 5)
+        let records = (0..<8).map { ProducerRecord(topic: topic, key: "k\($0)", value: [UInt8($0)]) }
+        let outcome = Task { await producer.send(contentsOf: records) }
+        try await Task.sleep(for: .milliseconds(200))
+        try fixture.broker.setAllBrokersUp()
+        let results = await outcome.value
+
+        XCTAssertEqual(results.count, 8)
+        let positions = results.prefix(5).compactMap { try? $0.get() }
+        XCTAssertEqual(positions.count, 5, "the records that fitted into the queue were not all acknowledged")
+        for result in results.suffix(3) {
+            XCTAssertThrowsError(try result.get()) { XCTAssertEqual(($0 as? KafkaError)?.code, .queueFull) }
+        }
+        await producer.shutdown()
+        let stored = try await replayAll([topic], on: fixture)
+        XCTAssertEqual(Set(stored.map(\.position)), Set(positions))
+        for (position, record) in zip(positions, records) {
+            XCTAssertEqual(stored.first { $0.position == position }?.value, record.value)
+        }
+    }
+
     func testSendAfterShutdownFails() async throws {
         let topic = uniqueTopic()
         let fixture = try BrokerFixture(topics: [topic: 1])

@@ -26,6 +26,9 @@ import Testing
         let event = try EventCodec.decode(Array(v1.utf8))
         guard case .added(let decoded, let key) = event.kind else { Issue.record("not an added event"); return }
         #expect(decoded.title == "Dune" && decoded.isbn == nil && key == nil)
+        #expect(event.time == Date(timeIntervalSince1970: 1_795_684_500))
+        let offset = v1.replacingOccurrences(of: "2026-11-26T09:15:00Z", with: "2026-11-26T10:15:00.5+01:00")
+        #expect(try EventCodec.decode(Array(offset.utf8)).time == Date(timeIntervalSince1970: 1_795_684_500.5))
     }
 
     @Test func refusesWhatItCannotReadWithAReason() {
@@ -37,5 +40,6 @@ import Testing
         #expect(reason(#"{"specversion":"1.0","type":"bookshelf.book.added","dataschema":"https://bookshelf.example/contracts/events/bookshelf.book.added/v9.schema.json"}"#) == "unknown-dataschema")
         #expect(reason(#"{"specversion":"1.0","type":"bookshelf.book.added","dataschema":"https://bookshelf.example/contracts/events/bookshelf.book.finished/v1.schema.json"}"#) == "schema-type-mismatch")
         #expect(reason(#"{"specversion":"1.0","type":"bookshelf.book.finished","id":"x"}"#) == "invalid-event")
+        #expect(reason(#"{"specversion":"1.0","type":"bookshelf.book.finished","id":"1a2b3c4d-0001-4e5f-8a9b-0c1d2e3f4a01","time":"yesterday","data":{}}"#) == "invalid-event")
     }
 }

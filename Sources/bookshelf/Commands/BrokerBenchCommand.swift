@@ -1,0 +1,138 @@
+import ArgumentParser
+import BookshelfJSON
+import Contracts
+import Foundation
+import Kafka
+import Logging
+
+/// `bookshelf broker bench`: the Swift side of `make bench-kafka` (scripts/bench-kafka.sh runs the C side
+/// on the same broker). Prints one line, "<mode> <events> <seconds> <events/s>", like scripts/bench-kafka.c.
+struct BrokerBenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure the Kafka layer: acknowledged produce or validated replay events/s (for make bench-kafka).",
+        shouldDisplay: false)
+
+    enum Mode: String, ExpressibleByArgument {
+        case produce, replay
+    }
+
+    @Argument(help: "produce: validate, encode and send book.added events and await every acknowledgement; replay: read, validate and decode every event from the beginning.")
+    var mode: Mode
+
+    @Option(help: "bootstrap.servers of the broker.")
+    var bootstrapServers: String
+
+    @Option(help: "produce: events to send.")
+    var count: Int = 50_000
+
+    @Option(help: "produce: records awaiting acknowledgement at once, sent in batches of 2,000 (default: the producer's queue capacity, as the C loop's).")
+    var inFlight: Int = 100_000
+
+    enum Layer: String, ExpressibleByArgument {
+        /// CloudEvents validated against the contracts on the way out and in.
+        case events
+        /// Records only: the librdkafka wrapper's own cost.
+        case transport
+    }
+
+    @Option(help: "events: validate, encode/decode CloudEvents; transport: records only.")
+    var layer: Layer = .events
+
+    @Option(help: "Topic to produce to or replay.")
+    var topic: String = EventNames.eventsTopic
+
+    @Option(help: "The contracts folder (default: found from the working directory).")
+    var contracts: String?
+
+    func run() async throws {
+        var logger = Logger(label: "bookshelf.bench")
+        logger.logLevel = .error
+        let registry = try ContractsLocation.load(flag: contracts)
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: bootstrapServers, clientID: "bench"), logger: logger)
+        let clock = ContinuousClock()
+        switch mode {
+        case .produce:
+            let events = EventProducer(producer: producer, registry: registry, topic: topic)
+            guard let schema = registry.newestVersion(of: EventNames.bookAdded) else { throw ValidationError("no book.added contract") }
+            let prepared = (0..<count).map { index in
+                let id = UUID().uuidString.lowercased()
+                return CloudEvent(
+                    source: EventNames.newBookSource, type: EventNames.bookAdded, dataschema: schema.id, subject: id,
+                    data: ["id": .string(id), "title": .string("Book \(index)"), "author": "Ursula K. Le Guin", "published": 1969])
+            }
+            let records = prepared.map {
+                ProducerRecord(topic: topic, key: $0.subject!, value: $0.serializedBytes(),
+                               headers: [KafkaHeader(name: EventNames.contentTypeHeader, value: CloudEvent.mediaType)])
+            }
+            let layer = self.layer
+            let chunk = 2_000
+            let started = clock.now
+            // Batches of `chunk` records, up to `inFlight` records awaiting acknowledgement at once.
+            let acknowledged = try await withThrowingTaskGroup(of: Int.self) { group in
+                var done = 0
+                for (number, start) in stride(from: 0, to: prepared.count, by: chunk).enumerated() {
+                    if number >= max(1, inFlight / chunk) { done += try await group.next() ?? 0 }
+                    let range = start..<min(start + chunk, prepared.count)
+                    switch layer {
+                    case .events:
+                        let batch = prepared[range].map { (event: $0, key: $0.subject!) }
+                        group.addTask { try acknowledgedCount(await events.send(contentsOf: batch)) }
+                    case .transport:
+                        let batch = Array(records[range])
+                        group.addTask { try acknowledgedCount(await producer.send(contentsOf: batch)) }
+                    }
+                }
+                for try await count in group { done += count }
+                return done
+            }
+            report("produce", acknowledged, clock.now - started)
+        case .replay:
+            let started = clock.now
+            let consumer = try KafkaConsumer(
+                configuration: KafkaConsumerConfiguration(bootstrapServers: bootstrapServers, topics: [topic], mode: .replay, name: "bench"),
+                logger: logger)
+            let events = EventConsumer(
+                consumer: consumer, registry: registry,
+                deadLetters: DeadLetterPublisher(producer: producer, consumer: "bench", logger: logger))
+            let layer = self.layer
+            let reader = Task {
+                var seen = 0
+                var first: ContinuousClock.Instant?
+                switch layer {
+                case .events:
+                    for await _ in events.events {
+                        if seen == 0 { first = clock.now }
+                        seen += 1
+                    }
+                case .transport:
+                    for await _ in consumer.records {
+                        if seen == 0 { first = clock.now }
+                        seen += 1
+                    }
+                }
+                return (seen, first)
+            }
+            _ = await events.caughtUp()
+            let elapsed = clock.now - started
+            await consumer.shutdown()
+            let (seen, first) = await reader.value
+            if let first {
+                FileHandle.standardError.write(Data("replay: first event after \(first - started), caught up after \(elapsed)\n".utf8))
+            }
+            report("replay", seen, elapsed)
+        }
+        await producer.shutdown()
+    }
+
+    /// Every record of the batch must have been acknowledged; the first failure fails the benchmark.
+    private func acknowledgedCount<Failure: Error>(_ results: [Result<RecordPosition, Failure>]) throws -> Int {
+        for result in results { _ = try result.get() }
+        return results.count
+    }
+
+    private func report(_ mode: String, _ events: Int, _ elapsed: Duration) {
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        print("\(mode) \(events) \(String(format: "%.3f", seconds)) \(Int((Double(events) / seconds).rounded()))")
+    }
+}
