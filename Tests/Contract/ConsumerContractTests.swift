@@ -92,7 +92,9 @@ enum ConsumerPhase {
     }
 
     static func feedInvalid<P: Projection>(_ example: Example, service: String, snapshot: @escaping @Sendable (P) -> JSONValue, into report: inout Report) async {
-        let run = await Feed<P>.run(prelude: [], record: example.bytes, after: [Events.added(bookID: Events.livenessBook)], snapshot: snapshot)
+        // Added then finished: every consumer's state shows one or the other.
+        let next = [Events.added(bookID: Events.livenessBook), Events.finished(bookID: Events.livenessBook)]
+        let run = await Feed<P>.run(prelude: [], record: example.bytes, after: next, snapshot: snapshot)
         report.tallies[service, default: Report.Tally()].consumed += 1
         let at = "\(service) fed \(example.file)"
         let letter = run.deadLetters.first

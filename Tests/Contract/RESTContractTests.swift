@@ -59,8 +59,10 @@ enum RESTPhase {
         var why: String
     }
 
+    typealias Gateway = RouterResponder<ServiceRequestContext>
+
     /// A gateway in this process, routing by the given upstream flags (`name=url`).
-    static func gateway(_ upstreams: [String], token: String?, timeout: Duration) throws -> (ServiceRoutes, HTTPClient) {
+    static func gateway(_ upstreams: [String], token: String?, timeout: Duration) throws -> (Gateway, HTTPClient) {
         let folder = ContractSet.shared.folder
         var logger = Logger(label: "contract-gateway")
         logger.logLevel = .critical
@@ -72,15 +74,17 @@ enum RESTPhase {
         )
         let routes = ServiceRoutes(metrics: ServiceMetrics(), readiness: Readiness())
         service.addRoutes(to: routes)
-        return (routes, client)
+        return (routes.buildResponder(), client)
     }
 
     static func upstreamFlags(_ url: (String) -> String) -> [String] {
         Set(RouteTable.upstreamServices.values).sorted().map { "\($0)=\(url($0))" }
     }
 
-    static func send(_ calls: [Call], through routes: ServiceRoutes, into report: inout Report) async throws -> [HTTPResponseBox] {
-        let answers = try await Application(router: routes).test(.router) { client in
+    static func send(_ calls: [Call], through gateway: Gateway, into report: inout Report) async throws -> [HTTPResponseBox] {
+        var logger = Logger(label: "contract-gateway")
+        logger.logLevel = .critical
+        let answers = try await Application(responder: gateway, logger: logger).test(.router) { client in
             var answers: [HTTPResponseBox] = []
             for call in calls {
                 let response = try await client.execute(uri: call.uri, method: call.method, headers: call.headers, body: ByteBuffer(bytes: call.body))
@@ -168,40 +172,40 @@ enum RESTPhase {
         let auth: HTTPFields = [.authorization: "Bearer \(token)", .contentType: "application/json"]
         let requests = contracts.examples("rest/new-book-request", valid: true)
         let served = try await withServers([newBookRoutes, bookReadRoutes, listRoutes, lastRoutes]) { bound in
-                        let ports = ["newbook": bound[0], "readbook": bound[1], "booklist": bound[2], "lastreadbooks": bound[3]]
-                        let (gateway, client) = try gateway(upstreamFlags { "http://127.0.0.1:\(ports[$0]!)" }, token: token, timeout: .seconds(5))
-                        defer { Task { await client.shutdown() } }
-                        var local = Report()
-                        let added = try await send(requests.map {
-                            Call(operation: "addBook", uri: "/bookshelf/books", method: .post, headers: auth, body: $0.bytes, why: $0.file)
-                        }, through: gateway, into: &local)
-                        let ids = added.compactMap { try? JSONValue(parsing: $0.body)["id"]?.string }
-                        let position = added.last?.headers[.bookshelfPosition] ?? ""
-                        var calls = [
-                            Call(operation: "listBooks", uri: "/bookshelf/books", method: .get, headers: [.bookshelfMinPosition: position], why: "every book"),
-                            Call(operation: "listBooks", uri: "/bookshelf/books?limit=1", method: .get, headers: [.bookshelfMinPosition: position], why: "a page"),
-                        ]
-                        calls += ids.map { Call(operation: "finishBook", uri: "/bookshelf/books/\($0)/finished", method: .post, headers: [.authorization: "Bearer \(token)", .bookshelfMinPosition: position], why: "a known book") }
-                        _ = try await send(calls, through: gateway, into: &local)
-                        calls = [Call(operation: "lastReadBooks", uri: "/bookshelf/books/last/read", method: .get, why: "the last read")]
-                        calls += contracts.examples("rest/new-book-request", valid: false).map {
-                            Call(operation: "addBook", uri: "/bookshelf/books", method: .post, headers: auth, body: $0.bytes, why: $0.file)
-                        }
-                        calls += [
-                            Call(operation: "listBooks", uri: "/bookshelf/books?limit=0", method: .get, why: "limit out of range"),
-                            Call(operation: "finishBook", uri: "/bookshelf/books/not-a-uuid/finished", method: .post, headers: [.authorization: "Bearer \(token)"], why: "an id that is not a UUID"),
-                            Call(operation: "lastReadBooks", uri: "/bookshelf/books/last/read", method: .get, headers: [.bookshelfMinPosition: "not a position"], why: "a malformed min position"),
-                            Call(operation: "addBook", uri: "/bookshelf/books", method: .post, headers: [.contentType: "application/json"], body: requests.first?.bytes ?? [], why: "no token"),
-                            Call(operation: "finishBook", uri: "/bookshelf/books/\(ids.first ?? "")/finished", method: .post, why: "no token"),
-                            Call(operation: "finishBook", uri: "/bookshelf/books/00000000-0000-4000-8000-000000000000/finished", method: .post, headers: [.authorization: "Bearer \(token)"], why: "an unknown book"),
-                            Call(operation: "addBook", uri: "/bookshelf/books", method: .post, headers: auth, body: Array(#"{"title":""#.utf8) + Array(repeating: UInt8(ascii: "a"), count: 70_000) + Array(#"","author":"A","published":1}"#.utf8), why: "a body over the limit"),
-                            Call(operation: "addBook", uri: "/bookshelf/books", method: .post, headers: [.authorization: "Bearer \(token)", .contentType: "text/plain"], body: requests.first?.bytes ?? [], why: "not JSON"),
-                        ]
-                        _ = try await send(calls, through: gateway, into: &local)
-                        log.failPublishing(with: BrokerDown())
-                        _ = try await send([Call(operation: "addBook", uri: "/bookshelf/books", method: .post, headers: auth, body: requests.first?.bytes ?? [], why: "the broker is down")], through: gateway, into: &local)
-                        log.failPublishing(with: nil)
-                        return local
+            let ports = ["newbook": bound[0], "readbook": bound[1], "booklist": bound[2], "lastreadbooks": bound[3]]
+            let (gateway, client) = try gateway(upstreamFlags { "http://127.0.0.1:\(ports[$0]!)" }, token: token, timeout: .seconds(5))
+            var local = Report()
+            let added = try await send(requests.map {
+                Call(operation: "addBook", uri: "/bookshelf/books", method: .post, headers: auth, body: $0.bytes, why: $0.file)
+            }, through: gateway, into: &local)
+            let ids = added.compactMap { try? JSONValue(parsing: $0.body)["id"]?.string }
+            let position = added.last?.headers[.bookshelfPosition] ?? ""
+            var calls = [
+                Call(operation: "listBooks", uri: "/bookshelf/books", method: .get, headers: [.bookshelfMinPosition: position], why: "every book"),
+                Call(operation: "listBooks", uri: "/bookshelf/books?limit=1", method: .get, headers: [.bookshelfMinPosition: position], why: "a page"),
+            ]
+            calls += ids.map { Call(operation: "finishBook", uri: "/bookshelf/books/\($0)/finished", method: .post, headers: [.authorization: "Bearer \(token)", .bookshelfMinPosition: position], why: "a known book") }
+            _ = try await send(calls, through: gateway, into: &local)
+            calls = [Call(operation: "lastReadBooks", uri: "/bookshelf/books/last/read", method: .get, why: "the last read")]
+            calls += contracts.examples("rest/new-book-request", valid: false).map {
+                Call(operation: "addBook", uri: "/bookshelf/books", method: .post, headers: auth, body: $0.bytes, why: $0.file)
+            }
+            calls += [
+                Call(operation: "listBooks", uri: "/bookshelf/books?limit=0", method: .get, why: "limit out of range"),
+                Call(operation: "finishBook", uri: "/bookshelf/books/not-a-uuid/finished", method: .post, headers: [.authorization: "Bearer \(token)"], why: "an id that is not a UUID"),
+                Call(operation: "lastReadBooks", uri: "/bookshelf/books/last/read", method: .get, headers: [.bookshelfMinPosition: "not a position"], why: "a malformed min position"),
+                Call(operation: "addBook", uri: "/bookshelf/books", method: .post, headers: [.contentType: "application/json"], body: requests.first?.bytes ?? [], why: "no token"),
+                Call(operation: "finishBook", uri: "/bookshelf/books/\(ids.first ?? "")/finished", method: .post, why: "no token"),
+                Call(operation: "finishBook", uri: "/bookshelf/books/00000000-0000-4000-8000-000000000000/finished", method: .post, headers: [.authorization: "Bearer \(token)"], why: "an unknown book"),
+                Call(operation: "addBook", uri: "/bookshelf/books", method: .post, headers: auth, body: Array(#"{"title":""#.utf8) + Array(repeating: UInt8(ascii: "a"), count: 70_000) + Array(#"","author":"A","published":1}"#.utf8), why: "a body over the limit"),
+                Call(operation: "addBook", uri: "/bookshelf/books", method: .post, headers: [.authorization: "Bearer \(token)", .contentType: "text/plain"], body: requests.first?.bytes ?? [], why: "not JSON"),
+            ]
+            _ = try await send(calls, through: gateway, into: &local)
+            log.failPublishing(with: BrokerDown())
+            _ = try await send([Call(operation: "addBook", uri: "/bookshelf/books", method: .post, headers: auth, body: requests.first?.bytes ?? [], why: "the broker is down")], through: gateway, into: &local)
+            log.failPublishing(with: nil)
+            await client.shutdown()
+            return local
         }
         report.merge(served)
 
