@@ -100,7 +100,7 @@ import Testing
             var found: [String: String] = [:]
             for await record in deadLetters.records {
                 let consumer = record.header(DeadLetterPublisher.Header.consumer)?.stringValue ?? ""
-                found[consumer] = record.header(DeadLetterPublisher.Header.reason)?.stringValue
+                found[consumer] = record.header(DeadLetterPublisher.Header.reasonCode)?.stringValue
                 if found.count == 4 { break }
             }
             return found
