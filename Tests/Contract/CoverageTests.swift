@@ -1,5 +1,6 @@
 import BookshelfJSON
 import Foundation
+import Kafka
 import Testing
 
 /// What the contracts declare, each item needing a check that ran: every message of every send and
@@ -125,5 +126,36 @@ enum Unwired: String, CaseIterable, Sendable, CustomTestStringConvertible {
         document["operations"] = operations
         try JSONSerialization.data(withJSONObject: document, options: [.sortedKeys]).write(to: URL(fileURLWithPath: path))
         return try ContractSet(folder: folder)
+    }
+}
+
+extension CoverageTests {
+    /// The suite itself: a record whose message the producing service's send operations do not name is a
+    /// finding, even when the record is otherwise perfect.
+    @Test("a record sent under no declared send operation is caught")
+    func undeclaredSendIsCaught() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("contract-suite-\(UUID().uuidString)").path
+        try FileManager.default.copyItem(atPath: ContractSet.shared.folder, toPath: folder)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let path = folder + "/asyncapi.json"
+        var document = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as! [String: Any]
+        var operations = document["operations"] as! [String: Any]
+        operations["bookReadSendsBookFinished"] = nil
+        document["operations"] = operations
+        try JSONSerialization.data(withJSONObject: document).write(to: URL(fileURLWithPath: path))
+        let copy = try ContractSet(folder: folder)
+
+        let example = try #require(copy.examples("events/bookshelf.book.finished", valid: true).first)
+        let key = try #require(example.json?["data"]?["id"]?.string)
+        let record = KafkaRecord(
+            position: RecordPosition(topic: "bookshelf.events", partition: 0, offset: 0), key: Array(key.utf8), value: example.bytes,
+            headers: [KafkaHeader(name: "content-type", value: "application/cloudevents+json")], timestamp: nil
+        )
+        var withOperation = Report()
+        ContractSet.shared.checkEvent(record, into: &withOperation)
+        #expect(withOperation.findings.isEmpty, "\(withOperation.findings)")
+        var without = Report()
+        copy.checkEvent(record, into: &without)
+        #expect(without.findings.contains { $0.contract == ContractSet.asyncAPIFile && $0.pointer == "/operations" && $0.message.contains("book-read sends bookFinishedV1") })
     }
 }
