@@ -71,7 +71,7 @@ enum ConsumerPhase {
         let run = await Feed<P>.run(prelude: prelude, record: example.bytes, after: follow, snapshot: snapshot)
         report.tallies[service, default: Report.Tally()].consumed += 1
         let at = "\(service) fed \(example.file)"
-        report.check(service, run.deadLetters.isEmpty, Finding(contract: example.file, pointer: "", instance: run.deadLetters.first?.instance ?? "", message: "\(at): dead-lettered a valid event: \(run.deadLetters.first?.reason ?? "")"))
+        report.check(service, run.deadLetters.isEmpty, Finding(contract: example.file, pointer: "", instance: "", message: "\(at): dead-lettered a valid event: \(run.deadLetters.first?.reason ?? "")"))
         guard let operation else {
             report.check(service, run.before == run.after, Finding(contract: ContractSet.asyncAPIFile, pointer: "/operations", instance: "", message: "\(at): its state changed, so it receives \(message.id), but no receive operation of \(service) declares it"))
             return
@@ -140,7 +140,7 @@ enum Events {
 /// One run of a projection in its host: prelude records, the record under test, then records that show
 /// whether the host went on.
 struct Feed<P: Projection> {
-    struct Letter { var reason: String; var instance: String }
+    struct Letter { var reason: String }
     var before: JSONValue
     var afterRecord: JSONValue
     var after: JSONValue
@@ -168,7 +168,7 @@ struct Feed<P: Projection> {
         var followed = true
         for bytes in follow { followed = await append(bytes) && followed }
         let after = host.read { state, _ in snapshot(state) }
-        let letters = log.deadLetters.map { Letter(reason: $0.reason.code.isEmpty || $0.reason.message.isEmpty ? "" : "\($0.reason.code): \($0.reason.message)", instance: "") }
+        let letters = log.deadLetters.map { Letter(reason: $0.reason.code.isEmpty || $0.reason.message.isEmpty ? "" : "\($0.reason.code): \($0.reason.message)") }
         return Feed(before: before, afterRecord: afterRecord, after: after, deadLetters: letters, followedApplied: followed)
     }
 }
