@@ -97,8 +97,10 @@ let package = Package(
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ], path: "Tests/Unit/Gateway"),
         .testTarget(name: "ContractTests", dependencies: [
-            "Contracts", "JSONSchema", "Kafka", "NewBook", "BookRead", "ListBooks", "LastRead", "Gateway",
+            "Contracts", "JSONSchema", "BookshelfJSON", "Kafka", "ServiceKit", "NewBook", "BookRead", "ListBooks", "LastRead",
+            "Gateway", "Discovery", "HTTPClient",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], path: "Tests/Contract"),
         .testTarget(name: "StackTests", dependencies: [
             "Stack",

@@ -44,9 +44,11 @@ public struct EventCodec: Sendable {
 
     public static let contentType = "application/cloudevents+json"
 
+    /// Ids are written as strings because `UUID`'s own encoding is upper-case and the contracts require the
+    /// canonical lower-case form.
     private struct Envelope<Data: Codable>: Codable {
         var specversion: String
-        var id: UUID
+        var id: String
         var source: String
         var type: String
         var time: Date
@@ -83,7 +85,7 @@ public struct EventCodec: Sendable {
     }
 
     private struct Finished: Codable {
-        var id: UUID
+        var id: String
     }
 
     public func encode(_ event: BookEvent) throws -> [UInt8] {
@@ -99,15 +101,15 @@ public struct EventCodec: Sendable {
         switch event.kind {
         case .added(let book, let key):
             return Array(try encoder.encode(Envelope(
-                specversion: "1.0", id: event.id, source: source, type: event.type, time: event.time,
+                specversion: "1.0", id: event.id.uuidString.lowercased(), source: source, type: event.type, time: event.time,
                 datacontenttype: "application/json", dataschema: schema, subject: event.key, safe: false, idempotent: true,
                 data: Added(book: book, idempotencyKey: key)
             )))
         case .finished(let bookID):
             return Array(try encoder.encode(Envelope(
-                specversion: "1.0", id: event.id, source: source, type: event.type, time: event.time,
+                specversion: "1.0", id: event.id.uuidString.lowercased(), source: source, type: event.type, time: event.time,
                 datacontenttype: "application/json", dataschema: schema, subject: event.key, safe: false, idempotent: true,
-                data: Finished(id: bookID)
+                data: Finished(id: bookID.uuidString.lowercased())
             )))
         }
     }

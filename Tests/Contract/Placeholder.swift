@@ -1,1 +1,0 @@
-// Contract tests: one file per contract checked.
