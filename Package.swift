@@ -53,7 +53,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .target(name: "NewBook", dependencies: ["ServiceKit"]),
+        .target(name: "NewBook", dependencies: ["ServiceKit", "BookshelfJSON"]),
         .target(name: "BookRead", dependencies: ["ServiceKit"]),
         .target(name: "ListBooks", dependencies: ["ServiceKit"]),
         .target(name: "LastRead", dependencies: ["ServiceKit"]),

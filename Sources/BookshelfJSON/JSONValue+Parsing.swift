@@ -7,10 +7,13 @@ extension JSONValue {
         self = try text.withUTF8 { JSONValue.parse(UnsafeRawBufferPointer($0)) }.get()
     }
 
-    /// Parses one JSON text from UTF-8 bytes.
-    public init<Bytes: Collection<UInt8>>(parsing bytes: Bytes) throws(JSONParseError) {
-        let parsed = bytes.withContiguousStorageIfAvailable { JSONValue.parse(UnsafeRawBufferPointer($0)) }
-        self = try (parsed ?? Array(bytes).withUnsafeBytes { JSONValue.parse($0) }).get()
+    /// Parses one JSON text from UTF-8 bytes. With `rejectingDuplicateKeys`, an object that names a member
+    /// twice is malformed: RFC 8259 leaves its meaning open (one reader takes the first, another the last),
+    /// so an edge that checks a body and then hands its bytes on must refuse it rather than guess.
+    public init<Bytes: Collection<UInt8>>(parsing bytes: Bytes, rejectingDuplicateKeys: Bool = false) throws(JSONParseError) {
+        let flags = JSONValue.decodeFlags | (rejectingDuplicateKeys ? Int(JSON_REJECT_DUPLICATES) : 0)
+        let parsed = bytes.withContiguousStorageIfAvailable { JSONValue.parse(UnsafeRawBufferPointer($0), flags: flags) }
+        self = try (parsed ?? Array(bytes).withUnsafeBytes { JSONValue.parse($0, flags: flags) }).get()
     }
 
     /// Parses one JSON text from UTF-8 bytes in memory.
@@ -18,16 +21,16 @@ extension JSONValue {
         self = try JSONValue.parse(buffer).get()
     }
 
-    static func parse(_ buffer: UnsafeRawBufferPointer) -> Result<JSONValue, JSONParseError> {
+    static func parse(_ buffer: UnsafeRawBufferPointer, flags: Int = JSONValue.decodeFlags) -> Result<JSONValue, JSONParseError> {
         var error = json_error_t()
         let base = buffer.baseAddress?.assumingMemoryBound(to: CChar.self) ?? UnsafePointer(bitPattern: 1)!
-        if let root = json_loadb(base, buffer.count, JSONValue.decodeFlags, &error) {
+        if let root = json_loadb(base, buffer.count, flags, &error) {
             return .success(JSONValue(adopting: root))
         }
         // Integers beyond 64 bits are valid JSON; jansson stores them only as doubles, so only
         // such documents pay for a second pass.
         if json_error_code(&error) == json_error_numeric_overflow,
-           let root = json_loadb(base, buffer.count, JSONValue.decodeFlags | Int(JSON_DECODE_INT_AS_REAL), &error) {
+           let root = json_loadb(base, buffer.count, flags | Int(JSON_DECODE_INT_AS_REAL), &error) {
             return .success(JSONValue(adopting: root))
         }
         return .failure(JSONParseError(jansson: error))

@@ -1,3 +1,4 @@
+import BookshelfJSON
 import Foundation
 import ServiceKit
 
@@ -69,6 +70,11 @@ public struct NewBookRequest: Equatable, Sendable {
     public var tags: [String]?
 
     public init(validating body: some Collection<UInt8>) throws(Problem) {
+        do {
+            _ = try JSONValue(parsing: body, rejectingDuplicateKeys: true)
+        } catch {
+            throw Problem.badRequest(code: "malformed-json", "The body is not valid JSON: \(error.message) (line \(error.line), column \(error.column)).")
+        }
         guard let value = try? JSONDecoder().decode(Input.self, from: Data(body)) else {
             throw Problem.badRequest(code: "malformed-json", "The body is not valid JSON.")
         }

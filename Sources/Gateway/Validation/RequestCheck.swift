@@ -60,7 +60,7 @@ public struct RequestCheck: Sendable {
         }
         let document: JSONValue
         do {
-            document = try JSONValue(parsing: bytes)
+            document = try JSONValue(parsing: bytes, rejectingDuplicateKeys: true)
         } catch {
             return ContractProblem(problem: .badRequest(
                 code: "malformed-json", "The body is not JSON: \(error.message) (line \(error.line), column \(error.column))."

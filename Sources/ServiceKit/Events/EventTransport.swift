@@ -1,3 +1,4 @@
+import Kafka
 /// A record to produce: the key (book id) and the CloudEvents JSON value.
 public struct OutgoingRecord: Sendable, Equatable {
     public var key: String
@@ -18,14 +19,19 @@ public protocol EventPublisher: Sendable {
     func publish(_ record: OutgoingRecord) async throws -> EventPosition
 }
 
-/// A record read from the events topic.
+/// A record read from the events topic. Key and headers travel with it so that a dead letter keeps the
+/// whole original record, as `contracts/deadletter/headers.schema.json` promises.
 public struct ConsumedRecord: Sendable, Equatable {
     public var position: EventPosition
+    public var key: [UInt8]?
     public var value: [UInt8]
+    public var headers: [KafkaHeader]
 
-    public init(position: EventPosition, value: [UInt8]) {
+    public init(position: EventPosition, key: [UInt8]? = nil, value: [UInt8], headers: [KafkaHeader] = []) {
         self.position = position
+        self.key = key
         self.value = value
+        self.headers = headers
     }
 }
 

@@ -46,7 +46,7 @@ public final class InMemoryEventLog: EventPublisher, DeadLetterSink, Sendable {
             let partition = Int32(Self.fnv1a(key) % UInt64(partitions))
             let position = EventPosition(partition: partition, offset: state.nextOffset[Int(partition)])
             state.nextOffset[Int(partition)] += 1
-            state.records.append(ConsumedRecord(position: position, value: value))
+            state.records.append(ConsumedRecord(position: position, key: Array(key.utf8), value: value))
             defer { state.readers = [:] }
             return (position, Array(state.readers.values))
         }

@@ -52,7 +52,10 @@ public struct KafkaEventSource: EventSource {
 
     public var records: any AsyncSequence<ConsumedRecord, Never> & Sendable {
         consumer.records.map { record in
-            ConsumedRecord(position: EventPosition(partition: record.position.partition, offset: record.position.offset), value: record.value)
+            ConsumedRecord(
+                position: EventPosition(partition: record.position.partition, offset: record.position.offset),
+                key: record.key, value: record.value, headers: record.headers
+            )
         }
     }
 
@@ -75,7 +78,7 @@ public struct KafkaDeadLetterSink: DeadLetterSink {
     public func deadLetter(_ record: ConsumedRecord, consumer: String, reason: UnreadableEvent) async throws {
         let original = KafkaRecord(
             position: RecordPosition(topic: topic, partition: record.position.partition, offset: record.position.offset),
-            key: nil, value: record.value, headers: [], timestamp: nil
+            key: record.key, value: record.value, headers: record.headers, timestamp: nil
         )
         try await publisher.deadLetter(original, reason: DeadLetterReason(code: reason.code, detail: reason.message))
     }

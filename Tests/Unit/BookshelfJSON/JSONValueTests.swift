@@ -20,6 +20,12 @@ import Testing
         #expect(value.keys == ["s", "i", "r", "t", "f", "n", "a", "o"])
     }
 
+    @Test func duplicateKeysAreRefusedOnlyWhenAsked() throws {
+        let text = #"{"a":1,"b":{"c":2,"c":3}}"#
+        #expect(try JSONValue(parsing: Array(text.utf8))["b"]?["c"]?.int == 3)
+        #expect(throws: JSONParseError.self) { try JSONValue(parsing: Array(text.utf8), rejectingDuplicateKeys: true) }
+    }
+
     @Test func parsesScalarsAtTopLevel() throws {
         #expect(try JSONValue(parsing: "42").int == 42)
         #expect(try JSONValue(parsing: #""hi""#).string == "hi")

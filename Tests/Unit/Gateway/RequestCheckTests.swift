@@ -47,6 +47,13 @@ import Testing
         #expect(problem.problem.detail.contains("line 1"))
     }
 
+    @Test func aBodyNamingAPropertyTwiceIs400() throws {
+        // The gateway checks the body and forwards its bytes: a reading that differs upstream must not pass.
+        let add = try operation("POST", "/bookshelf/books")
+        let body = #"{"title":"One","title":"Two","author":"F","published":1965}"#
+        #expect(check.body(Array(body.utf8), of: add)?.problem.code == "malformed-json")
+    }
+
     @Test func missingRequiredBodyIs400() throws {
         let add = try operation("POST", "/bookshelf/books")
         #expect(check.body([], of: add)?.problem.code == "missing-body")

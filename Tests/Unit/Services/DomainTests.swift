@@ -57,6 +57,13 @@ func finished(_ book: Book, at seconds: TimeInterval, id: UUID = UUID()) -> Book
         #expect(throws: Problem.self) { try NewBookRequest(validating: Array("{".utf8)) }
     }
 
+    @Test func aBodyNamingAPropertyTwiceIsRefused() {
+        let body = #"{"title":"One","title":"Two","author":"F","published":1965}"#
+        #expect { try NewBookRequest(validating: Array(body.utf8)) } throws: {
+            ($0 as? Problem)?.status == .badRequest && ($0 as? Problem)?.detail.contains("duplicate") == true
+        }
+    }
+
     @Test func aKeyIsReservedThenRemembered() throws {
         var state = NewBookState()
         guard case .produce(let event) = try state.decide(body: body, idempotencyKey: "k", bookID: UUID(), eventID: UUID(), now: Date()),

@@ -178,7 +178,10 @@ func decode<T: Decodable>(_ type: T.Type, _ response: TestResponse) throws -> T 
         let shelf = Shelf()
         let codec = EventCodec(source: NewBookService.eventSource)
         let books = (0..<3).map { book("B\($0)") }
-        for book in books { try shelf.log.append(key: book.id.uuidString.lowercased(), value: codec.encode(added(book))) }
+        // One writer after another, each a second apart: "the order added" is the order of the events' times.
+        for (second, book) in books.enumerated() {
+            try shelf.log.append(key: book.id.uuidString.lowercased(), value: codec.encode(added(book, time: Date(timeIntervalSince1970: 1_000 + Double(second)))))
+        }
         try await shelf.test(shelf.listBooks) { client in
             let all = try await client.execute(uri: "/bookshelf/books", method: HTTPRequest.Method.get)
             #expect(try decode([Book].self, all) == books)
