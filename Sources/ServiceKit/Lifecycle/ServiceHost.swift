@@ -13,6 +13,7 @@ public enum ServiceHost {
     ) -> some ApplicationProtocol {
         Application(
             router: routes,
+            server: .http1(configuration: .init(additionalChannelHandlers: [ParserErrorProblemHandler()])),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: configuration.name),
             logger: logger
         )
