@@ -10,12 +10,15 @@ SWIFT ?= swift
 BIN := .build/debug/bookshelf
 
 .PHONY: help setup deps-apt deps-py build release run test test-swift e2e e2e-local test-polyglot test-compat check-deploy
+.PHONY: test-proof test-fuzz test-hostile test-faults test-soak bench
 
 help:
 	@echo "make run        set up, then start the embedded stack (bookshelf up)"
 	@echo "make test       every test that runs on this machine"
 	@echo "make e2e        the E2E tests against the docker compose stack"
 	@echo "make e2e-local  the same E2E tests against bookshelf up"
+	@echo "make test-proof fuzzing, hostile input, fault injection and a short soak (each on its own stack)"
+	@echo "make bench      every benchmark, then bench/REPORT.md and bench/latency.png"
 
 deps-apt:
 	@scripts/ensure-apt.sh $(APT_PACKAGES)
@@ -39,7 +42,7 @@ release: deps-apt
 run: setup build
 	$(BIN) up
 
-test: setup test-swift test-polyglot test-compat check-deploy e2e-local
+test: setup test-swift test-polyglot test-compat check-deploy e2e-local test-proof
 
 test-swift: deps-apt
 	$(SWIFT) test
@@ -74,3 +77,31 @@ e2e-local: build
 # The E2E tests against docker compose (needs a Docker engine); `docker compose down -v` always follows.
 e2e: deps-py
 	SWIFT=$(SWIFT) scripts/e2e-docker.sh
+
+# Proof under hostile input, faults and load (proof/). Each run starts its own `bookshelf up` on free
+# loopback ports and stops it by pid, also when it fails. `make test` runs the soak for TEST_SOAK_SECONDS.
+SOAK_SECONDS ?= 60
+TEST_SOAK_SECONDS ?= 10
+
+test-proof: test-fuzz test-hostile test-faults
+	SOAK_SECONDS=$(TEST_SOAK_SECONDS) $(PY) proof/soak.py $(BIN)
+
+# schemathesis from contracts/openapi.json, fixed seed, bounded cases: no 5xx, every response conforming.
+test-fuzz: build deps-py
+	$(PY) proof/fuzz.py $(BIN)
+
+# Malformed, oversized, deep, invalid-UTF-8, traversal and slow requests: each a 4xx problem, nothing produced.
+test-hostile: build deps-py
+	$(PY) proof/hostile.py $(BIN)
+
+# Broker down/up, slow broker, views killed, upstream silent, duplicate delivery: the invariant after each.
+test-faults: build deps-py
+	$(PY) proof/faults.py $(BIN)
+
+# Writers and readers for SOAK_SECONDS, then the invariant and every process's memory growth.
+test-soak: build deps-py
+	SOAK_SECONDS=$(SOAK_SECONDS) $(PY) proof/soak.py $(BIN)
+
+# Every benchmark target there is, then bench/REPORT.md (figures, anchors, ratios, machine) and the chart.
+bench: deps-py
+	$(PY) proof/bench.py
