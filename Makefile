@@ -82,26 +82,27 @@ e2e: deps-py
 # loopback ports and stops it by pid, also when it fails. `make test` runs the soak for TEST_SOAK_SECONDS.
 SOAK_SECONDS ?= 60
 TEST_SOAK_SECONDS ?= 10
+PROOF_PY := PYTHONDONTWRITEBYTECODE=1 $(PY)
 
 test-proof: test-fuzz test-hostile test-faults
-	SOAK_SECONDS=$(TEST_SOAK_SECONDS) $(PY) proof/soak.py $(BIN)
+	SOAK_SECONDS=$(TEST_SOAK_SECONDS) $(PROOF_PY) proof/soak.py $(BIN)
 
 # schemathesis from contracts/openapi.json, fixed seed, bounded cases: no 5xx, every response conforming.
 test-fuzz: build deps-py
-	$(PY) proof/fuzz.py $(BIN)
+	$(PROOF_PY) proof/fuzz.py $(BIN)
 
 # Malformed, oversized, deep, invalid-UTF-8, traversal and slow requests: each a 4xx problem, nothing produced.
 test-hostile: build deps-py
-	$(PY) proof/hostile.py $(BIN)
+	$(PROOF_PY) proof/hostile.py $(BIN)
 
 # Broker down/up, slow broker, views killed, upstream silent, duplicate delivery: the invariant after each.
 test-faults: build deps-py
-	$(PY) proof/faults.py $(BIN)
+	$(PROOF_PY) proof/faults.py $(BIN)
 
 # Writers and readers for SOAK_SECONDS, then the invariant and every process's memory growth.
 test-soak: build deps-py
-	SOAK_SECONDS=$(SOAK_SECONDS) $(PY) proof/soak.py $(BIN)
+	SOAK_SECONDS=$(SOAK_SECONDS) $(PROOF_PY) proof/soak.py $(BIN)
 
 # Every benchmark target there is, then bench/REPORT.md (figures, anchors, ratios, machine) and the chart.
 bench: deps-py
-	$(PY) proof/bench.py
+	$(PROOF_PY) proof/bench.py
