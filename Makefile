@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 SWIFT ?= swift
 BIN := .build/debug/bookshelf
 
-.PHONY: help setup deps-apt deps-py build release run test test-swift e2e e2e-local test-polyglot test-compat check-deploy
+.PHONY: help setup deps-apt deps-py build release run test test-swift e2e e2e-local test-polyglot test-compat check-deploy bench-services
 .PHONY: test-proof test-fuzz test-hostile test-faults test-soak bench
 
 help:
@@ -106,3 +106,8 @@ test-soak: build deps-py
 # Every benchmark target there is, then bench/REPORT.md (figures, anchors, ratios, machine) and the chart.
 bench: deps-py
 	$(PROOF_PY) proof/bench.py
+
+# The four services on the embedded broker (release build): throughput, latency, freshness, rebuild, memory.
+bench-services: deps-apt deps-py
+	$(SWIFT) build -c release --product bookshelf
+	$(PY) scripts/bench-services.py --binary .build/release/bookshelf

@@ -1,3 +1,5 @@
+import Discovery
+import HTTPClient
 import Kafka
 import Logging
 import Metrics
@@ -54,18 +56,37 @@ public final class ServiceProcess {
         )
     }
 
-    /// Runs until SIGTERM/SIGINT. Shutdown runs in reverse order: the HTTP server stops taking requests,
-    /// the consumers close (ending their projections' loops), then the producer flushes.
+    /// Runs until SIGTERM/SIGINT. With `--consul`, registers the instance once `/health/ready` says yes.
+    /// Shutdown runs in reverse order: the HTTP server stops taking requests, the Consul entry goes, the
+    /// consumers close (ending their projections' loops), then the producer flushes.
     public func run(projections: [any Service]) async throws {
         logger.info("starting", metadata: [
             "address": .string("\(configuration.host):\(configuration.port)"), "broker": .string(configuration.broker),
         ])
-        let app = ServiceHost.application(configuration: configuration, routes: routes, logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: producer)]
         services += projections.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup) }
         services += consumers.map { .init(service: $0) }
-        services.append(.init(service: app))
-        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        guard let consul = configuration.consul else {
+            try await ServiceHost.run(configuration: configuration, routes: routes, services: services, logger: logger)
+            return
+        }
+        let client = HTTPClient(configuration: .init(connectTimeout: .seconds(1), timeout: .seconds(5)), logger: logger)
+        let readiness = readiness
+        services.append(.init(service: ConsulRegistration(
+            agent: try ConsulAgent(url: consul, client: client),
+            registration: .init(
+                id: configuration.id, name: configuration.name, tags: configuration.tags,
+                address: configuration.advertiseAddress, port: configuration.port
+            ),
+            logger: logger,
+            whenReady: { try await readiness.waitUntilReady() }
+        )))
+        do {
+            try await ServiceHost.run(configuration: configuration, routes: routes, services: services, logger: logger)
+        } catch {
+            await client.shutdown()
+            throw error
+        }
+        await client.shutdown()
     }
 }

@@ -1,0 +1,256 @@
+#!/usr/bin/env python3
+"""Benchmark the four services on the embedded broker and print the figures beside their goals.
+
+Run by `make bench-services` (release build). Needs wrk (Debian) and confluent-kafka (requirements-dev.txt).
+Every figure comes from this one run:
+  - start-up: process start to /health/ready 200, per service, with a running broker;
+  - new-book POST throughput and latency p50/p99 (wrk, keep-alive connections);
+  - list-books GET /bookshelf/books throughput with 10,000 books (wrk);
+  - freshness lag: 201 from new-book to the book visible on list-books (GET with X-Bookshelf-Min-Position,
+    which the view answers as soon as it has applied the position), p50/p99;
+  - rebuild: list-books started against a topic holding 500,000 events, events/s until ready;
+  - resident memory (VmRSS) of each service idle (just ready) and after the run.
+"""
+import argparse
+import concurrent.futures
+import http.client
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+
+SERVICES = {"new-book": 18081, "book-read": 18082, "list-books": 18084, "last-read": 18080}
+GOALS = {"ready_s": 1.0, "freshness_p99_ms": 50.0, "rebuild_eps": 200_000, "rss_idle_mib": 30.0}
+
+
+class Process:
+    def __init__(self, args, name, stdout=subprocess.DEVNULL):
+        self.name = name
+        self.started = time.monotonic()
+        self.popen = subprocess.Popen(args, stdout=stdout, stderr=open(f"{tmp}/{name}.log", "w"))
+
+    def rss_mib(self):
+        with open(f"/proc/{self.popen.pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+        return float("nan")
+
+    def stop(self):
+        if self.popen.poll() is None:
+            self.popen.send_signal(signal.SIGTERM)
+            try:
+                self.popen.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+                self.popen.wait()
+
+
+def start_broker(binary, partitions):
+    broker = Process([binary, "broker", "--partitions", str(partitions), "--log-level", "warning"], f"broker-{partitions}", stdout=subprocess.PIPE)
+    line = broker.popen.stdout.readline().decode().strip()
+    if not line.startswith("broker listening on "):
+        sys.exit(f"the broker did not start: {line!r}; see {tmp}/broker-{partitions}.log")
+    return broker, line.removeprefix("broker listening on ")
+
+
+def start_service(binary, name, port, broker):
+    process = Process([binary, name, "--port", str(port), "--broker", broker, "--log-level", "warning"], name)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+            connection.request("GET", "/health/ready")
+            if connection.getresponse().status == 200:
+                process.ready_s = time.monotonic() - process.started
+                return process
+        except OSError:
+            pass
+        if process.popen.poll() is not None:
+            sys.exit(f"{name} exited; see {tmp}/{name}.log")
+        time.sleep(0.002)
+    sys.exit(f"{name} was not ready within 60 s; see {tmp}/{name}.log")
+
+
+def wrk(url, seconds, connections, script=None):
+    args = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url]
+    if script:
+        args[1:1] = ["-s", script]
+    output = subprocess.run(args, capture_output=True, text=True, check=True).stdout
+    figures = {}
+    for line in output.splitlines():
+        parts = line.split()
+        if line.startswith("Requests/sec:"):
+            figures["rps"] = float(parts[1])
+        elif len(parts) == 2 and parts[0] in ("50%", "99%"):
+            figures[parts[0]] = to_ms(parts[1])
+        elif "Non-2xx" in line:
+            figures["non2xx"] = int(parts[-1])
+    return figures
+
+
+def to_ms(text):
+    for unit, factor in (("us", 0.001), ("ms", 1.0), ("s", 1000.0)):
+        if text.endswith(unit):
+            return float(text[: -len(unit)]) * factor
+    return float(text)
+
+
+def percentile(values, p):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def book_body(index):
+    return json.dumps({"title": f"Book {index}", "author": "Bench Author", "published": 1900 + index % 120})
+
+
+def seed(port, count, threads=16):
+    def worker(indices):
+        connection = http.client.HTTPConnection("127.0.0.1", port)
+        for index in indices:
+            connection.request("POST", "/bookshelf/books", book_body(index), {"Content-Type": "application/json"})
+            response = connection.getresponse()
+            response.read()
+            if response.status != 201:
+                raise RuntimeError(f"seeding failed with {response.status}")
+
+    with concurrent.futures.ThreadPoolExecutor(threads) as pool:
+        list(pool.map(worker, [range(start, count, threads) for start in range(threads)]))
+
+
+def wait_for_count(port, count):
+    deadline = time.monotonic() + 30
+    while (have := list_count(port)) < count and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return have
+
+
+def list_count(port):
+    connection = http.client.HTTPConnection("127.0.0.1", port)
+    connection.request("GET", "/bookshelf/books")
+    return len(json.loads(connection.getresponse().read()))
+
+
+def freshness(new_book, list_books, samples):
+    post = http.client.HTTPConnection("127.0.0.1", new_book)
+    get = http.client.HTTPConnection("127.0.0.1", list_books)
+    lags = []
+    for index in range(samples):
+        post.request("POST", "/bookshelf/books", book_body(index), {"Content-Type": "application/json"})
+        response = post.getresponse()
+        book = json.loads(response.read())
+        acknowledged = time.perf_counter()
+        get.request("GET", f"/bookshelf/books/{book['id']}", headers={"X-Bookshelf-Min-Position": response.getheader("X-Bookshelf-Position")})
+        seen = get.getresponse()
+        seen.read()
+        if seen.status != 200:
+            sys.exit(f"freshness probe got {seen.status}")
+        lags.append((time.perf_counter() - acknowledged) * 1000)
+    return lags
+
+
+def produce_events(broker, count):
+    from confluent_kafka import Producer
+
+    producer = Producer({"bootstrap.servers": broker, "linger.ms": 20, "batch.num.messages": 10000, "queue.buffering.max.messages": 1_000_000})
+    schema = "https://bookshelf.example/contracts/events/bookshelf.book.added/v2.schema.json"
+    for index in range(count):
+        book_id = str(uuid.uuid4())
+        event = {
+            "specversion": "1.0", "id": str(uuid.uuid4()), "source": "/bookshelf/new-book", "type": "bookshelf.book.added",
+            "time": "2026-11-26T12:00:00Z", "datacontenttype": "application/json", "dataschema": schema, "subject": book_id,
+            "safe": False, "idempotent": True,
+            "data": {"id": book_id, "title": f"Book {index}", "author": "Bench Author", "published": 1900 + index % 120},
+        }
+        while True:
+            try:
+                producer.produce("bookshelf.events", key=book_id, value=json.dumps(event, separators=(",", ":")),
+                                 headers={"content-type": "application/cloudevents+json"})
+                break
+            except BufferError:
+                producer.poll(0.05)
+        producer.poll(0)
+    if producer.flush(120) != 0:
+        sys.exit("could not produce the rebuild events")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--binary", default=".build/release/bookshelf")
+    parser.add_argument("--books", type=int, default=10_000)
+    parser.add_argument("--rebuild-events", type=int, default=500_000)
+    parser.add_argument("--seconds", type=int, default=10)
+    options = parser.parse_args()
+    processes = []
+    results = {}
+    try:
+        broker, address = start_broker(options.binary, 12)
+        processes.append(broker)
+        services = {}
+        for name, port in SERVICES.items():
+            services[name] = start_service(options.binary, name, port, address)
+            processes.append(services[name])
+        idle = {name: process.rss_mib() for name, process in services.items()}
+        ready = {name: process.ready_s for name, process in services.items()}
+
+        seed(SERVICES["new-book"], options.books)
+        listed = wait_for_count(SERVICES["list-books"], options.books)
+        get = wrk(f"http://127.0.0.1:{SERVICES['list-books']}/bookshelf/books", options.seconds, 8)
+        post_script = f"{tmp}/post.lua"
+        with open(post_script, "w") as script:
+            script.write(f'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = [[{book_body(0)}]]\n')
+        post = wrk(f"http://127.0.0.1:{SERVICES['new-book']}/bookshelf/books", options.seconds, 32, post_script)
+        lags = freshness(SERVICES["new-book"], SERVICES["list-books"], 500)
+        after = {name: process.rss_mib() for name, process in services.items()}
+        for process in services.values():
+            process.stop()
+        broker.stop()
+
+        rebuild_broker, rebuild_address = start_broker(options.binary, 96)
+        processes.append(rebuild_broker)
+        produce_started = time.monotonic()
+        produce_events(rebuild_address, options.rebuild_events)
+        produce_s = time.monotonic() - produce_started
+        rebuilt = start_service(options.binary, "list-books", SERVICES["list-books"], rebuild_address)
+        processes.append(rebuilt)
+        rebuilt_count = list_count(SERVICES["list-books"])
+        rebuild_rss = rebuilt.rss_mib()
+    finally:
+        for process in reversed(processes):
+            process.stop()
+
+    rebuild_eps = rebuilt_count / rebuilt.ready_s
+    rows = [
+        ("start-up to ready, worst service (s)", max(ready.values()), GOALS["ready_s"], "lower"),
+        ("new-book POST throughput (req/s, 32 conns)", post["rps"], None, None),
+        ("new-book POST latency p50 (ms)", post["50%"], None, None),
+        ("new-book POST latency p99 (ms)", post["99%"], None, None),
+        (f"list-books GET all {listed} books (req/s, 8 conns)", get["rps"], None, None),
+        ("list-books GET latency p99 (ms)", get["99%"], None, None),
+        ("freshness 201 -> visible p50 (ms)", percentile(lags, 50), None, None),
+        ("freshness 201 -> visible p99 (ms)", percentile(lags, 99), GOALS["freshness_p99_ms"], "lower"),
+        (f"rebuild {rebuilt_count} events (events/s)", rebuild_eps, GOALS["rebuild_eps"], "higher"),
+        ("worst RSS idle (MiB)", max(idle.values()), GOALS["rss_idle_mib"], "lower"),
+    ]
+    print(f"\n{'figure':48} {'measured':>12} {'goal':>10} {'ratio':>8}")
+    for label, value, goal, better in rows:
+        ratio = "" if goal is None else f"{(goal / value if better == 'lower' else value / goal):.2f}x"
+        print(f"{label:48} {value:12.2f} {'' if goal is None else f'{goal:10.2f}':>10} {ratio:>8}")
+    print("  (ratio > 1.00x means the goal is met)")
+    print(f"\n{'service':12} {'ready (s)':>10} {'RSS idle (MiB)':>15} {'RSS after (MiB)':>16}")
+    for name in SERVICES:
+        print(f"{name:12} {ready[name]:10.3f} {idle[name]:15.1f} {after[name]:16.1f}")
+    print(f"list-books after rebuilding {rebuilt_count} events: {rebuild_rss:.1f} MiB RSS, ready in {rebuilt.ready_s:.2f} s "
+          f"(events produced at {options.rebuild_events / produce_s:,.0f}/s by confluent-kafka)")
+    if post.get("non2xx") or get.get("non2xx"):
+        print(f"warning: non-2xx answers: POST {post.get('non2xx', 0)}, GET {get.get('non2xx', 0)}")
+
+
+if __name__ == "__main__":
+    tmp = tempfile.mkdtemp(prefix="bench-services-")
+    main()
