@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 SWIFT ?= swift
 BIN := .build/debug/bookshelf
 
-.PHONY: help setup deps-apt deps-py build release run test test-swift e2e e2e-local test-polyglot test-compat check-deploy bench-services
+.PHONY: help setup deps-apt deps-py build release run test test-swift e2e e2e-local test-polyglot test-compat check-deploy bench-services bench-gateway
 .PHONY: test-proof test-fuzz test-hostile test-faults test-soak bench
 
 help:
@@ -111,3 +111,10 @@ bench: deps-py
 bench-services: deps-apt deps-py
 	$(SWIFT) build -c release --product bookshelf
 	$(PY) scripts/bench-services.py --binary .build/release/bookshelf
+
+# GET /bookshelf/books directly on list-books, through the gateway and through nginx (keep-alive upstream),
+# in one run on the embedded broker (release build): requests/s, p50/p99 and both proxied/direct ratios.
+bench-gateway: deps-apt
+	scripts/ensure-apt.sh wrk nginx-light
+	$(SWIFT) build -c release --product bookshelf
+	python3 scripts/bench-gateway.py --binary .build/release/bookshelf

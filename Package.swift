@@ -93,7 +93,7 @@ let package = Package(
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ], path: "Tests/Unit/Services"),
         .testTarget(name: "GatewayTests", dependencies: [
-            "Gateway",
+            "Gateway", "ServiceKit", "Discovery", "HTTPClient", "BookshelfJSON",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ], path: "Tests/Unit/Gateway"),
         .testTarget(name: "ContractTests", dependencies: [

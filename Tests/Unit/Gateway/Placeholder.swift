@@ -1,1 +1,0 @@
-// Unit tests of Gateway live here, one file per type.

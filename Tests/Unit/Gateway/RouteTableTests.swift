@@ -1,0 +1,65 @@
+import BookshelfJSON
+import Testing
+
+@testable import Gateway
+
+@Suite struct RouteTableTests {
+    let routes = sharedContracts.routes
+
+    func operation(_ method: String, _ path: String) -> (RouteTable.Operation, [String: String])? {
+        if case .operation(let operation, let parameters) = routes.match(method: method, path: path) { return (operation, parameters) }
+        return nil
+    }
+
+    @Test func everyPublicOperationRoutesToItsService() {
+        #expect(operation("POST", "/bookshelf/books")?.0.upstream == "newbook")
+        #expect(operation("GET", "/bookshelf/books")?.0.upstream == "booklist")
+        #expect(operation("POST", "/bookshelf/books/\(someBookID)/finished")?.0.upstream == "readbook")
+        #expect(operation("GET", "/bookshelf/books/last/read")?.0.upstream == "lastreadbooks")
+        #expect(routes.operations.map(\.id).sorted() == ["addBook", "finishBook", "lastReadBooks", "listBooks"])
+    }
+
+    @Test func pathParametersAreBoundAndDecoded() {
+        #expect(operation("POST", "/bookshelf/books/\(someBookID)/finished")?.1 == ["id": someBookID])
+        #expect(operation("POST", "/bookshelf/books/a%20b/finished")?.1 == ["id": "a b"])
+        // A malformed escape is no path we know.
+        #expect(routes.match(method: "POST", path: "/bookshelf/books/%zz/finished") == .notFound)
+    }
+
+    @Test func literalSegmentsWinOverParameters() {
+        // "last" could be an {id}; the literal route must be chosen, and it has no POST.
+        #expect(operation("GET", "/bookshelf/books/last/read")?.0.id == "lastReadBooks")
+        #expect(routes.match(method: "POST", path: "/bookshelf/books/last/read") == .methodNotAllowed(allowed: ["GET", "HEAD"]))
+    }
+
+    @Test func wrongMethodListsTheAllowedOnes() {
+        #expect(routes.match(method: "DELETE", path: "/bookshelf/books") == .methodNotAllowed(allowed: ["GET", "HEAD", "POST"]))
+        #expect(routes.match(method: "GET", path: "/bookshelf/books/\(someBookID)/finished") == .methodNotAllowed(allowed: ["POST"]))
+    }
+
+    @Test func headIsAnsweredWhereGetIs() {
+        #expect(operation("HEAD", "/bookshelf/books")?.0.id == "listBooks")
+    }
+
+    @Test(arguments: ["/bookshelf/books/", "/bookshelf//books", "/bookshelf", "/bookshelf/books/\(someBookID)", "/bookshelf/books/x/finished/y", ""])
+    func unknownPathsAreNotFound(_ path: String) {
+        #expect(routes.match(method: "GET", path: path) == .notFound)
+    }
+
+    @Test func schemasAreNamedByAbsoluteID() throws {
+        let add = try #require(operation("POST", "/bookshelf/books")?.0)
+        #expect(add.body?.required == true)
+        #expect(add.body?.mediaTypes == ["application/json"])
+        #expect(add.body?.schemaID == "https://bookshelf.example/contracts/rest/new-book-request/new-book-request.schema.json")
+        let finish = try #require(operation("POST", "/bookshelf/books/\(someBookID)/finished")?.0)
+        #expect(finish.pathParameters == [.init(name: "id", schemaID: "https://bookshelf.example/contracts/rest/book/book.schema.json#/$defs/id")])
+        #expect(finish.body == nil)
+    }
+
+    @Test func anOperationWithoutAnUpstreamIsAStartUpError() throws {
+        let document = try JSONValue(parsing: #"{"paths":{"/x":{"get":{"operationId":"mystery"}}}}"#)
+        #expect(throws: GatewayError.self) {
+            try RouteTable(openAPI: document) { (reference: String) throws(GatewayError) -> String in reference }
+        }
+    }
+}

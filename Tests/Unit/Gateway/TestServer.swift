@@ -1,0 +1,54 @@
+import Hummingbird
+import Logging
+import NIOCore
+
+/// A request context that remembers the client's port, so a test can tell whether connections were reused.
+struct PeerContext: RequestContext {
+    var coreContext: CoreRequestContextStorage
+    let peerPort: Int?
+
+    init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.peerPort = source.channel.remoteAddress?.port
+    }
+}
+
+/// Runs a real Hummingbird server on an ephemeral loopback port for the duration of `body`.
+func withTestServer<R: Sendable>(
+    _ router: Router<PeerContext>,
+    _ body: @Sendable (Int) async throws -> R
+) async throws -> R {
+    let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
+    var logger = Logger(label: "test-server")
+    // Stopping by cancellation makes Hummingbird log an error that says nothing about the test.
+    logger.logLevel = .critical
+    let app = Application(
+        router: router,
+        configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+        onServerRunning: { channel in
+            portContinuation.yield(channel.localAddress?.port ?? 0)
+            portContinuation.finish()
+        },
+        logger: logger
+    )
+    return try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { try await app.run() }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next(), port != 0 else {
+            group.cancelAll()
+            throw TestServerError.didNotStart
+        }
+        do {
+            let result = try await body(port)
+            group.cancelAll()
+            return result
+        } catch {
+            group.cancelAll()
+            throw error
+        }
+    }
+}
+
+enum TestServerError: Error {
+    case didNotStart
+}

@@ -1,0 +1,205 @@
+#!/usr/bin/env python3
+"""GET /bookshelf/books three ways in one run: directly on list-books, through the gateway, and through nginx
+as a reverse proxy with keep-alive upstream connections in front of the same list-books.
+
+Run by `make bench-gateway` (release build). Needs wrk and nginx (Debian: wrk, nginx-light). Prints requests/s
+and latency p50/p99 per path, each proxy's share of direct throughput, and the latency it adds at p50.
+Every process runs on this machine's loopback; wrk runs bounded in time; everything is stopped at the end.
+"""
+import argparse
+import http.client
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+PORTS = {"new-book": 18281, "list-books": 18284, "gateway": 18200, "nginx": 18290}
+
+
+class Process:
+    def __init__(self, args, name, directory, stdout=subprocess.DEVNULL):
+        self.name = name
+        self.log = f"{directory}/{name}.log"
+        self.popen = subprocess.Popen(args, stdout=stdout, stderr=open(self.log, "w"))
+
+    def stop(self):
+        if self.popen.poll() is None:
+            self.popen.send_signal(signal.SIGTERM)
+            try:
+                self.popen.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+                self.popen.wait()
+
+
+def wait_ready(process, port, path="/health/ready"):
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+            connection.request("GET", path)
+            if connection.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        if process.popen.poll() is not None:
+            sys.exit(f"{process.name} exited; see {process.log}")
+        time.sleep(0.01)
+    sys.exit(f"{process.name} was not ready within 60 s; see {process.log}")
+
+
+def start_broker(binary, directory):
+    broker = Process([binary, "broker", "--log-level", "warning"], "broker", directory, stdout=subprocess.PIPE)
+    line = broker.popen.stdout.readline().decode().strip()
+    if not line.startswith("broker listening on "):
+        sys.exit(f"the broker did not start ({line!r}); `bookshelf broker` comes from the kafka branch; see {broker.log}")
+    return broker, line.removeprefix("broker listening on ")
+
+
+def seed(port, count):
+    connection = http.client.HTTPConnection("127.0.0.1", port)
+    for index in range(count):
+        body = json.dumps({"title": f"Book {index}", "author": "Bench Author", "published": 1900 + index % 120})
+        connection.request("POST", "/bookshelf/books", body, {"Content-Type": "application/json"})
+        response = connection.getresponse()
+        response.read()
+        if response.status != 201:
+            sys.exit(f"seeding got {response.status}")
+
+
+def book_count(port):
+    connection = http.client.HTTPConnection("127.0.0.1", port)
+    connection.request("GET", "/bookshelf/books")
+    response = connection.getresponse()
+    return len(json.loads(response.read())) if response.status == 200 else -1
+
+
+def nginx_config(directory, upstream_port, listen_port):
+    path = f"{directory}/nginx.conf"
+    with open(path, "w") as config:
+        config.write(f"""
+worker_processes auto;
+daemon off;
+pid {directory}/nginx.pid;
+error_log {directory}/nginx-error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    client_body_temp_path {directory}/client_body;
+    proxy_temp_path {directory}/proxy;
+    fastcgi_temp_path {directory}/fastcgi;
+    uwsgi_temp_path {directory}/uwsgi;
+    scgi_temp_path {directory}/scgi;
+    upstream booklist {{
+        server 127.0.0.1:{upstream_port};
+        keepalive 64;
+    }}
+    server {{
+        listen 127.0.0.1:{listen_port};
+        location / {{
+            proxy_pass http://booklist;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+        }}
+    }}
+}}
+""")
+    return path
+
+
+def wrk(url, seconds, connections):
+    args = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url]
+    output = subprocess.run(args, capture_output=True, text=True, check=True).stdout
+    figures = {"non2xx": 0, "errors": 0}
+    for line in output.splitlines():
+        parts = line.split()
+        if line.startswith("Requests/sec:"):
+            figures["rps"] = float(parts[1])
+        elif len(parts) == 2 and parts[0] in ("50%", "99%"):
+            figures[parts[0]] = to_ms(parts[1])
+        elif "Non-2xx" in line:
+            figures["non2xx"] = int(parts[-1])
+        elif line.strip().startswith("Socket errors:"):
+            figures["errors"] = sum(int(part.strip(",")) for part in parts if part.strip(",").isdigit())
+    return figures
+
+
+def to_ms(text):
+    for unit, factor in (("us", 0.001), ("ms", 1.0), ("s", 1000.0)):
+        if text.endswith(unit):
+            return float(text[: -len(unit)]) * factor
+    return float(text)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--binary", default=".build/release/bookshelf")
+    parser.add_argument("--books", type=int, default=50)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=32)
+    options = parser.parse_args()
+    directory = tempfile.mkdtemp(prefix="bench-gateway-")
+    processes = []
+    try:
+        broker, address = start_broker(options.binary, directory)
+        processes.append(broker)
+        for name in ("new-book", "list-books"):
+            process = Process([options.binary, name, "--port", str(PORTS[name]), "--broker", address, "--log-level", "warning"], name, directory)
+            processes.append(process)
+            wait_ready(process, PORTS[name])
+        seed(PORTS["new-book"], options.books)
+        deadline = time.monotonic() + 30
+        while book_count(PORTS["list-books"]) < options.books and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if book_count(PORTS["list-books"]) != options.books:
+            sys.exit("list-books did not show the seeded books")
+
+        gateway = Process([
+            options.binary, "gateway", "--port", str(PORTS["gateway"]), "--log-level", "warning",
+            "--upstream", f"booklist=http://127.0.0.1:{PORTS['list-books']}",
+            "--upstream", f"newbook=http://127.0.0.1:{PORTS['new-book']}",
+        ], "gateway", directory)
+        processes.append(gateway)
+        wait_ready(gateway, PORTS["gateway"])
+        nginx = Process(["nginx", "-e", f"{directory}/nginx-startup.log", "-p", directory, "-c",
+                         nginx_config(directory, PORTS["list-books"], PORTS["nginx"])], "nginx", directory)
+        processes.append(nginx)
+        wait_ready(nginx, PORTS["nginx"], path="/bookshelf/books")
+
+        paths = {
+            "direct (list-books)": PORTS["list-books"],
+            "gateway": PORTS["gateway"],
+            "nginx": PORTS["nginx"],
+        }
+        results = {}
+        for label, port in paths.items():
+            url = f"http://127.0.0.1:{port}/bookshelf/books"
+            wrk(url, 2, options.connections)  # warm-up: connections, caches, JIT-free but allocator-warm
+            results[label] = wrk(url, options.seconds, options.connections)
+
+        print(f"\nGET /bookshelf/books ({options.books} books), wrk -t2 -c{options.connections} -d{options.seconds}s, "
+              f"{os.cpu_count()} cores shared by wrk, the proxies and list-books\n")
+        print(f"{'path':<22}{'requests/s':>12}{'p50 ms':>10}{'p99 ms':>10}{'non-2xx':>10}{'sock err':>10}")
+        for label, figures in results.items():
+            print(f"{label:<22}{figures['rps']:>12.0f}{figures['50%']:>10.3f}{figures['99%']:>10.3f}{figures['non2xx']:>10}{figures['errors']:>10}")
+        direct = results["direct (list-books)"]
+        print()
+        for label in ("gateway", "nginx"):
+            figures = results[label]
+            print(f"{label:<8} keeps {figures['rps'] / direct['rps']:6.1%} of direct throughput, "
+                  f"adds {figures['50%'] - direct['50%']:+.3f} ms at p50, {figures['99%'] - direct['99%']:+.3f} ms at p99")
+        share_gateway = results["gateway"]["rps"] / direct["rps"]
+        share_nginx = results["nginx"]["rps"] / direct["rps"]
+        print(f"\ngoal: gateway share >= nginx share ({share_gateway:.1%} vs {share_nginx:.1%}): "
+              f"{'met' if share_gateway >= share_nginx else 'NOT met'}; "
+              f"gateway adds < 1 ms at p50: {'met' if results['gateway']['50%'] - direct['50%'] < 1 else 'NOT met'}")
+    finally:
+        for process in reversed(processes):
+            process.stop()
+
+
+if __name__ == "__main__":
+    main()
