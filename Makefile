@@ -88,8 +88,14 @@ test-proof: test-fuzz test-hostile test-faults
 	SOAK_SECONDS=$(TEST_SOAK_SECONDS) $(PROOF_PY) proof/soak.py $(BIN)
 
 # schemathesis from contracts/openapi.json, fixed seed, bounded cases: no 5xx, every response conforming.
-test-fuzz: build deps-py
-	$(PROOF_PY) proof/fuzz.py $(BIN)
+FUZZ_VENV := .build/venv-fuzz
+$(FUZZ_VENV)/.installed: proof/requirements-fuzz.txt
+	python3 -m venv $(FUZZ_VENV)
+	$(FUZZ_VENV)/bin/python -m pip install -q --disable-pip-version-check -r proof/requirements-fuzz.txt
+	touch $@
+
+test-fuzz: build $(FUZZ_VENV)/.installed
+	PYTHONDONTWRITEBYTECODE=1 $(FUZZ_VENV)/bin/python proof/fuzz.py $(BIN)
 
 # Malformed, oversized, deep, invalid-UTF-8, traversal and slow requests: each a 4xx problem, nothing produced.
 test-hostile: build deps-py

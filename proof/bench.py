@@ -198,6 +198,13 @@ def format_value(value):
     return f"{value:.3g}" if abs(value) < 10 else f"{value:.1f}"
 
 
+def tail(text, count=40):
+    """The last lines of a benchmark's output, without make's own chatter and build progress."""
+    kept = [line.rstrip() for line in text.splitlines()
+            if line.strip() and not re.match(r"^(\[\d+/\d+\]|make\[|Building for|Compiling|Write |Linking|Build complete)", line)]
+    return kept[-count:]
+
+
 def chart(latencies):
     if not latencies:
         if os.path.exists(CHART):
@@ -227,7 +234,7 @@ def chart(latencies):
 
 
 def write_report(outcomes):
-    figures, latencies, rows = [], {}, []
+    figures, latencies, rows, quotes = [], {}, [], []
     for name in BENCHMARKS:
         outcome = outcomes[name]
         if not outcome["ran"]:
@@ -235,9 +242,10 @@ def write_report(outcomes):
             continue
         text = open(os.path.join(OUT, f"{name}.log"), errors="replace").read()
         found, series = PARSERS[name](text)
+        quotes += [f"### `make {name}`", "", "```", *tail(text), "```", ""]
         state = "ran" if outcome["status"] == 0 else f"failed (exit status {outcome['status']})"
         note = f"{len(found)} figures read" if found else "no figure read: its output has no line this report recognises"
-        rows.append(f"| `make {name}` | {state}, {outcome['seconds']:.0f} s | {note}; output in [`out/{name}.log`](out/{name}.log) |")
+        rows.append(f"| `make {name}` | {state}, {outcome['seconds']:.0f} s | {note}; its printed table is quoted below |")
         if outcome["status"] == 0:
             figures += found
             latencies.update(series)
@@ -249,7 +257,8 @@ def write_report(outcomes):
         "# Benchmark report",
         "",
         f"Written by `make bench` on {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC}. Every figure below is a",
-        "number a benchmark printed in this run (logs in [`out/`](out/)); a ratio marked \"computed here\" divides",
+        "number a benchmark printed in this run (the end of each one's output is quoted at the bottom; the whole",
+        "of it is in bench/out/, not committed); a ratio marked \"computed here\" divides",
         "two such numbers. A benchmark that did not run, failed, or printed nothing this report can read is",
         "listed as such, never filled in.",
         "",
@@ -278,7 +287,7 @@ def write_report(outcomes):
             lines.append(f"| {name} | " + " | ".join(format_value(latencies[name].get(p)) + " ms" if p in latencies[name] else "—" for p in percentiles) + " |")
     else:
         lines.append("No benchmark printed latency percentiles in this run, so there is no chart.")
-    lines.append("")
+    lines += ["", "## What each benchmark printed (the end of its output)", ""] + (quotes or ["Nothing ran.", ""])
     with open(REPORT, "w") as report:
         report.write("\n".join(lines))
     print(f"bench: wrote {REPORT}" + (f" and {CHART}" if has_chart else "") + f" ({len(figures)} figures)")

@@ -35,17 +35,18 @@ def book(**fields):
 
 
 def cases():
-    """(name, method, target, body, extra headers, content type, expected status)."""
+    """(name, method, target, body, extra headers, content type, expected status or statuses)."""
     valid = book()
     yield "malformed JSON", "POST", BOOKS, b'{"title": "x", "author": }', [], "application/json", 400
     yield "truncated JSON", "POST", BOOKS, valid[: len(valid) // 2], [], "application/json", 400
     yield "empty body", "POST", BOOKS, b"", [], "application/json", 400
+    yield "no content type", "POST", BOOKS, valid, [], None, 415
     yield "not an object", "POST", BOOKS, b'"Hostile"', [], "application/json", 400
     yield "10,000 nested arrays", "POST", BOOKS, nested(10_000), [], "application/json", 400
     yield "10,000 nested objects", "POST", BOOKS, b'{"a":' * 10_000 + b"1" + b"}" * 10_000, [], "application/json", 400
     yield "huge integer", "POST", BOOKS, valid.replace(b"2000", b"9" * 400), [], "application/json", 400
     yield "huge exponent", "POST", BOOKS, valid.replace(b"2000", b"1e999999"), [], "application/json", 400
-    yield "negative zero-ish fraction", "POST", BOOKS, valid.replace(b"2000", b"2000.5"), [], "application/json", 400
+    yield "fractional year", "POST", BOOKS, valid.replace(b"2000", b"2000.5"), [], "application/json", 400
     yield "invalid UTF-8 in a string", "POST", BOOKS, valid.replace(b"Hostile", b"Ho\xff\xfestile"), [], "application/json", 400
     yield "overlong UTF-8 slash", "POST", BOOKS, valid.replace(b"Hostile", b"Ho\xc0\xafstile"), [], "application/json", 400
     yield "lone surrogate escape", "POST", BOOKS, valid.replace(b"Hostile", b"Ho\\ud800stile"), [], "application/json", 400
@@ -56,14 +57,16 @@ def cases():
     yield "wrong media type", "POST", BOOKS, valid, [], "text/plain", 415
     yield "body over the limit", "POST", BOOKS, book(title="x" * (BODY_LIMIT + 1)), [], "application/json", 413
     yield "declared length over the limit", "POST", BOOKS, valid, [], "application/json", 413
-    yield "oversized header (100 KiB)", "GET", BOOKS, b"", [("X-Padding", "a" * 100 * 1024)], None, 431
-    yield "10,000 headers", "GET", BOOKS, b"", [(f"X-H{i}", "v") for i in range(10_000)], None, 431
+    # 431 is the precise answer; 400 is right too, as long as it is a problem.
+    yield "oversized header (100 KiB)", "GET", BOOKS, b"", [("X-Padding", "a" * 100 * 1024)], None, (400, 431)
+    yield "10,000 headers", "GET", BOOKS, b"", [(f"X-H{i}", "v") for i in range(10_000)], None, (400, 431)
     yield "path traversal in an id", "POST", FINISH.format("../../../../etc/passwd"), b"", [], None, 404
     yield "encoded traversal in an id", "POST", FINISH.format("..%2F..%2F..%2Fetc%2Fpasswd"), b"", [], None, 400
     yield "encoded slash in an id", "POST", FINISH.format("8a5e3c1e%2F4b5d-4e6f-8a9b-0c1d2e3f4a5b"), b"", [], None, 400
     yield "double-encoded slash in an id", "POST", FINISH.format("a%252Fb"), b"", [], None, 400
     yield "NUL in an id", "POST", FINISH.format("%00"), b"", [], None, 400
-    yield "invalid UTF-8 in an id", "POST", FINISH.format("%FF%FE"), b"", [], None, 400
+    # Not decodable as a path at all: "no such route" is as right as "not an id".
+    yield "invalid UTF-8 in an id", "POST", FINISH.format("%FF%FE"), b"", [], None, (400, 404)
     yield "upper-case id (not canonical)", "POST", FINISH.format("8A5E3C1E-4B5D-4E6F-8A9B-0C1D2E3F4A5B"), b"", [], None, 400
     yield "traversal out of the API docs", "GET", "/apidocs/rest/../../Package.swift", b"", [], None, 404
     yield "encoded traversal out of the API docs", "GET", "/apidocs/rest/%2e%2e/%2e%2e/Package.swift", b"", [], None, 404
@@ -79,7 +82,7 @@ def run_case(host, port, case):
     except NoReply as error:
         return f"{name}: no HTTP answer ({error})"
     failures = []
-    if reply.status != expected:
+    if reply.status not in (expected if isinstance(expected, tuple) else (expected,)):
         failures.append(f"status {reply.status}, expected {expected}")
     if reply.header("content-type", ) is None or not reply.header("content-type").startswith("application/problem+json"):
         failures.append(f"content type {reply.header('content-type')!r}, expected application/problem+json")
@@ -147,34 +150,37 @@ def main():
         books_before = list_books(gateway)
         marks_before = high_watermarks(stack.broker)
 
-        failures = []
-        battery = list(cases())
-        for case in battery:
-            failure = run_case(host, port, case)
-            print(f"  {'FAIL' if failure else 'ok  '} {case[0]} -> expected {case[6]}")
-            if failure:
-                failures.append(failure)
-        slow_failures, honest_reads = slow_clients(host, port, stack.gateway)
-        print(f"  {'FAIL' if slow_failures else 'ok  '} {SLOW_CLIENTS} slow clients for {SLOW_SECONDS:.0f} s -> 400 each, "
-              f"{honest_reads} honest reads answered meanwhile")
-        failures += slow_failures
+        results = []
 
-        wait_healthy({"gateway": stack.gateway, **stack.service_urls})
+        def record(name, failures):
+            print(f"  {'FAIL' if failures else 'ok  '} {name}", flush=True)
+            results.append((name, failures))
+
+        for case in cases():
+            failure = run_case(host, port, case)
+            record(f"{case[0]} -> {case[6]}", [failure] if failure else [])
+        slow_failures, honest_reads = slow_clients(host, port, stack.gateway)
+        record(f"{SLOW_CLIENTS} slow clients for {SLOW_SECONDS:.0f} s -> 400 each; {honest_reads} honest reads answered meanwhile",
+               slow_failures)
+        try:
+            wait_healthy({"gateway": stack.gateway, **stack.service_urls})
+            record("every service ready afterwards", [])
+        except AssertionError as error:
+            record("every service ready afterwards", [str(error)])
         books_after = list_books(gateway)
         marks_after = high_watermarks(stack.broker)
-        if books_after != books_before:
-            failures.append(f"the book list changed: {len(books_before)} books before, {len(books_after)} after")
-        if marks_after != marks_before:
-            failures.append(f"events were produced: high watermarks {marks_before} before, {marks_after} after")
-        print(f"  books before/after: {len(books_before)}/{len(books_after)}; "
-              f"events topic end offsets unchanged: {marks_after == marks_before}")
+        record(f"the book list unchanged ({len(books_before)} before, {len(books_after)} after)",
+               [] if books_after == books_before else [f"books before: {books_before}, after: {books_after}"])
+        record("nothing produced (events topic end offsets unchanged)",
+               [] if marks_after == marks_before else [f"end offsets before {marks_before}, after {marks_after}"])
         gateway.close()
 
-    total = len(battery) + 1
-    print(f"hostile: {total - len(failures) if len(failures) <= total else 0} passed, {len(failures)} failed")
-    for failure in failures:
-        print(f"  - {failure}", file=sys.stderr)
-    return 1 if failures else 0
+    failed = [(name, failures) for name, failures in results if failures]
+    for name, failures in failed:
+        for failure in failures:
+            print(f"  - {failure}", file=sys.stderr)
+    print(f"hostile: {len(results) - len(failed)} passed, {len(failed)} failed")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

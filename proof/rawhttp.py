@@ -105,7 +105,7 @@ def request_bytes(method, target, host, body=b"", headers=None, content_type="ap
     if isinstance(target, str):
         target = target.encode()
     lines = [method.encode() + b" " + target + b" HTTP/1.1", b"Host: " + host.encode()]
-    if content_type is not None and body:
+    if content_type is not None:
         lines.append(b"Content-Type: " + content_type.encode())
     if length is not None:
         lines.append(b"Content-Length: " + str(length).encode())

@@ -100,7 +100,7 @@ class Stack:
         log.flush()
         self.process = subprocess.Popen(
             [self.binary, "up", "--state-file", self.state_path, "--port-offset", str(offset)],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent,
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, preexec_fn=_die_with_parent,
         )
         log.close()
         deadline = time.monotonic() + READY_TIMEOUT_S
