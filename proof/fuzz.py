@@ -1,6 +1,6 @@
 """make test-fuzz: schemathesis against the gateway of a stack of our own, from contracts/openapi.json.
 
-A fixed seed and a bounded number of cases per operation (FUZZ_EXAMPLES, default 40), every phase but the
+A fixed seed and a bounded number of cases per operation (FUZZ_EXAMPLES, default 150), every phase but the
 stateful one: the document's examples, its coverage cases (boundaries and each constraint broken once)
 and generated cases, valid and invalid. Checks: no 5xx, and every response conforming to the document
 (status code listed, content type, headers, body schema). openapi.json names its schemas by paths
@@ -8,7 +8,6 @@ relative to itself; schemathesis resolves those from the file, offline (there is
 the `$id`s' host does not exist).
 """
 
-import json
 import os
 import re
 import subprocess
@@ -18,7 +17,7 @@ import tempfile
 from stack import Stack, binary_from_args, raise_on_termination
 
 SEED = 20261126
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "40"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "150"))
 TIME_LIMIT_S = 900
 CHECKS = ",".join([
     "not_a_server_error",

@@ -19,8 +19,8 @@ WRITERS = int(os.environ.get("SOAK_WRITERS", "4"))
 READERS = int(os.environ.get("SOAK_READERS", "4"))
 SECONDS = float(os.environ.get("SOAK_SECONDS", "60"))
 MAX_BOOKS_PER_WRITER = 20_000
-RSS_FIXED_MIB = 64
-RSS_PER_BOOK_KIB = 8
+RSS_FIXED_MIB = 32
+RSS_PER_BOOK_KIB = 4
 WARM_UP_BOOKS = 50
 LATENCIES_OUT = os.environ.get("SOAK_LATENCIES", ".build/proof/soak-latencies.txt")
 
