@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 SWIFT ?= swift
 BIN := .build/debug/bookshelf
 
-.PHONY: help setup deps-apt deps-py build release run test test-swift e2e e2e-local test-polyglot test-compat check-deploy bench-services bench-gateway
+.PHONY: help setup deps-apt deps-py build release run test test-swift e2e e2e-local test-polyglot test-compat check-deploy bench-services bench-gateway test-suite bench-validate
 .PHONY: test-proof test-fuzz test-hostile test-faults test-soak bench
 
 help:
@@ -42,7 +42,7 @@ release: deps-apt
 run: setup build
 	$(BIN) up
 
-test: setup test-swift test-polyglot test-compat check-deploy e2e-local test-proof
+test: setup test-swift test-suite test-polyglot test-compat check-deploy e2e-local test-proof
 
 test-swift: deps-apt
 	$(SWIFT) test
@@ -124,3 +124,13 @@ bench-gateway: deps-apt
 	scripts/ensure-apt.sh wrk nginx-light
 	$(SWIFT) build -c release --product bookshelf
 	python3 scripts/bench-gateway.py --binary .build/release/bookshelf
+
+# The official JSON Schema draft 2020-12 conformance suite against our validator.
+test-suite: deps-apt deps-py
+	$(SWIFT) build --product bookshelf
+	PY=$(PY) BIN=$(BIN) scripts/test-suite.sh
+
+# Validations per second: ours (release) against jsonschema-rs, fastjsonschema and jsonschema.
+bench-validate: deps-apt deps-py
+	$(SWIFT) build -c release --product bookshelf
+	PY=$(PY) BIN=.build/release/bookshelf scripts/bench-validate.sh

@@ -59,7 +59,17 @@ extension JSONParseError {
             String(cString: buffer.baseAddress!.assumingMemoryBound(to: CChar.self))
         }
         let code: Code = json_error_code(&error) == json_error_cannot_open_file ? .unreadable : .malformed
-        self.init(code: code, message: message, line: max(0, Int(error.line)), column: max(0, Int(error.column)),
-                  offset: max(0, Int(error.position)))
+        // jansson reports the position after the offending token ("near 'TOKEN'"); people
+        // expect the column where it starts.
+        var column = max(0, Int(error.column))
+        var position = max(0, Int(error.position))
+        if let near = message.firstRange(of: " near '"), message.hasSuffix("'") {
+            let token = message[near.upperBound..<message.index(before: message.endIndex)]
+            if column >= token.unicodeScalars.count && position >= token.utf8.count {
+                column -= token.unicodeScalars.count - 1
+                position -= token.utf8.count
+            }
+        }
+        self.init(code: code, message: message, line: max(0, Int(error.line)), column: column, offset: position)
     }
 }

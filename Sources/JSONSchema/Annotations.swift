@@ -26,14 +26,16 @@ extension SchemaNode {
         for keyword in keywords {
             switch keyword {
             case .properties(let properties):
-                for (key, _) in properties where key.lookup(in: instance) != nil { evaluated.names.insert(key.name) }
+                for property in properties where property.key.lookup(in: instance) != nil {
+                    evaluated.names.insert(property.key.name)
+                }
             case .patternProperties(let patterns):
                 var cursor = json_object_iter(instance)
                 while let current = cursor {
                     cursor = json_object_iter_next(instance, current)
                     let key = json_object_iter_key(current)!
                     let length = json_object_iter_key_len(current)
-                    if patterns.contains(where: { $0.0.matches(key, length: length) }) {
+                    if patterns.contains(where: { $0.regex.takeUnretainedValue().matches(key, length: length) }) {
                         evaluated.names.insert(Keyword.string(key, length))
                     }
                 }
@@ -56,8 +58,8 @@ extension SchemaNode {
                     otherwise?.node.collectProperties(instance, into: &evaluated, &ev)
                 }
             case .dependentSchemas(let dependencies):
-                for (trigger, schema) in dependencies where trigger.lookup(in: instance) != nil {
-                    schema.node.collectProperties(instance, into: &evaluated, &ev)
+                for dependency in dependencies where dependency.key.lookup(in: instance) != nil {
+                    dependency.schema.node.collectProperties(instance, into: &evaluated, &ev)
                 }
             case .ref(let target):
                 target.node.collectReferenced(instance, into: &evaluated, &ev)
@@ -111,8 +113,8 @@ extension SchemaNode {
                     otherwise?.node.collectItems(instance, into: &evaluated, &ev)
                 }
             case .dependentSchemas(let dependencies):
-                for (trigger, schema) in dependencies where trigger.lookup(in: instance) != nil {
-                    schema.node.collectItems(instance, into: &evaluated, &ev)
+                for dependency in dependencies where dependency.key.lookup(in: instance) != nil {
+                    dependency.schema.node.collectItems(instance, into: &evaluated, &ev)
                 }
             case .ref(let target):
                 target.node.collectReferencedItems(instance, into: &evaluated, &ev)
@@ -136,10 +138,11 @@ extension SchemaNode {
 extension Keyword {
     /// `$dynamicRef`'s target: the outermost resource in the dynamic scope that declares the
     /// anchor, else the statically resolved schema.
-    static func dynamicTarget(_ initial: Unowned, _ anchor: String?, _ ev: inout Evaluation) -> SchemaNode {
+    static func dynamicTarget(_ initial: Unowned, _ anchor: Unmanaged<Name>?, _ ev: inout Evaluation) -> SchemaNode {
         if let anchor, ev.tracksScope {
+            let name = anchor.takeUnretainedValue().text
             for resource in ev.scope {
-                if let dynamic = resource.dynamicAnchors[anchor] { return dynamic.node }
+                if let dynamic = resource.dynamicAnchors[name] { return dynamic.node }
             }
         }
         return initial.node

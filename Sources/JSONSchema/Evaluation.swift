@@ -61,12 +61,15 @@ extension SchemaNode {
     }
 
     /// Validates `instance` against this node reached through `keyword` (and `token`, such as a
-    /// property name) at `instanceToken` below the current instance location.
+    /// property name) at `instanceToken` below the current instance location. The tokens are
+    /// only built when errors are being collected.
     @inline(__always)
-    func descend(_ instance: JSONNode, _ ev: inout Evaluation, keyword: String, token: String? = nil,
-                 instanceToken: String? = nil) -> Bool {
+    func descend(_ instance: JSONNode, _ ev: inout Evaluation, keyword: StaticString,
+                 token: @autoclosure () -> String? = nil, instanceToken: @autoclosure () -> String? = nil) -> Bool {
         guard ev.collecting else { return validate(instance, &ev) }
-        ev.keywordPath.append(keyword)
+        let token = token()
+        let instanceToken = instanceToken()
+        ev.keywordPath.append(keyword.description)
         if let token { ev.keywordPath.append(JSONPointer.escape(token)) }
         if let instanceToken { ev.instancePath.append(JSONPointer.escape(instanceToken)) }
         defer {
@@ -78,7 +81,7 @@ extension SchemaNode {
 
     /// Follows a reference: the target's resource joins the dynamic scope.
     @inline(__always)
-    func follow(_ instance: JSONNode, _ ev: inout Evaluation, keyword: String) -> Bool {
+    func follow(_ instance: JSONNode, _ ev: inout Evaluation, keyword: StaticString) -> Bool {
         let entered = ev.tracksScope && ev.scope.last !== resource
         if entered { ev.scope.append(resource) }
         defer { if entered { ev.scope.removeLast() } }
@@ -100,12 +103,12 @@ extension Keyword {
 
         case .enumeration(let values, let source):
             for value in values where JSONValue.equal(value, instance) { return true }
-            ev.fail(node, "enum", "\(Self.excerpt(instance)) is not one of \(source)")
+            ev.fail(node, "enum", "\(Self.excerpt(instance)) is not one of \(Self.excerpt(source))")
             return false
 
-        case .constant(let value, let source):
+        case .constant(let value):
             if JSONValue.equal(value, instance) { return true }
-            ev.fail(node, "const", "\(Self.excerpt(instance)) is not \(source)")
+            ev.fail(node, "const", "\(Self.excerpt(instance)) is not \(Self.excerpt(value))")
             return false
 
         case .multipleOf(let divisor):
@@ -147,14 +150,14 @@ extension Keyword {
 
         case .pattern(let regex):
             guard type == JSON_STRING else { return true }
-            if regex.matches(instance) { return true }
-            ev.fail(node, "pattern", "\(Self.excerpt(instance)) does not match the pattern \(regex.source)")
+            if regex.takeUnretainedValue().matches(instance) { return true }
+            ev.fail(node, "pattern", "\(Self.excerpt(instance)) does not match the pattern \(regex.takeUnretainedValue().source)")
             return false
 
         case .format(let name, let checker):
             guard type == JSON_STRING else { return true }
-            if checker.check(String(cString: json_string_value(instance))) { return true }
-            ev.fail(node, "format", "\(Self.excerpt(instance)) is not a valid \(name)")
+            if checker.takeUnretainedValue().check(String(cString: json_string_value(instance))) { return true }
+            ev.fail(node, "format", "\(Self.excerpt(instance)) is not a valid \(name.takeUnretainedValue().text)")
             return false
 
         case .maxItems(let limit):
@@ -198,9 +201,9 @@ extension Keyword {
         case .dependentRequired(let dependencies):
             guard type == JSON_OBJECT else { return true }
             var valid = true
-            for (trigger, keys) in dependencies where trigger.lookup(in: instance) != nil {
-                for key in keys where key.lookup(in: instance) == nil {
-                    ev.fail(node, "dependentRequired", "\"\(key.name)\" is required when \"\(trigger.name)\" is present")
+            for dependency in dependencies where dependency.trigger.lookup(in: instance) != nil {
+                for key in dependency.required where key.lookup(in: instance) == nil {
+                    ev.fail(node, "dependentRequired", "\"\(key.name)\" is required when \"\(dependency.trigger.name)\" is present")
                     valid = false
                     if !ev.collecting { return false }
                 }
@@ -210,9 +213,10 @@ extension Keyword {
         case .properties(let properties):
             guard type == JSON_OBJECT else { return true }
             var valid = true
-            for (key, schema) in properties {
-                guard let value = key.lookup(in: instance) else { continue }
-                if !schema.node.descend(value, &ev, keyword: "properties", token: key.name, instanceToken: key.name) {
+            for property in properties {
+                guard let value = property.key.lookup(in: instance) else { continue }
+                if !property.schema.node.descend(value, &ev, keyword: "properties", token: property.key.name,
+                                                 instanceToken: property.key.name) {
                     valid = false
                     if !ev.collecting { return false }
                 }
@@ -226,10 +230,10 @@ extension Keyword {
                 cursor = json_object_iter_next(instance, current)
                 let key = json_object_iter_key(current)!
                 let length = json_object_iter_key_len(current)
-                for (regex, schema) in patterns where regex.matches(key, length: length) {
-                    let name = ev.collecting ? Self.string(key, length) : ""
-                    if !schema.node.descend(json_object_iter_value(current), &ev, keyword: "patternProperties",
-                                            token: regex.source, instanceToken: name) {
+                for pattern in patterns where pattern.regex.takeUnretainedValue().matches(key, length: length) {
+                    if !pattern.schema.node.descend(json_object_iter_value(current), &ev, keyword: "patternProperties",
+                                                    token: pattern.regex.takeUnretainedValue().source,
+                                                    instanceToken: Self.string(key, length)) {
                         valid = false
                         if !ev.collecting { return false }
                     }
@@ -245,13 +249,12 @@ extension Keyword {
                 let key = json_object_iter_key(current)!
                 let length = json_object_iter_key_len(current)
                 if properties.contains(where: { $0.equals(key, length: length) }) { continue }
-                if patterns.contains(where: { $0.matches(key, length: length) }) { continue }
-                let name = ev.collecting ? Self.string(key, length) : ""
+                if patterns.contains(where: { $0.takeUnretainedValue().matches(key, length: length) }) { continue }
                 if schema.node.boolean == false {
-                    ev.fail(node, "additionalProperties", "the property \"\(name)\" is not allowed here")
+                    ev.fail(node, "additionalProperties", "the property \"\(Self.string(key, length))\" is not allowed here")
                     valid = false
                 } else if !schema.node.descend(json_object_iter_value(current), &ev, keyword: "additionalProperties",
-                                               instanceToken: name) {
+                                               instanceToken: Self.string(key, length)) {
                     valid = false
                 }
                 if !valid && !ev.collecting { return false }
@@ -275,8 +278,8 @@ extension Keyword {
         case .dependentSchemas(let dependencies):
             guard type == JSON_OBJECT else { return true }
             var valid = true
-            for (trigger, schema) in dependencies where trigger.lookup(in: instance) != nil {
-                if !schema.node.descend(instance, &ev, keyword: "dependentSchemas", token: trigger.name) {
+            for dependency in dependencies where dependency.key.lookup(in: instance) != nil {
+                if !dependency.schema.node.descend(instance, &ev, keyword: "dependentSchemas", token: dependency.key.name) {
                     valid = false
                     if !ev.collecting { return false }
                 }
@@ -301,7 +304,7 @@ extension Keyword {
             var valid = true
             for index in after..<count {
                 if !schema.node.descend(json_array_get(instance, index), &ev, keyword: "items",
-                                        instanceToken: ev.collecting ? String(index) : nil) {
+                                        instanceToken: String(index)) {
                     valid = false
                     if !ev.collecting { return false }
                 }
@@ -313,7 +316,7 @@ extension Keyword {
             for index in 0..<json_array_size(instance) {
                 if ev.quietly({ schema.node.validate(json_array_get(instance, index), &$0) }) {
                     matches += 1
-                    if maximum == nil && matches >= minimum { return true }
+                    if maximum == Int.max && matches >= minimum { return true }
                 }
             }
             if matches < minimum {
@@ -321,7 +324,7 @@ extension Keyword {
                         : "only \(matches) items match the \"contains\" schema, fewer than \(minimum)")
                 return false
             }
-            if let maximum, matches > maximum {
+            if matches > maximum {
                 ev.fail(node, "contains", "\(matches) items match the \"contains\" schema, more than \(maximum)")
                 return false
             }

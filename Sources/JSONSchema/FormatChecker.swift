@@ -2,8 +2,12 @@ import Foundation
 
 /// `format` as an assertion (opt-in: by default `format` is an annotation only, as in other
 /// validators). Covers the formats contracts use; unknown formats always pass.
-struct FormatChecker: Sendable {
+final class FormatChecker: Sendable {
     let check: @Sendable (String) -> Bool
+
+    init(check: @escaping @Sendable (String) -> Bool) {
+        self.check = check
+    }
 
     static let known: [String: FormatChecker] = [
         "date-time": FormatChecker(check: isDateTime),

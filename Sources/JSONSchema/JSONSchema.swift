@@ -28,6 +28,8 @@ public final class JSONSchema: Sendable {
     private let nodes: [SchemaNode]
     /// Keeps the documents alive whose jansson nodes `const` and `enum` point into.
     private let registry: SchemaRegistry
+    /// Owns the keywords' payloads.
+    private let arena: Arena
 
     init(id: String, root: SchemaNode, compiler: SchemaCompiler) {
         self.id = id
@@ -35,6 +37,7 @@ public final class JSONSchema: Sendable {
         self.usesDynamicScope = compiler.usesDynamicScope
         self.nodes = compiler.nodes
         self.registry = compiler.registry
+        self.arena = compiler.arena
     }
 
     public func isValid(_ instance: JSONValue) -> Bool {
@@ -79,11 +82,13 @@ extension SchemaRegistry {
 
     private func compile(_ node: JSONValue, location: SchemaLocation, id: String,
                          options: ValidationOptions) throws(SchemaError) -> JSONSchema {
+        // Compiling first names the common mistakes precisely (unknown type, bad pattern,
+        // unresolved ref); the metaschema then catches everything else.
+        let compiler = SchemaCompiler(registry: self, options: options)
+        let root = try compiler.compile(node, at: location)
         if options.checkSchema && hasMetaschemas {
             try checkAgainstMetaschema(node, dialect: location.dialect)
         }
-        let compiler = SchemaCompiler(registry: self, options: options)
-        let root = try compiler.compile(node, at: location)
         return JSONSchema(id: id, root: root, compiler: compiler)
     }
 

@@ -29,6 +29,7 @@ final class SchemaCompiler {
     let registry: SchemaRegistry
     let options: ValidationOptions
     private(set) var nodes: [SchemaNode] = []
+    let arena = Arena()
     private(set) var usesDynamicScope = false
     private var cache: [UInt: SchemaNode] = [:]
     private var resources: [String: SchemaResource] = [:]
@@ -67,8 +68,9 @@ final class SchemaCompiler {
         }
         // Cheap checks first so invalid instances fail fast; unevaluated* must come last, after
         // every keyword whose annotations they read.
-        node.keywords = keywords.enumerated().sorted { ($0.element.rank, $0.offset) < ($1.element.rank, $1.offset) }
-            .map(\.element.keyword)
+        node.keywords = arena.buffer(keywords.enumerated()
+            .sorted { ($0.element.rank, $0.offset) < ($1.element.rank, $1.offset) }
+            .map(\.element.keyword))
         return node
     }
 
@@ -126,17 +128,19 @@ final class SchemaCompiler {
             Unowned(node: try compile(value, at: SchemaLocation(resource: location.resource, pointer: location.pointer + suffix,
                                                                 dialect: location.dialect)))
         }
-        func subschemaList() throws(SchemaError) -> [Unowned] {
+        func subschemaList() throws(SchemaError) -> UnsafeBufferPointer<Unowned> {
             guard value.isArray, value.count > 0 else { throw invalid("must be a non-empty array of schemas") }
             var list: [Unowned] = []
             for (index, element) in value.elements.enumerated() { list.append(try sub(element, "/\(index)")) }
-            return list
+            return arena.buffer(list)
         }
-        func subschemaMap() throws(SchemaError) -> [(PropertyKey, Unowned)] {
+        func subschemaMap() throws(SchemaError) -> UnsafeBufferPointer<PropertySchema> {
             guard value.isObject else { throw invalid("must be an object whose values are schemas") }
-            var map: [(PropertyKey, Unowned)] = []
-            for (key, member) in value.members { map.append((PropertyKey(key), try sub(member, "/" + JSONPointer.escape(key)))) }
-            return map
+            var map: [PropertySchema] = []
+            for (key, member) in value.members {
+                map.append(PropertySchema(key: arena.key(key), schema: try sub(member, "/" + JSONPointer.escape(key))))
+            }
+            return arena.buffer(map)
         }
         func count() throws(SchemaError) -> Int {
             guard let count = value.int, value.isNumber, count >= 0 else { throw invalid("must be a non-negative integer") }
@@ -149,13 +153,13 @@ final class SchemaCompiler {
             case nil: throw invalid("must be a number")
             }
         }
-        func strings() throws(SchemaError) -> [PropertyKey] {
+        func strings() throws(SchemaError) -> UnsafeBufferPointer<PropertyKey> {
             guard value.isArray, value.elements.allSatisfy(\.isString) else { throw invalid("must be an array of strings") }
-            return value.elements.map { PropertyKey($0.string!) }
+            return arena.buffer(value.elements.map { arena.key($0.string!) })
         }
-        func regex(_ source: String, at location: String) throws(SchemaError) -> ECMARegex {
+        func regex(_ source: String, at location: String) throws(SchemaError) -> Unmanaged<ECMARegex> {
             do {
-                return try ECMARegex(source)
+                return arena.keep(try ECMARegex(source))
             } catch {
                 throw SchemaError(code: .invalidPattern,
                                   message: "\"\(source)\" is not a valid ECMA-262 regular expression: \(error.reason)",
@@ -187,7 +191,8 @@ final class SchemaCompiler {
             // Dynamic only when the fragment is an anchor name that the initially resolved
             // resource declares as a $dynamicAnchor ("bookending"); otherwise a plain $ref.
             let anchor = target.fragment.flatMap { fragment in
-                registry.dynamicAnchors[target.withoutFragment.description]?.contains(fragment) == true ? fragment : nil
+                registry.dynamicAnchors[target.withoutFragment.description]?.contains(fragment) == true
+                    ? arena.keep(Name(fragment)) : nil
             }
             return .dynamicRef(initial, anchor: anchor)
         case "$schema", "$id", "$anchor", "$dynamicAnchor", "$vocabulary", "$comment", "$defs", "definitions":
@@ -209,9 +214,9 @@ final class SchemaCompiler {
             return .type(types)
         case "enum" where validation:
             guard value.isArray else { throw invalid("must be an array") }
-            return .enumeration(value.elements.map(\.raw), source: value.serialized())
+            return .enumeration(arena.buffer(value.elements.map(\.raw)), source: value.raw)
         case "const" where validation:
-            return .constant(value.raw, source: value.serialized())
+            return .constant(value.raw)
         case "multipleOf" where validation:
             let divisor = try bound()
             guard (value.double ?? 0) > 0 else { throw invalid("must be greater than 0") }
@@ -237,33 +242,34 @@ final class SchemaCompiler {
             return keys.isEmpty ? nil : .required(keys)
         case "dependentRequired" where validation:
             guard value.isObject else { throw invalid("must be an object of string arrays") }
-            var dependencies: [(PropertyKey, [PropertyKey])] = []
+            var dependencies: [Dependency] = []
             for (key, member) in value.members {
                 guard member.isArray, member.elements.allSatisfy(\.isString) else { throw invalid("must be an object of string arrays") }
-                dependencies.append((PropertyKey(key), member.elements.map { PropertyKey($0.string!) }))
+                dependencies.append(Dependency(trigger: arena.key(key),
+                                               required: arena.buffer(member.elements.map { arena.key($0.string!) })))
             }
-            return .dependentRequired(dependencies)
+            return .dependentRequired(arena.buffer(dependencies))
         case "format":
             guard let format = value.string else { throw invalid("must be a string") }
             guard vocabularies.contains(.formatAssertion), let checker = FormatChecker.known[format] else { return nil }
-            return .format(format, checker)
+            return .format(arena.keep(Name(format)), Unmanaged.passUnretained(checker))
 
         case "properties" where applicator: return .properties(try subschemaMap())
         case "patternProperties" where applicator:
             guard value.isObject else { throw invalid("must be an object whose values are schemas") }
-            var patterns: [(ECMARegex, Unowned)] = []
+            var patterns: [PatternSchema] = []
             for (source, member) in value.members {
-                patterns.append((try regex(source, at: here + "/" + JSONPointer.escape(source)),
-                                 try sub(member, "/" + JSONPointer.escape(source))))
+                patterns.append(PatternSchema(regex: try regex(source, at: here + "/" + JSONPointer.escape(source)),
+                                              schema: try sub(member, "/" + JSONPointer.escape(source))))
             }
-            return .patternProperties(patterns)
+            return .patternProperties(arena.buffer(patterns))
         case "additionalProperties" where applicator:
-            let properties = schema["properties"].map { $0.keys.map(PropertyKey.init) } ?? []
-            var patterns: [ECMARegex] = []
+            let properties = (schema["properties"]?.keys ?? []).map { arena.key($0) }
+            var patterns: [Unmanaged<ECMARegex>] = []
             for source in schema["patternProperties"]?.keys ?? [] {
                 patterns.append(try regex(source, at: here))
             }
-            return .additionalProperties(try sub(value), properties: properties, patterns: patterns)
+            return .additionalProperties(try sub(value), properties: arena.buffer(properties), patterns: arena.buffer(patterns))
         case "propertyNames" where applicator: return .propertyNames(try sub(value))
         case "dependentSchemas" where applicator: return .dependentSchemas(try subschemaMap())
         case "prefixItems" where applicator: return .prefixItems(try subschemaList())
@@ -272,7 +278,7 @@ final class SchemaCompiler {
             return .items(try sub(value), after: prefix)
         case "contains" where applicator:
             var minimum = 1
-            var maximum: Int?
+            var maximum = Int.max
             if validation {
                 if let declared = schema["minContains"] {
                     guard let count = declared.int, count >= 0 else { throw invalid("minContains must be a non-negative integer") }

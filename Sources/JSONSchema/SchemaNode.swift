@@ -12,7 +12,8 @@ typealias JSONNode = UnsafeMutablePointer<json_t>
 final class SchemaNode: @unchecked Sendable {
     /// `true` and `false` schemas; nil for object schemas.
     var boolean: Bool?
-    var keywords: [Keyword] = []
+    /// In the compiled schema's arena: walking them costs no reference counting.
+    var keywords = UnsafeBufferPointer<Keyword>(start: nil, count: 0)
     /// Absolute URI of this schema ("resource#pointer"), the prefix of its keywords' absolute
     /// keyword locations.
     let absoluteLocation: String
@@ -43,28 +44,73 @@ struct Unowned: @unchecked Sendable {
     unowned(unsafe) let node: SchemaNode
 }
 
-/// A property name as jansson wants it (bytes and length) and as people read it.
-struct PropertyKey: @unchecked Sendable {
-    let name: String
-    /// UTF-8 with a terminating NUL, so the buffer is never empty (jansson wants a pointer).
-    let bytes: ContiguousArray<CChar>
+/// Memory that compiled keywords point into, freed with the compiled schema. Keyword payloads
+/// are plain pointers into it, so evaluating a keyword copies no reference-counted value.
+final class Arena: @unchecked Sendable {
+    private var allocations: [UnsafeMutableRawPointer] = []
+    private var objects: [AnyObject] = []
+
+    func buffer<Element>(_ elements: [Element]) -> UnsafeBufferPointer<Element> {
+        guard !elements.isEmpty else { return UnsafeBufferPointer(start: nil, count: 0) }
+        let memory = UnsafeMutableBufferPointer<Element>.allocate(capacity: elements.count)
+        _ = memory.initialize(from: elements)
+        allocations.append(UnsafeMutableRawPointer(memory.baseAddress!))
+        return UnsafeBufferPointer(memory)
+    }
+
+    func key(_ name: String) -> PropertyKey {
+        let bytes = buffer(Array(name.utf8CString))
+        return PropertyKey(bytes: bytes.baseAddress!, length: bytes.count - 1)
+    }
+
+    func keep<Object: AnyObject>(_ object: Object) -> Unmanaged<Object> {
+        objects.append(object)
+        return Unmanaged.passUnretained(object)
+    }
+
+    deinit {
+        // Every element type stored here is trivial (pointers, integers, POD structs).
+        for allocation in allocations { allocation.deallocate() }
+    }
+}
+
+/// A property name as jansson wants it: NUL-terminated UTF-8 bytes and their length.
+struct PropertyKey {
+    let bytes: UnsafePointer<CChar>
     let length: Int
 
-    init(_ name: String) {
-        self.name = name
-        self.bytes = name.utf8CString
-        self.length = bytes.count - 1
-    }
+    var name: String { Keyword.string(bytes, length) }
 
     @inline(__always)
     func lookup(in object: JSONNode) -> JSONNode? {
-        bytes.withUnsafeBufferPointer { json_object_getn(object, $0.baseAddress, length) }
+        json_object_getn(object, bytes, length)
     }
 
     @inline(__always)
     func equals(_ key: UnsafePointer<CChar>, length: Int) -> Bool {
-        length == self.length && bytes.withUnsafeBufferPointer { memcmp($0.baseAddress!, key, length) == 0 }
+        length == self.length && (length == 0 || (key[0] == bytes[0] && memcmp(bytes, key, length) == 0))
     }
+}
+
+struct PropertySchema {
+    let key: PropertyKey
+    let schema: Unowned
+}
+
+struct PatternSchema {
+    let regex: Unmanaged<ECMARegex>
+    let schema: Unowned
+}
+
+struct Dependency {
+    let trigger: PropertyKey
+    let required: UnsafeBufferPointer<PropertyKey>
+}
+
+/// A name kept as an object so a keyword can point at it without reference counting.
+final class Name: Sendable {
+    let text: String
+    init(_ text: String) { self.text = text }
 }
 
 /// JSON Schema types as bits, so `type` is one AND.
@@ -110,74 +156,35 @@ enum NumberBound: Sendable {
     case real(Double)
 }
 
-/// A compiled keyword. The payloads hold exactly what evaluation needs.
+/// A compiled keyword. Every payload is a plain value (numbers, pointers into the compiled
+/// schema's arena, unmanaged references it keeps alive), so keywords copy without ARC.
 enum Keyword: @unchecked Sendable {
     case type(TypeSet)
-    case enumeration([JSONNode], source: String)
-    case constant(JSONNode, source: String)
+    case enumeration(UnsafeBufferPointer<JSONNode>, source: JSONNode)
+    case constant(JSONNode)
     case multipleOf(NumberBound)
     case maximum(NumberBound), exclusiveMaximum(NumberBound), minimum(NumberBound), exclusiveMinimum(NumberBound)
     case maxLength(Int), minLength(Int)
-    case pattern(ECMARegex)
-    case format(String, FormatChecker)
+    case pattern(Unmanaged<ECMARegex>)
+    case format(Unmanaged<Name>, Unmanaged<FormatChecker>)
     case maxItems(Int), minItems(Int), uniqueItems
     case maxProperties(Int), minProperties(Int)
-    case required([PropertyKey])
-    case dependentRequired([(PropertyKey, [PropertyKey])])
-    case properties([(PropertyKey, Unowned)])
-    case patternProperties([(ECMARegex, Unowned)])
-    case additionalProperties(Unowned, properties: [PropertyKey], patterns: [ECMARegex])
+    case required(UnsafeBufferPointer<PropertyKey>)
+    case dependentRequired(UnsafeBufferPointer<Dependency>)
+    case properties(UnsafeBufferPointer<PropertySchema>)
+    case patternProperties(UnsafeBufferPointer<PatternSchema>)
+    case additionalProperties(Unowned, properties: UnsafeBufferPointer<PropertyKey>,
+                              patterns: UnsafeBufferPointer<Unmanaged<ECMARegex>>)
     case propertyNames(Unowned)
-    case dependentSchemas([(PropertyKey, Unowned)])
-    case prefixItems([Unowned])
+    case dependentSchemas(UnsafeBufferPointer<PropertySchema>)
+    case prefixItems(UnsafeBufferPointer<Unowned>)
     case items(Unowned, after: Int)
-    case contains(Unowned, min: Int, max: Int?)
-    case allOf([Unowned]), anyOf([Unowned]), oneOf([Unowned])
+    case contains(Unowned, min: Int, max: Int)
+    case allOf(UnsafeBufferPointer<Unowned>), anyOf(UnsafeBufferPointer<Unowned>), oneOf(UnsafeBufferPointer<Unowned>)
     case not(Unowned)
     case conditional(if: Unowned, then: Unowned?, else: Unowned?)
     case ref(Unowned)
-    case dynamicRef(Unowned, anchor: String?)
+    case dynamicRef(Unowned, anchor: Unmanaged<Name>?)
     case unevaluatedProperties(Unowned)
     case unevaluatedItems(Unowned)
-
-    var name: String {
-        switch self {
-        case .type: "type"
-        case .enumeration: "enum"
-        case .constant: "const"
-        case .multipleOf: "multipleOf"
-        case .maximum: "maximum"
-        case .exclusiveMaximum: "exclusiveMaximum"
-        case .minimum: "minimum"
-        case .exclusiveMinimum: "exclusiveMinimum"
-        case .maxLength: "maxLength"
-        case .minLength: "minLength"
-        case .pattern: "pattern"
-        case .format: "format"
-        case .maxItems: "maxItems"
-        case .minItems: "minItems"
-        case .uniqueItems: "uniqueItems"
-        case .maxProperties: "maxProperties"
-        case .minProperties: "minProperties"
-        case .required: "required"
-        case .dependentRequired: "dependentRequired"
-        case .properties: "properties"
-        case .patternProperties: "patternProperties"
-        case .additionalProperties: "additionalProperties"
-        case .propertyNames: "propertyNames"
-        case .dependentSchemas: "dependentSchemas"
-        case .prefixItems: "prefixItems"
-        case .items: "items"
-        case .contains: "contains"
-        case .allOf: "allOf"
-        case .anyOf: "anyOf"
-        case .oneOf: "oneOf"
-        case .not: "not"
-        case .conditional: "if"
-        case .ref: "$ref"
-        case .dynamicRef: "$dynamicRef"
-        case .unevaluatedProperties: "unevaluatedProperties"
-        case .unevaluatedItems: "unevaluatedItems"
-        }
-    }
 }

@@ -119,7 +119,10 @@ public struct SchemaRegistry: Sendable {
             let lib = root + "/.venv/lib"
             for python in directoryEntries(lib) where python.hasPrefix("python") {
                 let candidate = "\(lib)/\(python)/site-packages/jsonschema_specifications/schemas/draft202012"
-                if access(candidate + "/metaschema.json", R_OK) == 0 { return candidate }
+                if access(candidate + "/metaschema.json", R_OK) == 0, let absolute = realpath(candidate, nil) {
+                    defer { free(absolute) }
+                    return String(cString: absolute)
+                }
             }
         }
         return nil

@@ -9,6 +9,7 @@ struct ContractsCommand: ParsableCommand {
         subcommands: [
             ValidateCommand.self,
             TestSuiteCommand.self,
+            BenchCommand.self,
         ]
     )
 }

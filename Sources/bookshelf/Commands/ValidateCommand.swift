@@ -100,7 +100,7 @@ struct ValidateCommand: ParsableCommand {
                 do throws(JSONParseError) {
                     let instance = try JSONValue(parsing: line)
                     if compiled.isValid(instance) {
-                        report.recordValid(name: "\(name):\(lineNumber)")
+                        report.recordValid { "\(name):\(lineNumber)" }
                     } else {
                         report.record(compiled.validate(instance), name: "\(name):\(lineNumber)")
                     }
@@ -114,12 +114,28 @@ struct ValidateCommand: ParsableCommand {
 
     private func readInput(_ path: String) throws -> [UInt8] {
         if path == "-" {
-            return [UInt8](FileHandle.standardInput.readDataToEndOfFile())
+            return try readStandardInput()
         }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw InputError(message: "cannot read the file (missing or unreadable)")
         }
         return [UInt8](data)
+    }
+
+    /// All of standard input, read with read(2) so that an interrupted call is retried.
+    private func readStandardInput() throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
+            if count > 0 {
+                bytes.append(contentsOf: chunk[..<count])
+            } else if count == 0 {
+                return bytes
+            } else if errno != EINTR {
+                throw InputError(message: "cannot read standard input: \(String(cString: strerror(errno)))")
+            }
+        }
     }
 
     struct InputError: Error, CustomStringConvertible {
@@ -141,11 +157,11 @@ private struct Report {
         buffer.reserveCapacity(1 << 16)
     }
 
-    mutating func recordValid(name: String) {
+    /// A valid JSON Lines document: text output stays silent, so the name is only built for JSON.
+    mutating func recordValid(name: () -> String) {
         valid += 1
-        switch output {
-        case .text: break
-        case .json: emit(#"{"instance":"# + JSONValue.string(name).serialized() + #","valid":true}"#)
+        if output == .json {
+            emit(#"{"instance":"# + JSONValue.string(name()).serialized() + #","valid":true}"#)
         }
     }
 

@@ -1,0 +1,50 @@
+import ArgumentParser
+import BookshelfJSON
+import Foundation
+import JSONSchema
+
+/// `bookshelf contracts bench`: validations per second of one schema over pre-parsed instances,
+/// the figure `make bench-validate` sets beside other validators (which also get parsed input).
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Time the validator: validations per second over a JSON Lines file of instances.",
+        shouldDisplay: false
+    )
+
+    @Option(name: .long, help: "The schema file.")
+    var schema: String
+
+    @Option(name: .long, help: "Passes over the instances; the best pass is reported.")
+    var rounds = 5
+
+    @Argument(help: "A JSON Lines file of instances.")
+    var instances: String
+
+    func run() throws {
+        let compiled: JSONSchema
+        do {
+            compiled = try SchemaLoader(metaschemas: nil, contracts: []).load(schemaFile: schema, options: ValidationOptions())
+        } catch {
+            printError("bookshelf: bad schema \(schema): \(error)")
+            throw ExitCode(2)
+        }
+        guard let data = FileManager.default.contents(atPath: instances) else {
+            printError("bookshelf: cannot read \(instances)")
+            throw ExitCode(2)
+        }
+        let documents = try data.split(separator: UInt8(ascii: "\n")).map { try JSONValue(parsing: $0) }
+        var best = Double.infinity
+        var valid = 0
+        for _ in 0..<max(1, rounds) {
+            let start = ContinuousClock.now
+            valid = 0
+            for document in documents where compiled.isValid(document) {
+                valid += 1
+            }
+            let elapsed = ContinuousClock.now - start
+            best = min(best, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        }
+        print(#"{"instances":\#(documents.count),"valid":\#(valid),"seconds":\#(best),"per_second":\#(Double(documents.count) / best)}"#)
+    }
+}

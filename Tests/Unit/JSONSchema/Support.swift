@@ -1,0 +1,38 @@
+import BookshelfJSON
+import Foundation
+import JSONSchema
+import Testing
+
+/// A registry with the 2020-12 metaschemas from PyPI's jsonschema-specifications (installed by
+/// `make deps-py` into .venv, or named by $BOOKSHELF_METASCHEMAS).
+func metaschemaRegistry() throws -> SchemaRegistry {
+    let directory = try #require(JSONSchemaMetaschemas.directory, "the draft 2020-12 metaschemas are missing: run make deps-py")
+    var registry = SchemaRegistry()
+    try registry.registerMetaschemas(from: directory)
+    return registry
+}
+
+let packageRoot: String = {
+    var path = #filePath
+    for _ in 0..<4 { path = String(path[..<path.lastIndex(of: "/")!]) }
+    return path
+}()
+
+func schema(_ text: String, registry: SchemaRegistry = SchemaRegistry(),
+            options: ValidationOptions = ValidationOptions()) throws -> JSONSchema {
+    try registry.compile(JSONValue(parsing: text), options: options)
+}
+
+extension JSONSchema {
+    func accepts(_ text: String) throws -> Bool {
+        let instance = try JSONValue(parsing: text)
+        let fast = isValid(instance)
+        // Both paths must agree: the error-collecting one is used for reports.
+        #expect(fast == validate(instance).isValid, "isValid and validate disagree on \(text)")
+        return fast
+    }
+}
+
+enum JSONSchemaMetaschemas {
+    static let directory = SchemaRegistry.defaultMetaschemaDirectory(executablePath: packageRoot + "/.build/debug/bookshelf")
+}
