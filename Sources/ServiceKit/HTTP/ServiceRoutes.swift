@@ -14,7 +14,7 @@ public final class ServiceRoutes {
     static let answeredMethods: [HTTPRequest.Method] = [.get, .head, .post, .put, .patch, .delete, .options]
 
     public init(metrics: ServiceMetrics, readiness: Readiness, bodyLimit: Int = ServiceRequestContext.defaultBodyLimit) {
-        router = Router(context: ServiceRequestContext.self)
+        router = Router(context: ServiceRequestContext.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
         router.add(middleware: ProblemMiddleware())
@@ -59,13 +59,16 @@ public final class ServiceRoutes {
     /// The responder, with the 405 handlers added for every known path.
     public func buildResponder() -> RouterResponder<ServiceRequestContext> {
         for path in order {
-            let allowed = methods[path] ?? []
+            var allowed = methods[path] ?? []
+            // HEAD is answered wherever GET is (Hummingbird derives it), so it is allowed, not refused.
+            if allowed.contains(.get) && !allowed.contains(.head) { allowed.append(.head) }
+            let allow = allowed
             for method in Self.answeredMethods where !allowed.contains(method) {
                 router.on(RouterPath(path), method: method) { _, _ -> Response in
                     throw Problem(
                         status: .methodNotAllowed, code: "method-not-allowed",
-                        detail: "\(method.rawValue) is not supported here; use \(allowed.map(\.rawValue).joined(separator: " or ")).",
-                        allow: allowed
+                        detail: "\(method.rawValue) is not supported here; use \(allow.map(\.rawValue).joined(separator: " or ")).",
+                        allow: allow
                     )
                 }
             }

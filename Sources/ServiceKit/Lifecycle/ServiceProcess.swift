@@ -34,7 +34,8 @@ public final class ServiceProcess {
         metrics = ServiceMetrics(registry: registry)
         routes = ServiceRoutes(metrics: metrics, readiness: readiness)
         producer = try KafkaProducer(
-            configuration: KafkaProducerConfiguration(bootstrapServers: configuration.broker, clientID: configuration.id),
+            // Five seconds to acknowledge: a write then answers 503 well before a gateway in front gives up (10 s).
+            configuration: KafkaProducerConfiguration(bootstrapServers: configuration.broker, clientID: configuration.id, messageTimeout: .seconds(5)),
             logger: logger
         )
         publisher = KafkaEventPublisher(producer: producer)

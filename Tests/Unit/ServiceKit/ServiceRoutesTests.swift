@@ -53,8 +53,11 @@ import Testing
         try await app().test(.router) { client in
             try await client.execute(uri: "/things", method: .delete) { response in
                 #expect(response.status == .methodNotAllowed)
-                #expect(response.headers[.allow] == "POST, GET")
+                #expect(response.headers[.allow] == "POST, GET, HEAD")
                 #expect(problem(response)["code"] as? String == "method-not-allowed")
+            }
+            try await client.execute(uri: "/things", method: .head) { response in
+                #expect(response.status == .ok)
             }
         }
     }
