@@ -103,11 +103,13 @@ public final class GatewayService: Sendable {
         let fields = request.headers.map { (name: $0.name.rawName, value: $0.value) }
         let idempotencyKey = request.headers[HTTPField.Name("Idempotency-Key")!]
         do {
+            // HEAD goes upstream as the GET it stands for: the services answer GET, and the head of that answer is the reply.
             let outcome = try await forwarder.forward(
-                service: operation.upstream, method: method, target: request.head.path ?? path,
+                service: operation.upstream, method: method == "HEAD" ? "GET" : method, target: request.head.path ?? path,
                 headers: HeaderPolicy.upstreamRequestHeaders(fields, requestID: context.requestID), body: body
             )
-            return Self.response(from: outcome.response)
+            let response = Self.response(from: outcome.response)
+            return method == "HEAD" ? response.createHeadResponse() : response
         } catch {
             if case .transport(_, let cause) = error, cause.code == .cancelled { throw CancellationError() }
             let retrySafe = !BearerToken.protects(method: method) || idempotencyKey != nil

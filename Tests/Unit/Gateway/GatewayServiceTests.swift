@@ -123,6 +123,23 @@ final class Upstream: Sendable {
         await client.shutdown()
     }
 
+    @Test func headIsAnsweredWithTheHeadOfTheServicesGet() async throws {
+        let upstream = Upstream()
+        let client = HTTPClient()
+        try await withTestServer(upstream.router()) { port in
+            let app = Self.gateway(["booklist": ["http://127.0.0.1:\(port)"]], client: client)
+            try await app.test(.router) { gateway in
+                try await gateway.execute(uri: "/bookshelf/books", method: .head) { response in
+                    #expect(response.status == .ok)
+                    #expect(response.headers[HTTPField.Name("X-Bookshelf-Position")!] == "0:7")
+                    #expect(response.body.readableBytes == 0)
+                }
+            }
+        }
+        #expect(upstream.requests.map(\.method) == ["GET"])
+        await client.shutdown()
+    }
+
     @Test func writesCarryTheirBodyAndIdempotencyKey() async throws {
         let upstream = Upstream()
         let client = HTTPClient()
