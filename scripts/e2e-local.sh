@@ -1,9 +1,33 @@
 #!/usr/bin/env bash
 # make e2e-local: the E2E tests against `bookshelf up`. The stack runs in the background with a state
 # file; whatever happens (a failing test, Ctrl-C), it is stopped by its pid with SIGTERM and waited for.
-# BOOKSHELF_PORT_OFFSET moves every port, to run beside another stack.
+# The stack takes ports 8000-8084, or the same moved by BOOKSHELF_PORT_OFFSET; without that variable
+# it takes the first of offsets 0, 1000, ... 9000 whose ports are all free, so a `make run` left
+# running in another terminal does not make `make test` fail.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+ports_free() {
+  python3 - "$1" <<'PY'
+import socket, sys
+offset = int(sys.argv[1])
+for port in (8000, 8080, 8081, 8082, 8084):
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port + offset))
+        except OSError:
+            sys.exit(1)
+PY
+}
+if [ -z "${BOOKSHELF_PORT_OFFSET:-}" ]; then
+  for offset in 0 1000 2000 3000 4000 5000 6000 7000 8000 9000; do
+    if ports_free "$offset"; then
+      export BOOKSHELF_PORT_OFFSET=$offset
+      break
+    fi
+  done
+  [ -n "${BOOKSHELF_PORT_OFFSET:-}" ] || { echo "e2e-local: no free set of ports for the stack" >&2; exit 1; }
+fi
 bin=${BIN:-.build/debug/bookshelf}
 work=.build/e2e-local
 mkdir -p "$work"

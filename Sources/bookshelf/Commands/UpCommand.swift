@@ -33,14 +33,27 @@ struct UpCommand: ParsableCommand {
     @Option(help: "Seconds each child may take to become ready. Env: BOOKSHELF_READY_TIMEOUT. (default: 60)")
     var readyTimeout: Int?
 
-    @Option(help: "Restarts allowed per service within a minute before up gives up. (default: 5)")
-    var restartLimit: Int = 5
+    @Option(help: "Restarts allowed per service within a minute before up gives up. Env: BOOKSHELF_RESTART_LIMIT. (default: 5)")
+    var restartLimit: Int?
+
+    /// Fills what the flags left open from the environment, then the defaults, so that a bad variable
+    /// is a usage error like a bad flag.
+    mutating func validate() throws {
+        let environment = ProcessInfo.processInfo.environment
+        stateFile = stateFile ?? environment["BOOKSHELF_STATE_FILE"].flatMap { $0.isEmpty ? nil : $0 }
+        portOffset = try portOffset ?? Self.integer("BOOKSHELF_PORT_OFFSET", in: environment) ?? 0
+        readyTimeout = try readyTimeout ?? Self.integer("BOOKSHELF_READY_TIMEOUT", in: environment) ?? 60
+        restartLimit = try restartLimit ?? Self.integer("BOOKSHELF_RESTART_LIMIT", in: environment) ?? 5
+        guard let readyTimeout, readyTimeout > 0 else { throw ValidationError("the ready timeout must be at least 1 second") }
+        guard let restartLimit, restartLimit >= 0 else { throw ValidationError("the restart limit cannot be negative") }
+        guard let portOffset, (0...(65535 - 8084)).contains(portOffset) else {
+            throw ValidationError("the port offset must be from 0 to \(65535 - 8084), so that every port stays a port")
+        }
+    }
 
     func run() throws {
-        let environment = ProcessInfo.processInfo.environment
-        let stateFile = self.stateFile ?? environment["BOOKSHELF_STATE_FILE"]
-        let portOffset = try self.portOffset ?? Self.integer("BOOKSHELF_PORT_OFFSET", in: environment) ?? 0
-        let readyTimeout = try self.readyTimeout ?? Self.integer("BOOKSHELF_READY_TIMEOUT", in: environment) ?? 60
+        guard let portOffset, let readyTimeout, let restartLimit else { preconditionFailure("validate() resolves every setting") }
+        let stateFile = self.stateFile
 
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
         let logger = Logger(label: "bookshelf.up")

@@ -107,9 +107,17 @@ struct Bookshelf {
         )
     }
 
-    /// Marks a book finished and expects 204; returns the position of the event.
-    func finish(_ book: Book, file: StaticString = #filePath, line: UInt = #line) async throws -> String {
-        let reply = try await send("POST", "/bookshelf/books/\(book.id)/finished")
+    /// Marks a book finished and expects 204; returns the position of the event. `positions` are the
+    /// visitor's earlier writes (at least the book's own add): book-read learns books from the log, so
+    /// finishing a book added a moment ago must say which write it builds on.
+    func finish(
+        _ book: Book, after positions: [String], file: StaticString = #filePath, line: UInt = #line
+    ) async throws -> String {
+        let wanted = positions.filter { !$0.isEmpty }
+        let reply = try await send(
+            "POST", "/bookshelf/books/\(book.id)/finished",
+            headers: wanted.isEmpty ? [:] : ["X-Bookshelf-Min-Position": wanted.joined(separator: ",")]
+        )
         XCTAssertEqual(reply.status, 204, "finishing \(book): \(reply)", file: file, line: line)
         return reply.header("X-Bookshelf-Position") ?? ""
     }
