@@ -36,7 +36,7 @@ def main():
     junit = os.path.join(report_dir, "junit.xml")
     with Stack(binary, "fuzz") as stack:
         command = [
-            schemathesis, "run", "contracts/openapi.json", "--url", stack.gateway,
+            schemathesis, "run", os.path.abspath("contracts/openapi.json"), "--url", stack.gateway,
             "--seed", str(SEED), "--max-examples", str(EXAMPLES), "--checks", CHECKS,
             "--phases", "examples,coverage,fuzzing", "--workers", "1", "--request-timeout", "30",
             "--generation-database", "none", "--no-color", "--suppress-health-check", "all",
@@ -44,7 +44,8 @@ def main():
         ]
         print("fuzz: " + " ".join(command), flush=True)
         try:
-            result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            # In a folder of its own: schemathesis keeps a cache where it runs.
+            result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=report_dir,
                                     timeout=TIME_LIMIT_S, env={**os.environ, "SCHEMATHESIS_HOOKS": ""})
             output, code = result.stdout, result.returncode
         except subprocess.TimeoutExpired as expired:
