@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 SWIFT ?= swift
 BIN := .build/debug/bookshelf
 
-.PHONY: help setup deps-apt deps-py build release run test test-swift e2e e2e-local test-polyglot test-compat check-deploy bench-services bench-gateway test-suite bench-validate
+.PHONY: help setup deps-apt deps-py build release run test test-swift e2e e2e-local test-polyglot test-compat check-deploy bench-services bench-gateway test-suite bench-validate test-kafka-python bench-kafka
 .PHONY: test-proof test-fuzz test-hostile test-faults test-soak bench
 
 help:
@@ -42,7 +42,7 @@ release: deps-apt
 run: setup build
 	$(BIN) up
 
-test: setup test-swift test-suite test-polyglot test-compat check-deploy e2e-local test-proof
+test: setup test-swift test-suite test-kafka-python test-polyglot test-compat check-deploy e2e-local test-proof
 
 test-swift: deps-apt
 	$(SWIFT) test
@@ -55,6 +55,7 @@ test-polyglot: deps-py deps-apt
 	$(SWIFT) build --product bookshelf
 	$(BIN) contracts check contracts
 	$(PY) scripts/polyglot-check.py contracts --bookshelf $(BIN)
+	$(PY) scripts/readme-snippets.py
 	$(VENV)/bin/openapi-spec-validator contracts/openapi.json
 	$(VENV)/bin/check-jsonschema --schemafile $(SPEC_SCHEMAS)/asyncapi-3.0.0.schema.json contracts/asyncapi.json
 
@@ -134,3 +135,14 @@ test-suite: deps-apt deps-py
 bench-validate: deps-apt deps-py
 	$(SWIFT) build -c release --product bookshelf
 	PY=$(PY) BIN=.build/release/bookshelf scripts/bench-validate.sh
+
+# A non-Swift client (PyPI's confluent-kafka) against `bookshelf broker`, and the broker's stdout/signal contract.
+test-kafka-python: deps-py deps-apt
+	$(SWIFT) build --product bookshelf
+	$(PY) scripts/test-kafka-python.py $(BIN)
+
+# Acknowledged produce and validated replay events/s of the Kafka layer (release) against a plain C loop
+# over librdkafka, on one `bookshelf broker`, in one run.
+bench-kafka: deps-apt
+	$(SWIFT) build -c release --product bookshelf
+	BIN=.build/release/bookshelf scripts/bench-kafka.sh

@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """The polyglot check: other languages' tools must give our verdict on every contract example.
 
-For every example in contracts/ (README.md there describes the layout and the expectation format):
-- Python's jsonschema (Draft 2020-12, `$ref` resolved offline through a registry of every schema by
-  its `$id`) must find valid examples valid, and invalid ones invalid with every expected
-  (instanceLocation, keyword) among its errors;
-- with --bookshelf, `bookshelf contracts validate` must give the same verdict.
+For every example in contracts/ (README.md there describes the layout and the expectation format),
+each validator must find valid examples valid, and invalid ones invalid with every expected
+(instanceLocation, keyword) among its errors:
+- Python's jsonschema (Draft202012Validator, `$ref` resolved offline through a referencing
+  Registry of every schema by its `$id`);
+- Rust's jsonschema (the jsonschema-rs binding, offline, the same registry);
+- with --bookshelf, ours: `bookshelf contracts validate --jsonl --output json`.
 Any disagreement is printed naming the file, and the exit status is 1.
 """
 import argparse
@@ -15,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 
+import jsonschema_rs
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
@@ -55,7 +58,7 @@ def pointer(path):
     return "".join("/" + str(token).replace("~", "~0").replace("/", "~1") for token in path)
 
 
-def failures(validator, instance):
+def python_failures(validator, instance):
     """(instanceLocation, keyword) of every error, including those nested in anyOf/oneOf contexts."""
     found = set()
     pending = list(validator.iter_errors(instance))
@@ -66,64 +69,85 @@ def failures(validator, instance):
     return found
 
 
-def swift_verdict(bookshelf, root, schema_path, instance):
-    with tempfile.NamedTemporaryFile("w", suffix=".json", encoding="utf-8", delete=False) as handle:
-        json.dump(instance, handle, ensure_ascii=False)
+def rust_failures(validator, instance):
+    return {(pointer(error.instance_path), str(error.schema_path[-1])) for error in validator.iter_errors(instance)}
+
+
+def swift_failures(bookshelf, root, schema_path, instances):
+    """Ours, in one process per schema: one JSON Lines document per example, basic output back."""
+    with tempfile.NamedTemporaryFile("w", suffix=".jsonl", encoding="utf-8", delete=False) as handle:
+        for instance in instances:
+            handle.write(json.dumps(instance, ensure_ascii=False) + "\n")
         name = handle.name
     try:
         run = subprocess.run(
-            [bookshelf, "contracts", "validate", "--contracts", str(root), "--schema", str(schema_path), name],
+            [bookshelf, "contracts", "validate", "--contracts", str(root), "--schema", str(schema_path),
+             "--jsonl", "--output", "json", name],
             capture_output=True, text=True,
         )
     finally:
         pathlib.Path(name).unlink()
     if run.returncode not in (0, 1):
-        return None, (run.stderr or run.stdout).strip()
-    return run.returncode == 0, None
+        raise SystemExit(f"bookshelf contracts validate --schema {schema_path} failed ({run.returncode}): {run.stderr.strip()}")
+    results = {}
+    for line in run.stdout.splitlines():
+        result = json.loads(line)
+        number = int(result["instance"].rsplit(":", 1)[1])
+        results[number] = {(e["instanceLocation"], e["keywordLocation"].rsplit("/", 1)[-1]) for e in result.get("errors", [])}
+    if len(results) != len(instances):
+        raise SystemExit(f"bookshelf answered for {len(results)} of {len(instances)} documents of {schema_path}")
+    return [results[number] for number in range(1, len(instances) + 1)]
+
+
+def verdicts(name, who, found, kind, expect):
+    """The disagreements of one validator on one example."""
+    valid = not found
+    problems = []
+    if valid != (kind == "valid"):
+        problems.append(f"{name}: {who} says {'valid' if valid else 'invalid'}, the example is {kind}"
+                        + ("" if valid else f" ({sorted(found)})"))
+    for location, keyword in expect:
+        if not valid and (location, keyword) not in found:
+            problems.append(f"{name}: {who} reports no '{keyword}' failure at '{location}' (it reports {sorted(found)})")
+    return problems
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("contracts", type=pathlib.Path, nargs="?", default=pathlib.Path("contracts"))
-    parser.add_argument("--bookshelf", help="the bookshelf executable whose verdict must agree")
+    parser.add_argument("--bookshelf", help="the bookshelf executable whose verdicts must agree")
     args = parser.parse_args()
     root = args.contracts.resolve()
 
     schemas = load_schemas(root)
     registry = registry_of(schemas)
+    rust_registry = jsonschema_rs.Registry([(schema["$id"], schema) for schema in schemas.values()])
     problems = []
     checked = 0
     for examples in sorted(root.rglob("examples")):
         schema_path = subject_schema(root, examples.parent)
-        validator = Draft202012Validator(schemas[schema_path], registry=registry)
+        python = Draft202012Validator(schemas[schema_path], registry=registry)
+        rust = jsonschema_rs.Draft202012Validator(schemas[schema_path], registry=rust_registry, offline=True)
+        cases = []
         for kind in ("valid", "invalid"):
             for path in sorted((examples / kind).glob("*.json")):
-                name = path.relative_to(root.parent)
                 document = json.loads(path.read_text(encoding="utf-8"))
                 if kind == "valid":
-                    instance, expect = document, []
+                    cases.append((path.relative_to(root.parent), kind, document, []))
                 else:
-                    instance = document["instance"]
                     expect = [(e["instanceLocation"], e["keyword"]) for e in document["expect"]]
-                found = failures(validator, instance)
-                valid = not found
-                if valid != (kind == "valid"):
-                    problems.append(f"{name}: jsonschema says {'valid' if valid else 'invalid'}, the example is {kind}"
-                                    + ("" if valid else f" ({sorted(found)})"))
-                for location, keyword in expect:
-                    if (location, keyword) not in found:
-                        problems.append(f"{name}: jsonschema reports no '{keyword}' failure at '{location}' (it reports {sorted(found)})")
-                if args.bookshelf:
-                    swift_valid, error = swift_verdict(args.bookshelf, root, schema_path, instance)
-                    if swift_valid is None:
-                        problems.append(f"{name}: bookshelf contracts validate failed: {error}")
-                    elif swift_valid != valid:
-                        problems.append(f"{name}: bookshelf says {'valid' if swift_valid else 'invalid'}, jsonschema says {'valid' if valid else 'invalid'}")
-                checked += 1
+                    cases.append((path.relative_to(root.parent), kind, document["instance"], expect))
+        ours = swift_failures(args.bookshelf, root, schema_path, [c[2] for c in cases]) if args.bookshelf else None
+        for index, (name, kind, instance, expect) in enumerate(cases):
+            problems += verdicts(name, "jsonschema (Python)", python_failures(python, instance), kind, expect)
+            problems += verdicts(name, "jsonschema-rs (Rust)", rust_failures(rust, instance), kind, expect)
+            if ours is not None:
+                problems += verdicts(name, "bookshelf (Swift)", ours[index], kind, expect)
+            checked += 1
 
     for problem in problems:
         print(problem)
-    who = "jsonschema and bookshelf" if args.bookshelf else "jsonschema"
+    who = "jsonschema, jsonschema-rs" + (" and bookshelf" if args.bookshelf else "")
     print(f"polyglot: {checked} examples, {len(schemas)} schemas; {who}: {len(problems)} disagreement(s)")
     return 1 if problems or checked == 0 else 0
 

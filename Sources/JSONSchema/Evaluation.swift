@@ -222,6 +222,42 @@ extension Keyword {
                 }
             }
             return valid
+        case .objectShape(let properties, let additional, let required):
+            guard type == JSON_OBJECT else { return true }
+            var valid = true
+            var seen: UInt64 = 0
+            var cursor = json_object_iter(instance)
+            while let current = cursor {
+                cursor = json_object_iter_next(instance, current)
+                let key = json_object_iter_key(current)!
+                let length = json_object_iter_key_len(current)
+                var index = 0
+                while index < properties.count && !properties[index].key.equals(key, length: length) { index += 1 }
+                if index < properties.count {
+                    seen |= 1 << UInt64(index)
+                    if !properties[index].schema.node.descend(json_object_iter_value(current), &ev, keyword: "properties",
+                                                              token: Self.string(key, length),
+                                                              instanceToken: Self.string(key, length)) {
+                        valid = false
+                    }
+                } else if let additional {
+                    if additional.node.boolean == false {
+                        ev.fail(node, "additionalProperties", "the property \"\(Self.string(key, length))\" is not allowed here")
+                        valid = false
+                    } else if !additional.node.descend(json_object_iter_value(current), &ev, keyword: "additionalProperties",
+                                                       instanceToken: Self.string(key, length)) {
+                        valid = false
+                    }
+                }
+                if !valid && !ev.collecting { return false }
+            }
+            if seen & required != required {
+                for index in properties.indices where required & (1 << UInt64(index)) != 0 && seen & (1 << UInt64(index)) == 0 {
+                    ev.fail(node, "required", "the required property \"\(properties[index].key.name)\" is missing")
+                }
+                return false
+            }
+            return valid
         case .patternProperties(let patterns):
             guard type == JSON_OBJECT else { return true }
             var valid = true

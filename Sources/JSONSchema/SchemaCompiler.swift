@@ -66,12 +66,49 @@ final class SchemaCompiler {
                 keywords.append((Self.rank(of: keyword), keyword))
             }
         }
+        keywords = mergeObjectShape(keywords)
         // Cheap checks first so invalid instances fail fast; unevaluated* must come last, after
         // every keyword whose annotations they read.
         node.keywords = arena.buffer(keywords.enumerated()
             .sorted { ($0.element.rank, $0.offset) < ($1.element.rank, $1.offset) }
             .map(\.element.keyword))
         return node
+    }
+
+    /// Replaces `properties` (+ `additionalProperties`, + `required` names that are among the
+    /// properties) by one `objectShape` keyword.
+    private func mergeObjectShape(_ keywords: [(rank: Int, keyword: Keyword)]) -> [(rank: Int, keyword: Keyword)] {
+        var properties: UnsafeBufferPointer<PropertySchema>?
+        var additional: Unowned?
+        var required: UnsafeBufferPointer<PropertyKey>?
+        for (_, keyword) in keywords {
+            switch keyword {
+            case .properties(let declared): properties = declared
+            case .additionalProperties(let schema, _, let patterns) where patterns.isEmpty: additional = schema
+            case .required(let keys): required = keys
+            case .patternProperties: return keywords
+            default: continue
+            }
+        }
+        guard let properties, properties.count <= 64 else { return keywords }
+        var mask: UInt64 = 0
+        var leftover: [PropertyKey] = []
+        for key in required ?? UnsafeBufferPointer(start: nil, count: 0) {
+            if let index = properties.firstIndex(where: { $0.key.equals(key.bytes, length: key.length) }) {
+                mask |= 1 << UInt64(index)
+            } else {
+                leftover.append(key)
+            }
+        }
+        var merged = keywords.filter { entry in
+            switch entry.keyword {
+            case .properties, .additionalProperties, .required: false
+            default: true
+            }
+        }
+        merged.append((1, .objectShape(properties, additional: additional, required: mask)))
+        if !leftover.isEmpty { merged.append((1, .required(arena.buffer(leftover)))) }
+        return merged
     }
 
     private static func rank(of keyword: Keyword) -> Int {

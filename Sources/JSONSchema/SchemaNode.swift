@@ -10,10 +10,22 @@ typealias JSONNode = UnsafeMutablePointer<json_t>
 /// One compiled (sub)schema: its keywords in evaluation order, references already resolved.
 /// Immutable once the compiler has finished; owned by the `JSONSchema` that compiled it.
 final class SchemaNode: @unchecked Sendable {
+    /// What the compiler fills in after creating the node (references may point at a node
+    /// before its keywords exist). Behind a pointer so that reading it on the hot path needs no
+    /// exclusivity check.
+    private let state: UnsafeMutablePointer<(boolean: Bool?, keywords: UnsafeBufferPointer<Keyword>)>
+
     /// `true` and `false` schemas; nil for object schemas.
-    var boolean: Bool?
+    var boolean: Bool? {
+        get { state.pointee.boolean }
+        set { state.pointee.boolean = newValue }
+    }
+
     /// In the compiled schema's arena: walking them costs no reference counting.
-    var keywords = UnsafeBufferPointer<Keyword>(start: nil, count: 0)
+    var keywords: UnsafeBufferPointer<Keyword> {
+        get { state.pointee.keywords }
+        set { state.pointee.keywords = newValue }
+    }
     /// Absolute URI of this schema ("resource#pointer"), the prefix of its keywords' absolute
     /// keyword locations.
     let absoluteLocation: String
@@ -25,6 +37,12 @@ final class SchemaNode: @unchecked Sendable {
     init(absoluteLocation: String, isResourceRoot: Bool) {
         self.absoluteLocation = absoluteLocation
         self.isResourceRoot = isResourceRoot
+        state = .allocate(capacity: 1)
+        state.initialize(to: (nil, UnsafeBufferPointer(start: nil, count: 0)))
+    }
+
+    deinit {
+        state.deallocate()
     }
 }
 
@@ -172,6 +190,11 @@ enum Keyword: @unchecked Sendable {
     case required(UnsafeBufferPointer<PropertyKey>)
     case dependentRequired(UnsafeBufferPointer<Dependency>)
     case properties(UnsafeBufferPointer<PropertySchema>)
+    /// `properties`, `additionalProperties` and the `required` names among the properties, in
+    /// one pass over the instance's members (no hash lookups): bit i of `required` is
+    /// properties[i]. Compiled from the three keywords when there are at most 64 properties and
+    /// no `patternProperties`.
+    case objectShape(UnsafeBufferPointer<PropertySchema>, additional: Unowned?, required: UInt64)
     case patternProperties(UnsafeBufferPointer<PatternSchema>)
     case additionalProperties(Unowned, properties: UnsafeBufferPointer<PropertyKey>,
                               patterns: UnsafeBufferPointer<Unmanaged<ECMARegex>>)

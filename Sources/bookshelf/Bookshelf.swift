@@ -11,6 +11,7 @@ struct Bookshelf: AsyncParsableCommand {
             NewBookCommand.self, BookReadCommand.self, ListBooksCommand.self, LastReadCommand.self,
             GatewayCommand.self,
             UpCommand.self,
+            BrokerCommand.self,
         ]
     )
 

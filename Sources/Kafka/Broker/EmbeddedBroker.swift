@@ -28,7 +28,7 @@ public final class EmbeddedBroker: Sendable {
         guard brokers >= 1 else {
             throw KafkaError(code: .configuration, message: "the embedded broker needs at least one broker, not \(brokers)", isRetryable: false)
         }
-        self.host = try RdKafkaClient(type: RD_KAFKA_PRODUCER, properties: ["client.id": "bookshelf-embedded-broker"], logger: logger)
+        self.host = try RdKafkaClient(type: RD_KAFKA_PRODUCER, properties: ["client.id": "bookshelf-embedded-broker", "log_level": "4"], logger: logger)
         guard let cluster = rd_kafka_mock_cluster_new(host.handle, Int32(brokers)) else {
             throw KafkaError(code: .broker, message: "librdkafka could not start a mock cluster of \(brokers) brokers", isRetryable: false)
         }

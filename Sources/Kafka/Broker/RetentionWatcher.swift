@@ -21,12 +21,17 @@ public final class RetentionWatcher: Sendable {
     private let logger: Logger
     /// Low watermark last reported per topic and partition; touched only by `check()`'s caller.
     private let reported = Mutex<[String: Int64]>([:])
+    private let stopRequested = Atomic<Bool>(false)
+    /// nil once the watching thread has ended (or was never started).
+    private let stopWaiters = Mutex<[CheckedContinuation<Void, Never>]?>(nil)
 
     public init(bootstrapServers: String, topics: [String], logger: Logger) throws(KafkaError) {
         self.client = try RdKafkaClient(
             type: RD_KAFKA_CONSUMER,
             properties: ["bootstrap.servers": bootstrapServers, "client.id": "bookshelf-retention-watcher",
-                         "group.id": "bookshelf-retention-watcher", "reconnect.backoff.max.ms": "1000"],
+                         "group.id": "bookshelf-retention-watcher", "reconnect.backoff.max.ms": "1000",
+                         // Its connection errors while the brokers are down on purpose are noise; its own warnings are what matter.
+                         "log_level": "2"],
             logger: logger)
         self.topics = topics
         self.logger = logger
@@ -64,15 +69,41 @@ public final class RetentionWatcher: Sendable {
         return drops
     }
 
-    /// Checks every `interval` on a dedicated thread until `stop` returns true.
-    public func watch(every interval: Duration, until stop: @escaping @Sendable () -> Bool) {
+    /// Checks every `interval` on a dedicated thread until ``stop()``.
+    public func start(every interval: Duration) {
+        stopWaiters.withLock { $0 = [] }
         let thread = Thread { [self] in
-            while !stop() {
-                check()
-                Thread.sleep(forTimeInterval: Double(interval.milliseconds) / 1000)
+            var nextCheck = ContinuousClock.now
+            while !stopRequested.load(ordering: .acquiring) {
+                if ContinuousClock.now >= nextCheck {
+                    check()
+                    nextCheck = ContinuousClock.now + interval
+                }
+                Thread.sleep(forTimeInterval: 0.05)
             }
+            let waiting = stopWaiters.withLock { waiters in
+                defer { waiters = nil }
+                return waiters ?? []
+            }
+            waiting.forEach { $0.resume() }
         }
         thread.name = "kafka-retention-watcher"
         thread.start()
+    }
+
+    /// Stops the thread started by ``start(every:)`` and waits until it has left librdkafka.
+    public func stop() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let running = stopWaiters.withLock { waiters -> Bool in
+                guard waiters != nil else { return false }
+                waiters?.append(continuation)
+                return true
+            }
+            if running {
+                stopRequested.store(true, ordering: .releasing)
+            } else {
+                continuation.resume()
+            }
+        }
     }
 }

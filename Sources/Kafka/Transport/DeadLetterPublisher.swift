@@ -18,14 +18,16 @@ public struct DeadLetterReason: Sendable, Equatable {
 /// who gave up on it and why (``DeadLetterPublisher/Header``). Each one is logged and counted in
 /// `bookshelf_kafka_deadletters_total{consumer,reason}`.
 public struct DeadLetterPublisher: Sendable {
-    /// The header names added to a dead letter.
+    /// The header names added to a dead letter, as contracts/deadletter/headers.schema.json fixes them.
     public enum Header {
-        public static let topic = "deadletter.topic"
-        public static let partition = "deadletter.partition"
-        public static let offset = "deadletter.offset"
-        public static let consumer = "deadletter.consumer"
-        public static let reason = "deadletter.reason"
-        public static let detail = "deadletter.detail"
+        public static let topic = "dlq-original-topic"
+        public static let partition = "dlq-original-partition"
+        public static let offset = "dlq-original-offset"
+        public static let consumer = "dlq-consumer"
+        /// For a person: what was wrong, with the schema violations' JSON pointers when there are some.
+        public static let reason = "dlq-reason"
+        /// The stable ``DeadLetterReason/code``, for counting and searching.
+        public static let reasonCode = "dlq-reason-code"
     }
 
     public let producer: KafkaProducer
@@ -49,8 +51,8 @@ public struct DeadLetterPublisher: Sendable {
             KafkaHeader(name: Header.partition, value: String(record.position.partition)),
             KafkaHeader(name: Header.offset, value: String(record.position.offset)),
             KafkaHeader(name: Header.consumer, value: consumer),
-            KafkaHeader(name: Header.reason, value: reason.code),
-            KafkaHeader(name: Header.detail, value: reason.detail),
+            KafkaHeader(name: Header.reason, value: reason.detail),
+            KafkaHeader(name: Header.reasonCode, value: reason.code),
         ]
         let metadata: Logger.Metadata = [
             "kafka.record": "\(record.position)", "kafka.consumer": "\(consumer)",

@@ -72,6 +72,12 @@ public final class KafkaConsumer: Service, Sendable {
         }
     }
 
+    /// Whether ``caughtUp()`` would return true now: for a readiness check that must not wait.
+    public var isCaughtUp: Bool {
+        if case .group = configuration.mode { return false }
+        return progress.withLock { $0.caughtUp }
+    }
+
     /// Stops fetching, commits what was processed (group mode), closes the consumer and ends ``records``.
     public func shutdown() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
@@ -122,30 +128,27 @@ public final class KafkaConsumer: Service, Sendable {
     private func consumeLoop() {
         let rk = client.handle
         rd_kafka_poll_set_consumer(rk)
-        let queue = rd_kafka_queue_get_consumer(rk)
         start()
-        var messages = [UnsafeMutablePointer<rd_kafka_message_t>?](repeating: nil, count: Self.batchSize)
         var topicNames = TopicNames()
         while !stopRequested.load(ordering: .acquiring) {
             storeProcessedOffsets()
-            let count = rd_kafka_consume_batch_queue(queue, 100, &messages, Self.batchSize)
-            if count <= 0 { continue }
+            // rd_kafka_consumer_poll also serves rebalances and errors; after the first record, draining
+            // what is already fetched without waiting makes a batch for one hand-off to the reader.
             var batch = [KafkaRecord]()
-            batch.reserveCapacity(count)
-            for index in 0..<count {
-                guard let message = messages[index] else { continue }
-                if message.pointee.err == RD_KAFKA_RESP_ERR_NO_ERROR {
-                    batch.append(Self.record(from: message, topicNames: &topicNames))
+            var message = rd_kafka_consumer_poll(rk, 100)
+            while let current = message {
+                if current.pointee.err == RD_KAFKA_RESP_ERR_NO_ERROR {
+                    batch.append(Self.record(from: current, topicNames: &topicNames))
                 } else {
-                    let error = KafkaError(message.pointee.err, context: "consumer error")
+                    let error = KafkaError(current.pointee.err, context: "consumer error")
                     logger.warning("\(error.message)", metadata: ["kafka.error.code": "\(error.code.rawValue)"])
                 }
-                rd_kafka_message_destroy(message)
+                rd_kafka_message_destroy(current)
+                message = batch.count < Self.batchSize ? rd_kafka_consumer_poll(rk, 0) : nil
             }
             if !batch.isEmpty && !buffer.push(batch) { break }
         }
         storeProcessedOffsets()
-        rd_kafka_queue_destroy(queue)
         let closeError = rd_kafka_consumer_close(rk)
         if closeError != RD_KAFKA_RESP_ERR_NO_ERROR {
             logger.warning("closing the consumer failed: \(String(cString: rd_kafka_err2str(closeError)))")

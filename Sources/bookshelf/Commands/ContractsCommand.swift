@@ -9,6 +9,8 @@ struct ContractsCommand: ParsableCommand {
         subcommands: [
             ValidateCommand.self,
             TestSuiteCommand.self,
+            CheckCommand.self,
+            CompatCommand.self,
             BenchCommand.self,
         ]
     )

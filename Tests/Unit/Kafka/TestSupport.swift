@@ -8,9 +8,15 @@ final class BrokerFixture {
     let broker: EmbeddedBroker
     let logger: Logger
 
-    init(brokers: Int = 1, topics: [String: Int] = [:], file: StaticString = #filePath, line: UInt = #line) throws {
+    /// Quiet unless KAFKA_TEST_LOG names a level.
+    static var testLogger: Logger {
         var logger = Logger(label: "kafka-tests")
         logger.logLevel = ProcessInfo.processInfo.environment["KAFKA_TEST_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .critical
+        return logger
+    }
+
+    init(brokers: Int = 1, topics: [String: Int] = [:]) throws {
+        let logger = Self.testLogger
         self.logger = logger
         broker = try EmbeddedBroker(brokers: brokers, logger: logger)
         for (topic, partitions) in topics {
@@ -26,10 +32,14 @@ final class BrokerFixture {
             logger: logger)
     }
 
-    func consumer(_ topics: [String], mode: KafkaConsumerConfiguration.Mode = .replay, name: String = "test-consumer", bufferCapacity: Int = 2_000) throws -> KafkaConsumer {
+    func consumer(
+        _ topics: [String], mode: KafkaConsumerConfiguration.Mode = .replay, name: String = "test-consumer",
+        bufferCapacity: Int = 2_000, properties: [String: String] = [:]
+    ) throws -> KafkaConsumer {
         try KafkaConsumer(
             configuration: KafkaConsumerConfiguration(
-                bootstrapServers: broker.bootstrapServers, topics: topics, mode: mode, name: name, bufferCapacity: bufferCapacity),
+                bootstrapServers: broker.bootstrapServers, topics: topics, mode: mode, name: name, bufferCapacity: bufferCapacity,
+                properties: properties.merging(ProcessInfo.processInfo.environment["KAFKA_TEST_DEBUG"].map { ["debug": $0] } ?? [:]) { $1 }),
             logger: logger)
     }
 }

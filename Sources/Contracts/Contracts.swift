@@ -1,1 +1,0 @@
-// Contracts: its owner replaces this file with the module's first real type.

@@ -1,1 +1,0 @@
-// Unit tests of Contracts live here, one file per type.
