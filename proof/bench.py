@@ -89,21 +89,22 @@ def parse_validate(text):
     match = re.search(rf"ratio: bookshelf is ({NUMBER})x the speed of json\.loads \+ jsonschema-rs", text)
     if match:
         lines = re.search(rf"^bookshelf contracts validate --jsonl\s+({NUMBER}) s\s+({NUMBER}) lines/s", text, re.M)
+        python = re.search(rf"^python json\.loads \+ jsonschema-rs\s+({NUMBER}) s\s+({NUMBER}) lines/s", text, re.M)
         figures.append(Figure("bench-validate", "JSON Lines stream through the CLI (lines/s)",
                               number(lines.group(2)) if lines else None, "1/s",
-                              "json.loads + jsonschema-rs", None, number(match.group(1)), "ratio as printed"))
+                              "json.loads + jsonschema-rs", number(python.group(2)) if python else None,
+                              number(match.group(1)), "ratio as printed (wall time)"))
     return figures, latencies
 
 
 def parse_kafka(text):
-    figures, latencies = [], {}
-    # Rows of "what  value  unit ... ratio" tables are not fixed yet; read the lines of the form
-    # "<label> <N> <seconds> <rate>" the raw librdkafka harness prints, and any "vs raw" ratio line.
-    for label, count, seconds, rate in re.findall(rf"^(produce|replay)\s+(\d+)\s+({NUMBER})\s+({NUMBER})\s*$", text, re.M):
-        figures.append(Figure("bench-kafka", f"raw librdkafka {label} ({count} records)", number(rate), "records/s"))
-    for label, ratio in re.findall(rf"^(.*?)\s+({NUMBER})x(?: of| vs)? raw librdkafka.*$", text, re.M):
-        figures.append(Figure("bench-kafka", label.strip(), None, "", "raw librdkafka", None, number(ratio), "ratio as printed"))
-    return figures, latencies
+    figures = []
+    # "produce  <Swift events/s>  <C events/s>  <ratio>%  >=<goal>%": the Kafka layer beside a plain C loop.
+    for label, swift, c, percent, goal in re.findall(r"^(produce|replay)\s+(\d+)\s+(\d+)\s+(\d+)%\s+>=(\d+)%", text, re.M):
+        figures.append(Figure("bench-kafka", f"Kafka layer {label} (events/s)", number(swift), "events/s",
+                              "raw librdkafka (C loop)", number(c), number(swift) / number(c),
+                              f"printed as {percent}%; goal >= {goal}%"))
+    return figures, {}
 
 
 def parse_services(text):
