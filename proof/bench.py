@@ -71,7 +71,7 @@ def read_status(name):
     text = open(log, errors="replace").read()
     match = re.search(r"# proof/bench\.py: make \S+ exit status (\S+) after (\d+) s", text)
     if not match:
-        return {"ran": False, "reason": f"{log} has no exit status line"}
+        return {"ran": False, "reason": f"started but did not finish (stopped before it printed its end; partial output in {log})"}
     status = match.group(1)
     return {"ran": True, "status": int(status) if status.isdigit() else status, "seconds": float(match.group(2))}
 
