@@ -99,7 +99,7 @@ def slow_broker(stack, gateway, ledger):
     started = time.monotonic()
     try:
         count = 0
-        while thread.is_alive() and count < 100:
+        while thread.is_alive() and count < 1000:
             book, _ = add_book(gateway, ledger, title("slow-broker"), 60.0, statuses)
             count += 1
             if count % 4 == 0:
