@@ -202,7 +202,7 @@ def format_value(value):
 def tail(text, count=40):
     """The last lines of a benchmark's output, without make's own chatter and build progress."""
     kept = [line.rstrip() for line in text.splitlines()
-            if line.strip() and not re.match(r"^(\[\d+/\d+\]|make\[|Building for|Compiling|Write |Linking|Build complete)", line)]
+            if line.strip() and not re.match(r"^(\[\d+/\d+\]|make\[|Building for|Compiling|Write |Linking|Build |swift build|Another instance of SwiftPM|warning: |\s+/)", line)]
     return kept[-count:]
 
 
@@ -234,7 +234,7 @@ def chart(latencies):
     return True
 
 
-def write_report(outcomes):
+def write_report(outcomes, rewritten=False):
     figures, latencies, rows, quotes = [], {}, [], []
     for name in BENCHMARKS:
         outcome = outcomes[name]
@@ -257,7 +257,8 @@ def write_report(outcomes):
     lines = [
         "# Benchmark report",
         "",
-        f"Written by `make bench` on {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC}. Every figure below is a",
+        (f"Rewritten on {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC} from the logs of the last `make bench` run. Every figure below is a"
+         if rewritten else f"Written by `make bench` on {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC}. Every figure below is a"),
         "number a benchmark printed in this run (the end of each one's output is quoted at the bottom; the whole",
         "of it is in bench/out/, not committed); a ratio marked \"computed here\" divides",
         "two such numbers. A benchmark that did not run, failed, or printed nothing this report can read is",
@@ -306,7 +307,7 @@ def main():
             outcomes[name] = read_status(name)
         else:
             outcomes[name] = run(name)
-    write_report(outcomes)
+    write_report(outcomes, rewritten=options.report_only)
     return 0
 
 
