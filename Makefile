@@ -84,12 +84,18 @@ e2e: deps-py
 SOAK_SECONDS ?= 60
 TEST_SOAK_SECONDS ?= 10
 PROOF_PY := PYTHONDONTWRITEBYTECODE=1 $(PY)
+FUZZ_VENV := .build/venv-fuzz
 
-test-proof: test-fuzz test-hostile test-faults
-	SOAK_SECONDS=$(TEST_SOAK_SECONDS) $(PROOF_PY) proof/soak.py $(BIN)
+# All four run even when one fails, so one defect does not hide the others' results.
+test-proof: build deps-py $(FUZZ_VENV)/.installed
+	@status=0; \
+	PYTHONDONTWRITEBYTECODE=1 $(FUZZ_VENV)/bin/python proof/fuzz.py $(BIN) || status=1; \
+	$(PROOF_PY) proof/hostile.py $(BIN) || status=1; \
+	$(PROOF_PY) proof/faults.py $(BIN) || status=1; \
+	SOAK_SECONDS=$(TEST_SOAK_SECONDS) $(PROOF_PY) proof/soak.py $(BIN) || status=1; \
+	exit $$status
 
 # schemathesis from contracts/openapi.json, fixed seed, bounded cases: no 5xx, every response conforming.
-FUZZ_VENV := .build/venv-fuzz
 $(FUZZ_VENV)/.installed: proof/requirements-fuzz.txt
 	python3 -m venv $(FUZZ_VENV)
 	$(FUZZ_VENV)/bin/python -m pip install -q --disable-pip-version-check -r proof/requirements-fuzz.txt
