@@ -84,7 +84,7 @@ def run_case(host, port, case):
     failures = []
     if reply.status not in (expected if isinstance(expected, tuple) else (expected,)):
         failures.append(f"status {reply.status}, expected {expected}")
-    if reply.header("content-type", ) is None or not reply.header("content-type").startswith("application/problem+json"):
+    if reply.header("content-type") is None or not reply.header("content-type").startswith("application/problem+json"):
         failures.append(f"content type {reply.header('content-type')!r}, expected application/problem+json")
     problem = reply.problem()
     if not isinstance(problem, dict) or problem.get("status") != reply.status or not problem.get("title"):
