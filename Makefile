@@ -9,13 +9,16 @@ PY := $(VENV)/bin/python
 SWIFT ?= swift
 BIN := .build/debug/bookshelf
 
-.PHONY: help setup deps-apt deps-py build release run test test-swift e2e e2e-local test-polyglot test-compat test-suite bench-validate test-kafka-python bench-kafka bench-services bench-gateway check-deploy
+.PHONY: help setup deps-apt deps-py build release run test test-swift e2e e2e-local test-polyglot test-compat check-deploy bench-services bench-gateway test-suite bench-validate test-kafka-python bench-kafka
+.PHONY: test-proof test-fuzz test-hostile test-faults test-soak bench
 
 help:
 	@echo "make run        set up, then start the embedded stack (bookshelf up)"
 	@echo "make test       every test that runs on this machine"
 	@echo "make e2e        the E2E tests against the docker compose stack"
 	@echo "make e2e-local  the same E2E tests against bookshelf up"
+	@echo "make test-proof fuzzing, hostile input, fault injection and a short soak (each on its own stack)"
+	@echo "make bench      every benchmark, then bench/REPORT.md and bench/latency.png"
 
 deps-apt:
 	@scripts/ensure-apt.sh $(APT_PACKAGES)
@@ -39,7 +42,7 @@ release: deps-apt
 run: setup build
 	$(BIN) up
 
-test: setup test-swift test-polyglot test-compat test-suite test-kafka-python check-deploy e2e-local
+test: setup test-swift test-suite test-kafka-python test-polyglot test-compat check-deploy e2e-local test-proof
 
 test-swift: deps-apt
 	$(SWIFT) test
@@ -61,6 +64,74 @@ test-compat: deps-apt
 	$(SWIFT) build --product bookshelf
 	scripts/compat-transitive.sh $(BIN) contracts
 
+# The deployment files, checked offline: the Dockerfile's lint, the compose file's model, the
+# Kubernetes objects against the API schemas (unknown fields rejected).
+check-deploy: deps-py
+	$(VENV)/bin/hadolint Dockerfile
+	$(VENV)/bin/docker-compose -f docker-compose.yml config -q
+	$(VENV)/bin/kubernetes-validate --strict --quiet kube.yaml
+
+# The E2E tests against `bookshelf up` (started, then stopped by pid even when a test fails).
+e2e-local: build
+	BIN=$(BIN) SWIFT=$(SWIFT) scripts/e2e-local.sh
+
+# The E2E tests against docker compose (needs a Docker engine); `docker compose down -v` always follows.
+e2e: deps-py
+	SWIFT=$(SWIFT) scripts/e2e-docker.sh
+
+# Proof under hostile input, faults and load (proof/). Each run starts its own `bookshelf up` on free
+# loopback ports and stops it by pid, also when it fails. `make test` runs the soak for TEST_SOAK_SECONDS.
+SOAK_SECONDS ?= 60
+TEST_SOAK_SECONDS ?= 10
+PROOF_PY := PYTHONDONTWRITEBYTECODE=1 $(PY)
+FUZZ_VENV := .build/venv-fuzz
+
+# All four run even when one fails, so one defect does not hide the others' results.
+test-proof: build deps-py $(FUZZ_VENV)/.installed
+	@status=0; \
+	PYTHONDONTWRITEBYTECODE=1 $(FUZZ_VENV)/bin/python proof/fuzz.py $(BIN) || status=1; \
+	$(PROOF_PY) proof/hostile.py $(BIN) || status=1; \
+	$(PROOF_PY) proof/faults.py $(BIN) || status=1; \
+	SOAK_SECONDS=$(TEST_SOAK_SECONDS) $(PROOF_PY) proof/soak.py $(BIN) || status=1; \
+	exit $$status
+
+# schemathesis from contracts/openapi.json, fixed seed, bounded cases: no 5xx, every response conforming.
+$(FUZZ_VENV)/.installed: proof/requirements-fuzz.txt
+	python3 -m venv $(FUZZ_VENV)
+	$(FUZZ_VENV)/bin/python -m pip install -q --disable-pip-version-check -r proof/requirements-fuzz.txt
+	touch $@
+
+test-fuzz: build $(FUZZ_VENV)/.installed
+	PYTHONDONTWRITEBYTECODE=1 $(FUZZ_VENV)/bin/python proof/fuzz.py $(BIN)
+
+# Malformed, oversized, deep, invalid-UTF-8, traversal and slow requests: each a 4xx problem, nothing produced.
+test-hostile: build deps-py
+	$(PROOF_PY) proof/hostile.py $(BIN)
+
+# Broker down/up, slow broker, views killed, upstream silent, duplicate delivery: the invariant after each.
+test-faults: build deps-py
+	$(PROOF_PY) proof/faults.py $(BIN)
+
+# Writers and readers for SOAK_SECONDS, then the invariant and every process's memory growth.
+test-soak: build deps-py
+	SOAK_SECONDS=$(SOAK_SECONDS) $(PROOF_PY) proof/soak.py $(BIN)
+
+# Every benchmark target there is, then bench/REPORT.md (figures, anchors, ratios, machine) and the chart.
+bench: deps-py
+	$(PROOF_PY) proof/bench.py
+
+# The four services on the embedded broker (release build): throughput, latency, freshness, rebuild, memory.
+bench-services: deps-apt deps-py
+	$(SWIFT) build -c release --product bookshelf
+	$(PY) scripts/bench-services.py --binary .build/release/bookshelf
+
+# GET /bookshelf/books directly on list-books, through the gateway and through nginx (keep-alive upstream),
+# in one run on the embedded broker (release build): requests/s, p50/p99 and both proxied/direct ratios.
+bench-gateway: deps-apt
+	scripts/ensure-apt.sh wrk nginx-light
+	$(SWIFT) build -c release --product bookshelf
+	python3 scripts/bench-gateway.py --binary .build/release/bookshelf
+
 # The official JSON Schema draft 2020-12 conformance suite against our validator.
 test-suite: deps-apt deps-py
 	$(SWIFT) build --product bookshelf
@@ -81,30 +152,3 @@ test-kafka-python: deps-py deps-apt
 bench-kafka: deps-apt
 	$(SWIFT) build -c release --product bookshelf
 	BIN=.build/release/bookshelf scripts/bench-kafka.sh
-
-# The four services on the embedded broker (release build): throughput, latency, freshness, rebuild, memory.
-bench-services: deps-apt deps-py
-	$(SWIFT) build -c release --product bookshelf
-	$(PY) scripts/bench-services.py --binary .build/release/bookshelf
-
-# GET /bookshelf/books directly on list-books, through the gateway and through nginx (keep-alive upstream),
-# in one run on the embedded broker (release build): requests/s, p50/p99 and both proxied/direct ratios.
-bench-gateway: deps-apt
-	scripts/ensure-apt.sh wrk nginx-light
-	$(SWIFT) build -c release --product bookshelf
-	python3 scripts/bench-gateway.py --binary .build/release/bookshelf
-
-# The deployment files, checked offline: the Dockerfile's lint, the compose file's model, the
-# Kubernetes objects against the API schemas (unknown fields rejected).
-check-deploy: deps-py
-	$(VENV)/bin/hadolint Dockerfile
-	$(VENV)/bin/docker-compose -f docker-compose.yml config -q
-	$(VENV)/bin/kubernetes-validate --strict --quiet kube.yaml
-
-# The E2E tests against `bookshelf up` (started, then stopped by pid even when a test fails).
-e2e-local: build
-	BIN=$(BIN) SWIFT=$(SWIFT) scripts/e2e-local.sh
-
-# The E2E tests against docker compose (needs a Docker engine); `docker compose down -v` always follows.
-e2e: deps-py
-	SWIFT=$(SWIFT) scripts/e2e-docker.sh
