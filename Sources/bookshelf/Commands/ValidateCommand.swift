@@ -109,7 +109,9 @@ struct ValidateCommand: ParsableCommand {
             let work = ChunkedLines(input: buffer, lines: lines, outcomes: outcomes)
             DispatchQueue.concurrentPerform(iterations: chunkCount) { chunk in
                 var results: [LineOutcome] = []
-                for index in (chunk * chunkSize)..<min(work.lines.count, (chunk + 1) * chunkSize) {
+                // The last chunks are empty when the lines do not fill every chunk.
+                let first = min(work.lines.count, chunk * chunkSize)
+                for index in first..<min(work.lines.count, first + chunkSize) {
                     let line = UnsafeRawBufferPointer(rebasing: work.input[work.lines[index]])
                     if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
                     do throws(JSONParseError) {

@@ -154,6 +154,16 @@ import Testing
         #expect(run.stdout.hasSuffix("500 documents: 429 valid, 71 invalid\n"))
     }
 
+    @Test(arguments: [2, 17, 20, 33, 40])
+    func jsonLinesStreamsOfEveryLengthAreSplitSafely(count: Int) throws {
+        // Line counts that leave the last chunks of the split empty once crashed the CLI.
+        let lines = (1...count).map { #"{"title":"Book \#($0)","published":\#(1900 + $0)}"# }
+        try write("n.jsonl", lines.joined(separator: "\n") + "\n")
+        let run = try bookshelf(["--schema", "book.schema.json", "--jsonl", "n.jsonl"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.hasSuffix("\(count) documents: \(count) valid, 0 invalid\n"), "\(run.stdout)")
+    }
+
     @Test func jsonLinesFromStandardInputWithAMalformedLine() throws {
         let run = try bookshelf(["--schema", "book.schema.json", "--jsonl", "-"],
                                 stdin: #"{"title":"Dune","published":1965}"# + "\n" + #"{"title":"#)
