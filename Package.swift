@@ -80,12 +80,18 @@ let package = Package(
         .testTarget(name: "JSONSchemaTests", dependencies: ["JSONSchema", "BookshelfJSON"], path: "Tests/Unit/JSONSchema"),
         .testTarget(name: "ContractsTests", dependencies: ["Contracts", "JSONSchema", "BookshelfJSON"], path: "Tests/Unit/Contracts"),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "CRdKafka", "Contracts", "BookshelfJSON"], path: "Tests/Unit/Kafka"),
+        // What the HTTP client, discovery and gateway tests share: a live server, sockets that misbehave.
+        .target(name: "HTTPTestSupport", dependencies: [
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+        ], path: "Tests/Support/HTTPTestSupport"),
         .testTarget(name: "HTTPClientTests", dependencies: [
-            "HTTPClient",
+            "HTTPClient", "HTTPTestSupport",
             .product(name: "Hummingbird", package: "hummingbird"),
         ], path: "Tests/Unit/HTTPClient"),
         .testTarget(name: "DiscoveryTests", dependencies: [
-            "Discovery", "HTTPClient",
+            "Discovery", "HTTPClient", "HTTPTestSupport",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], path: "Tests/Unit/Discovery"),
@@ -98,7 +104,7 @@ let package = Package(
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ], path: "Tests/Unit/Services"),
         .testTarget(name: "GatewayTests", dependencies: [
-            "Gateway", "ServiceKit", "Discovery", "HTTPClient", "BookshelfJSON",
+            "Gateway", "ServiceKit", "Discovery", "HTTPClient", "BookshelfJSON", "HTTPTestSupport",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ], path: "Tests/Unit/Gateway"),
         .testTarget(name: "ContractTests", dependencies: [

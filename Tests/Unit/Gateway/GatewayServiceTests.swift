@@ -1,3 +1,4 @@
+import HTTPTestSupport
 import Discovery
 import Foundation
 import HTTPClient

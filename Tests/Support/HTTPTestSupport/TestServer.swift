@@ -3,18 +3,18 @@ import Logging
 import NIOCore
 
 /// A request context that remembers the client's port, so a test can tell whether connections were reused.
-struct PeerContext: RequestContext {
-    var coreContext: CoreRequestContextStorage
-    let peerPort: Int?
+public struct PeerContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public let peerPort: Int?
 
-    init(source: ApplicationRequestContextSource) {
+    public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.peerPort = source.channel.remoteAddress?.port
     }
 }
 
 /// Runs a real Hummingbird server on an ephemeral loopback port for the duration of `body`.
-func withTestServer<R: Sendable>(
+public func withTestServer<R: Sendable>(
     _ router: Router<PeerContext>,
     _ body: @Sendable (Int) async throws -> R
 ) async throws -> R {
@@ -49,6 +49,6 @@ func withTestServer<R: Sendable>(
     }
 }
 
-enum TestServerError: Error {
+public enum TestServerError: Error {
     case didNotStart
 }

@@ -1,7 +1,7 @@
 import Glibc
 
 /// A loopback port with nothing listening on it: bound, then closed.
-func closedPort() throws -> Int {
+public func closedPort() throws -> Int {
     let listener = try FullBacklogListener(fill: false)
     let port = listener.port
     listener.close()
@@ -9,13 +9,13 @@ func closedPort() throws -> Int {
 }
 
 /// A listening socket whose accept queue is full, so the kernel drops further SYNs and a connect never completes.
-final class FullBacklogListener: @unchecked Sendable {
-    let port: Int
+public final class FullBacklogListener: @unchecked Sendable {
+    public let port: Int
     private var descriptors: [Int32] = []
 
-    struct SocketError: Error { let call: String; let errno: Int32 }
+    public struct SocketError: Error { public let call: String; public let errno: Int32 }
 
-    init(fill: Bool = true) throws {
+    public init(fill: Bool = true) throws {
         let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard listener >= 0 else { throw SocketError(call: "socket", errno: errno) }
         descriptors.append(listener)
@@ -45,7 +45,7 @@ final class FullBacklogListener: @unchecked Sendable {
         }
     }
 
-    func close() {
+    public func close() {
         for descriptor in descriptors { _ = Glibc.close(descriptor) }
         descriptors.removeAll()
     }
