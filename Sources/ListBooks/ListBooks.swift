@@ -21,35 +21,66 @@ public struct BookList: Projection {
     private var keys: [AddedKey] = []
     private var index: [UUID: Int] = [:]
     private var isInOrder = true
-    /// Bumped whenever `settle()` reorders the list; between two bumps the list only grows at its end,
-    /// which is what lets a reader cache the encoding of a prefix.
-    public private(set) var generation = 0
+    /// False while replaying: books are appended as they come and sorted once, by `settle()`. After that
+    /// each book goes straight to its place, which is near the end (only near-simultaneous books from
+    /// two partitions arrive out of order).
+    private var insertsInOrder = false
+    /// For each reordering, the first index it changed. Between two, the list only grows at its end,
+    /// which is what lets a reader keep the encoding of the part that did not change.
+    private var reorderedFrom: [Int] = []
+
+    /// Counts the reorderings so far.
+    public var generation: Int { reorderedFrom.count }
+
+    /// How many books at the front are as they were at `generation`.
+    public func unchangedPrefix(since generation: Int) -> Int {
+        reorderedFrom[min(generation, reorderedFrom.count)...].min() ?? books.count
+    }
 
     public init() {}
 
     public mutating func apply(_ event: BookEvent) -> ApplyOutcome {
         guard seen.insert(event.id) else { return .duplicate }
-        if case .added(let book, _) = event.kind, index[book.id] == nil {
-            let key = AddedKey(time: event.time, eventID: event.id)
-            if let last = keys.last, key < last { isInOrder = false }
-            index[book.id] = books.count
-            books.append(book)
-            keys.append(key)
+        guard case .added(let book, _) = event.kind, index[book.id] == nil else { return .applied }
+        let key = AddedKey(time: event.time, eventID: event.id)
+        if let last = keys.last, key < last {
+            guard insertsInOrder else {
+                isInOrder = false
+                append(book, key)
+                return .applied
+            }
+            var low = 0, high = keys.count
+            while low < high {
+                let middle = (low + high) / 2
+                if key < keys[middle] { high = middle } else { low = middle + 1 }
+            }
+            books.insert(book, at: low)
+            keys.insert(key, at: low)
+            for moved in low..<books.count { index[books[moved].id] = moved }
+            reorderedFrom.append(low)
+        } else {
+            append(book, key)
         }
         return .applied
     }
 
-    /// Sorts the books by when they were added, if anything arrived out of that order: once after
-    /// replay (one sort instead of an insertion per event) and, live, only when two partitions
-    /// delivered near-simultaneous books out of order.
+    private mutating func append(_ book: Book, _ key: AddedKey) {
+        index[book.id] = books.count
+        books.append(book)
+        keys.append(key)
+    }
+
+    /// Called once replay has caught up: sorts what replay appended out of order (one sort instead of
+    /// an insertion per event), and from then on `apply` keeps the order itself.
     public mutating func settle() {
+        insertsInOrder = true
         guard !isInOrder else { return }
         let order = keys.indices.sorted { keys[$0] < keys[$1] }
         books = order.map { books[$0] }
         keys = order.map { keys[$0] }
         index = Dictionary(uniqueKeysWithValues: books.enumerated().map { ($1.id, $0) })
         isInOrder = true
-        generation += 1
+        reorderedFrom.append(0)
     }
 
     public func book(id: UUID) -> Book? {

@@ -39,8 +39,11 @@ public final class ListBooksService: Sendable {
             after = value
         }
         if limit == nil && after == nil {
-            let (books, generation, position) = view.read { list, applied in (list.books, list.generation, applied) }
-            return ServiceRoutes.json(bytes: encodedList(books, generation: generation), status: .ok, headers: [.bookshelfPosition: position.description])
+            let cached = encoded.withLock { $0.generation }
+            let (books, generation, unchanged, position) = view.read { list, applied in
+                (list.books, list.generation, list.unchangedPrefix(since: cached), applied)
+            }
+            return ServiceRoutes.json(bytes: encodedList(books, generation: generation, unchangedSince: (cached, unchanged)), status: .ok, headers: [.bookshelfPosition: position.description])
         }
         let (page, position) = try view.read { list, applied in (try list.page(limit: limit, after: after), applied) }
         var headers: HTTPFields = [.bookshelfPosition: position.description]
@@ -62,10 +65,16 @@ public final class ListBooksService: Sendable {
 
     /// `[` + the first `books.count` items + `]`. Requests read snapshots concurrently, so the cache may
     /// already hold more books than this snapshot: the answer then takes the prefix that matches it.
-    /// A snapshot of another generation (the list was reordered) starts the cache again.
-    private func encodedList(_ books: [Book], generation: Int) -> [UInt8] {
+    /// When the list was reordered since the cache's generation, the cache keeps the books before the
+    /// first change; a snapshot older than the cache starts it again.
+    private func encodedList(_ books: [Book], generation: Int, unchangedSince: (generation: Int, count: Int)) -> [UInt8] {
         let (bytes, end) = encoded.withLock { cache in
-            if cache.generation != generation { cache = (generation, [], []) }
+            if generation < cache.generation {
+                cache = (generation, [], [])
+            } else if generation > cache.generation {
+                let keep = cache.generation == unchangedSince.generation ? min(unchangedSince.count, cache.ends.count) : 0
+                cache = (generation, Array(cache.ends.prefix(keep)), Array(cache.bytes.prefix(keep == 0 ? 0 : cache.ends[keep - 1])))
+            }
             let encoder = JSONEncoder()
             for book in books.dropFirst(cache.ends.count) {
                 if !cache.ends.isEmpty { cache.bytes.append(UInt8(ascii: ",")) }

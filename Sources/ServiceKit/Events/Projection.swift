@@ -5,9 +5,9 @@ import Foundation
 public protocol Projection: Sendable {
     init()
     mutating func apply(_ event: BookEvent) -> ApplyOutcome
-    /// Called once replay has caught up, and after every event applied from then on: replay reads the
-    /// partitions in no fixed interleaving, so a projection whose answer depends on an order across
-    /// partitions restores it here, once, instead of on every event of the replay.
+    /// Called once, when replay has caught up: replay reads the partitions in no fixed interleaving, so a
+    /// projection whose answer depends on an order across partitions restores it here, once, instead of
+    /// on every event of the replay.
     mutating func settle()
 }
 

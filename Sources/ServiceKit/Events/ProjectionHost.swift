@@ -73,11 +73,7 @@ public final class ProjectionHost<P: Projection>: Service, Sendable {
         do {
             let decoded = try EventCodec.decode(record.value)
             event = decoded
-            outcome = state.withLock { state in
-                let outcome = state.projection.apply(decoded)
-                if state.isCaughtUp { state.projection.settle() }
-                return outcome
-            }
+            outcome = state.withLock { $0.projection.apply(decoded) }
         } catch {
             event = nil
             outcome = .rejected(error)

@@ -139,6 +139,23 @@ func finished(_ book: Book, at seconds: TimeInterval, id: UUID = UUID()) -> Book
         #expect(try replayed.page(limit: 2, after: books[1].id).books == [books[2], books[3]])
     }
 
+    @Test func onceCaughtUpABookArrivingLateGoesToItsPlace() throws {
+        let books = (0..<4).map { book("B\($0)") }
+        let events = books.enumerated().map { added($1, time: Date(timeIntervalSince1970: 1000 + Double($0))) }
+        var list = BookList()
+        _ = list.apply(events[0])
+        _ = list.apply(events[1])
+        list.settle()
+        _ = list.apply(events[3])
+        #expect(list.generation == 0)
+        _ = list.apply(events[2])
+        #expect(list.books == books)
+        #expect(list.generation == 1)
+        #expect(list.unchangedPrefix(since: 0) == 2)
+        #expect(list.unchangedPrefix(since: 1) == 4)
+        #expect(try list.page(limit: 1, after: books[2].id).books == [books[3]])
+    }
+
     @Test func pagesWithAfter() throws {
         var list = BookList()
         let books = (0..<5).map { book("B\($0)") }
