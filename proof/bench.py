@@ -81,29 +81,33 @@ def read_status(name):
 
 def parse_validate(text):
     figures, latencies = [], {}
-    rows = re.findall(rf"^(.+?)\s+({NUMBER})\s+({NUMBER})x\s+({NUMBER})x\s*$", text, re.M)
+    # "<validator>  <per CPU-second>  <vs rs>x  <vs python>x  <per wall-second>  <vs rs>x"
+    rows = re.findall(rf"^(.+?)\s+({NUMBER})\s+({NUMBER})x\s+({NUMBER})x(?:\s+{NUMBER}\s+{NUMBER}x)?\s*$", text, re.M)
     for name, per_second, vs_rs, _vs_python in rows:
         name = name.strip()
         figures.append(Figure("bench-validate", f"{name} validations/s", number(per_second), "1/s",
                               "jsonschema-rs", None, number(vs_rs), "ratio as printed"))
-    match = re.search(rf"ratio: bookshelf is ({NUMBER})x the speed of json\.loads \+ jsonschema-rs", text)
+    # "<command>  <wall>s  <CPU>s  <lines per CPU-second>", then the ratio line.
+    match = re.search(rf"ratio: bookshelf is ({NUMBER})x \(wall\) and ({NUMBER})x \(CPU\)", text)
     if match:
-        lines = re.search(rf"^bookshelf contracts validate --jsonl\s+({NUMBER}) s\s+({NUMBER}) lines/s", text, re.M)
-        python = re.search(rf"^python json\.loads \+ jsonschema-rs\s+({NUMBER}) s\s+({NUMBER}) lines/s", text, re.M)
-        figures.append(Figure("bench-validate", "JSON Lines stream through the CLI (lines/s)",
-                              number(lines.group(2)) if lines else None, "1/s",
-                              "json.loads + jsonschema-rs", number(python.group(2)) if python else None,
-                              number(match.group(1)), "ratio as printed (wall time)"))
+        lines = re.search(rf"^bookshelf contracts validate --jsonl\s+{NUMBER}s\s+{NUMBER}s\s+({NUMBER})", text, re.M)
+        python = re.search(rf"^python json\.loads \+ jsonschema-rs\s+{NUMBER}s\s+{NUMBER}s\s+({NUMBER})", text, re.M)
+        figures.append(Figure("bench-validate", "JSON Lines stream through the CLI (lines per CPU-second)",
+                              number(lines.group(1)) if lines else None, "1/s",
+                              "json.loads + jsonschema-rs", number(python.group(1)) if python else None,
+                              number(match.group(2)), f"ratio as printed (CPU; {match.group(1)}x by wall time)"))
     return figures, latencies
 
 
 def parse_kafka(text):
     figures = []
     # "produce  <Swift events/s>  <C events/s>  <ratio>%  >=<goal>%": the Kafka layer beside a plain C loop.
-    for label, swift, c, percent, goal in re.findall(r"^(produce|replay)\s+(\d+)\s+(\d+)\s+(\d+)%\s+>=(\d+)%", text, re.M):
-        figures.append(Figure("bench-kafka", f"Kafka layer {label} (events/s)", number(swift), "events/s",
+    # "produce (events)  <Swift events/s>  <C events/s>  <ratio>%  [>=<goal>%]": the Kafka layer beside a plain
+    # C loop, with CloudEvents (events) and as bare records (transport).
+    for label, layer, swift, c, percent, goal in re.findall(r"^(produce|replay) \((events|transport)\)\s+(\d+)\s+(\d+)\s+(\d+)%(?:\s+>=(\d+)%)?", text, re.M):
+        figures.append(Figure("bench-kafka", f"Kafka layer {label}, {layer} (events/s)", number(swift), "events/s",
                               "raw librdkafka (C loop)", number(c), number(swift) / number(c),
-                              f"printed as {percent}%; goal >= {goal}%"))
+                              f"printed as {percent}%" + (f"; goal >= {goal}%" if goal else "")))
     return figures, {}
 
 
