@@ -179,7 +179,7 @@ public struct SchemaRegistry: Sendable {
     /// The schema a URI reference names, and where it sits. Nil when nothing registered matches.
     func lookup(_ uri: URIReference) -> (node: JSONValue, location: SchemaLocation)? {
         let resourceURI = uri.withoutFragment.description
-        let fragment = uri.fragment.map(JSONPointer.percentDecoded) ?? ""
+        let fragment = uri.fragment.map(URIReference.percentDecoded) ?? ""
         if !fragment.isEmpty && !fragment.hasPrefix("/") {
             guard let node = anchors[resourceURI + "#" + fragment] else { return nil }
             return (node, location(of: node, fallback: SchemaLocation(resource: resourceURI, pointer: "", dialect: nil)))

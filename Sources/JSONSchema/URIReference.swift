@@ -1,12 +1,12 @@
 /// An RFC 3986 URI reference, just enough to resolve `$id` and `$ref` against a base URI.
-struct URIReference: Hashable, CustomStringConvertible {
-    var scheme: String?
-    var authority: String?
-    var path: String
-    var query: String?
-    var fragment: String?
+public struct URIReference: Hashable, Sendable, CustomStringConvertible {
+    public var scheme: String?
+    public var authority: String?
+    public var path: String
+    public var query: String?
+    public var fragment: String?
 
-    init(_ text: String) {
+    public init(_ text: String) {
         var rest = Substring(text)
         if let hash = rest.firstIndex(of: "#") {
             fragment = String(rest[rest.index(after: hash)...])
@@ -31,7 +31,7 @@ struct URIReference: Hashable, CustomStringConvertible {
         path = String(rest)
     }
 
-    var description: String {
+    public var description: String {
         var text = ""
         if let scheme { text += scheme + ":" }
         if let authority { text += "//" + authority }
@@ -42,14 +42,14 @@ struct URIReference: Hashable, CustomStringConvertible {
     }
 
     /// This reference without its fragment: the URI of a schema resource.
-    var withoutFragment: URIReference {
+    public var withoutFragment: URIReference {
         var copy = self
         copy.fragment = nil
         return copy
     }
 
     /// RFC 3986 section 5.2.2: this reference resolved against `base`.
-    func resolved(against base: URIReference) -> URIReference {
+    public func resolved(against base: URIReference) -> URIReference {
         var target = self
         if scheme != nil {
             target.path = Self.removeDotSegments(path)
@@ -80,7 +80,25 @@ struct URIReference: Hashable, CustomStringConvertible {
         return target
     }
 
-    static func removeDotSegments(_ path: String) -> String {
+    /// Decodes `%XX` escapes of a URI fragment into the JSON pointer they spell; malformed escapes stay.
+    public static func percentDecoded(_ text: String) -> String {
+        guard text.contains("%") else { return text }
+        var bytes: [UInt8] = []
+        var utf8 = Array(text.utf8)[...]
+        while let byte = utf8.popFirst() {
+            if byte == UInt8(ascii: "%"), utf8.count >= 2,
+               let value = UInt8(String(decoding: utf8.prefix(2), as: UTF8.self), radix: 16) {
+                bytes.append(value)
+                utf8 = utf8.dropFirst(2)
+            } else {
+                bytes.append(byte)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// RFC 3986 section 5.2.4.
+    public static func removeDotSegments(_ path: String) -> String {
         guard path.contains(".") else { return path }
         var output: [Substring] = []
         let segments = path.split(separator: "/", omittingEmptySubsequences: false)
@@ -110,22 +128,5 @@ enum JSONPointer {
     static func unescape(_ token: Substring) -> String {
         guard token.utf8.contains(UInt8(ascii: "~")) else { return String(token) }
         return String(token).replacing("~1", with: "/").replacing("~0", with: "~")
-    }
-
-    /// Decodes `%XX` escapes of a URI fragment into the JSON pointer they spell.
-    static func percentDecoded(_ text: String) -> String {
-        guard text.contains("%") else { return text }
-        var bytes: [UInt8] = []
-        var utf8 = Array(text.utf8)[...]
-        while let byte = utf8.popFirst() {
-            if byte == UInt8(ascii: "%"), utf8.count >= 2,
-               let value = UInt8(String(decoding: utf8.prefix(2), as: UTF8.self), radix: 16) {
-                bytes.append(value)
-                utf8 = utf8.dropFirst(2)
-            } else {
-                bytes.append(byte)
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -1,4 +1,5 @@
 import BookshelfJSON
+import JSONSchema
 import Foundation
 
 /// The `$ref`s of an API document (openapi.json, asyncapi.json), checked against the contracts
@@ -36,7 +37,7 @@ struct DocumentReferences {
     func target(of reference: String) -> (path: String, id: String?, fragment: String)? {
         let (uri, fragment) = SchemaReference.split(reference)
         guard !uri.isEmpty else { return nil }
-        let path = SchemaReference.removingDotSegments("/" + uri).dropFirst()
+        let path = URIReference.removeDotSegments("/" + uri).dropFirst()
         let id = registry.schemaIDs.first { registry.path(ofSchema: $0) == String(path) }
         return (String(path), id, fragment)
     }
