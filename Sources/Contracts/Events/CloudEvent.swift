@@ -1,5 +1,5 @@
 import BookshelfJSON
-import Foundation
+import FoundationEssentials
 
 /// A Bookshelf event: a CloudEvents 1.0 event in JSON structured mode, as
 /// `contracts/cloudevents/envelope.schema.json` defines it.

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Synchronization
 
 /// An in-process stand-in for the events topic, for tests of services and of what is built on this kit:
