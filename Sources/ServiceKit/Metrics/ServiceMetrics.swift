@@ -61,12 +61,12 @@ public final class ServiceMetrics: Sendable {
         }.increment()
     }
 
-    public func eventConsumed(type: String) {
+    public func eventsConsumed(type: String, count: Int) {
         counter(type, in: \.consumed) {
             registry.makeCounter(
                 descriptor: .init(namespace: "bookshelf", metricName: "events_consumed", unitName: "total", helpText: "Events applied, by type."),
                 labels: [("type", type)])
-        }.increment()
+        }.increment(by: Int64(count))
     }
 
     private func counter(_ type: String, in kind: WritableKeyPath<Made, [String: Counter]>, make: () -> Counter) -> Counter {
