@@ -150,8 +150,14 @@ extension Keyword {
 
         case .pattern(let regex):
             guard type == JSON_STRING else { return true }
-            if regex.takeUnretainedValue().matches(instance) { return true }
-            ev.fail(node, "pattern", "\(Self.excerpt(instance)) does not match the pattern \(regex.takeUnretainedValue().source)")
+            let pattern = regex.takeUnretainedValue()
+            switch pattern.search(instance) {
+            case .match: return true
+            case .noMatch: ev.fail(node, "pattern", "\(Self.excerpt(instance)) does not match the pattern \(pattern.source)")
+            case .gaveUp:
+                ev.fail(node, "pattern", "the pattern \(pattern.source) gave up on \(Self.excerpt(instance)) after "
+                    + "\(RegexMatcher.hardStepLimit) steps (its backreferences make the search too long to finish)")
+            }
             return false
 
         case .format(let name, let checker):
