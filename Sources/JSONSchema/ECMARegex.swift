@@ -6,15 +6,16 @@ import CJansson
 /// They run on our own engine (Regex/): parsed into a tree, compiled into a small backtracking
 /// program, matched over the UTF-8 bytes of the jansson string with no allocation in the common
 /// case. Patterns are unanchored: `pattern` asks whether the regex matches anywhere.
-final class ECMARegex: Sendable {
-    struct SyntaxError: Error {
-        let reason: String
+/// Public for the tools that match patterns outside a schema (`bookshelf contracts bench-regex`).
+public final class ECMARegex: Sendable {
+    public struct SyntaxError: Error {
+        public let reason: String
     }
 
-    let source: String
+    public let source: String
     private let program: RegexProgram
 
-    init(_ source: String) throws(SyntaxError) {
+    public init(_ source: String) throws(SyntaxError) {
         self.source = source
         program = try RegexProgram(source)
     }
@@ -27,7 +28,8 @@ final class ECMARegex: Sendable {
         search(bytes, length: length) == .match
     }
 
-    func matches(_ text: String) -> Bool {
+    /// Whether the pattern matches anywhere in the text.
+    public func matches(_ text: String) -> Bool {
         var text = text
         return text.withUTF8 { RegexMatcher.search(program, in: UnsafeRawBufferPointer($0)) } == .match
     }
