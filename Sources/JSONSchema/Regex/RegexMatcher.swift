@@ -6,7 +6,8 @@
 /// a step budget proportional to program size × input length; a search that exceeds it starts again
 /// with a bit per (instruction, position) marking states already explored, which visits each state
 /// at most once: O(instructions × bytes) whatever the pattern (`(a*)*b` included). With
-/// backreferences that shortcut is not valid, and a hard step budget ends the search instead.
+/// backreferences that shortcut is not valid, and a hard step budget ends the search instead (as it
+/// does when the bitmap would be larger than `memoLimit`).
 struct RegexMatcher {
     enum Outcome {
         case match
