@@ -155,8 +155,8 @@ extension Keyword {
             case .match: return true
             case .noMatch: ev.fail(node, "pattern", "\(Self.excerpt(instance)) does not match the pattern \(pattern.source)")
             case .gaveUp:
-                ev.fail(node, "pattern", "the pattern \(pattern.source) gave up on \(Self.excerpt(instance)) after "
-                    + "\(RegexMatcher.hardStepLimit) steps (its backreferences make the search too long to finish)")
+                ev.fail(node, "pattern", "the pattern \(pattern.source) gave up on \(Self.excerpt(instance)): matching would "
+                    + "take too long (a pattern with backreferences, or a very long string); simplify the pattern")
             }
             return false
 

@@ -7,16 +7,19 @@
 /// with a bit per (instruction, position) marking states already explored, which visits each state
 /// at most once: O(instructions × bytes) whatever the pattern (`(a*)*b` included). With
 /// backreferences that shortcut is not valid, and a hard step budget ends the search instead (as it
-/// does when the bitmap would be larger than `memoLimit`).
+/// does when the bitmap would be larger than `memoLimit`). A backtracking stack deeper than
+/// `depthLimit` ends any search.
 struct RegexMatcher {
     enum Outcome {
         case match
         case noMatch
-        /// The step budget ran out (only possible with backreferences or an input too large to memoize).
+        /// The step budget or the stack ran out (only with backreferences or a very long input).
         case gaveUp
     }
 
     static let hardStepLimit = 20_000_000
+    /// The deepest backtracking stack allowed (entries of 16 bytes), 64 MiB.
+    static let depthLimit = 1 << 22
     /// The largest explored-state bitmap allowed (bits), 32 MiB.
     static let memoLimit = 1 << 28
 
@@ -130,6 +133,8 @@ struct RegexMatcher {
 
     private mutating func push(_ pc: Int, _ position: Int) {
         if depth == capacity {
+            // Ends the search at the next step, as a spent step budget does.
+            if capacity >= Self.depthLimit { budget = 0 }
             let larger = UnsafeMutablePointer<Backtrack>.allocate(capacity: capacity * 2)
             larger.moveInitialize(from: stack, count: depth)
             if ownsStack { stack.deallocate() }

@@ -178,6 +178,16 @@ struct RegexProgram: Sendable {
             }
         }
 
+        private static func emitsNothing(_ node: RegexNode) -> Bool {
+            switch node {
+            case .empty: true
+            case .sequence(let items): items.allSatisfy(emitsNothing)
+            case .group(let inner, capture: nil): emitsNothing(inner)
+            case .repetition(let atom, _, let max, _, _): max == 0 || emitsNothing(atom)
+            default: false
+            }
+        }
+
         /// Counted repetitions are unrolled: `min` copies, then `max - min` optional copies or one loop.
         private mutating func emitRepetition(_ atom: RegexNode, min: Int, max: Int?, greedy: Bool, groups: Range<Int>,
                                              backward: Bool) throws(ECMARegex.SyntaxError) {
@@ -188,6 +198,9 @@ struct RegexProgram: Sendable {
                 try compiler.emit(atom, backward: backward)
                 if let register { try compiler.append(.progress(register)) }
             }
+            // An atom that compiles to nothing (such as `(?:)`) matches empty without effects, however
+            // often it repeats: skip it rather than loop over a count like {2147483647}.
+            if Self.emitsNothing(atom) { return }
             for _ in 0..<min { try iteration(&self, checked: nil) }
             if max == min { return }
             var register: Int?

@@ -105,6 +105,8 @@ import Testing
         #expect(try !regex("a+").matches(""))
         #expect(try regex("()").matches(""))
         #expect(try regex("|").matches("x"))
+        #expect(try regex("^(?:){2147483647}x{0}$").matches(""))
+        #expect(try !regex("^(?:){3}x{0}$").matches("x"))
     }
 
     @Test func groupsAndAlternation() throws {
@@ -218,6 +220,7 @@ import Testing
         #expect(reason(#"\c1"#)?.contains("ASCII letter") == true)
         #expect(reason(#"\01"#)?.contains("octal") == true)
         #expect(reason("a{100000}")?.contains("too large") == true)
+        #expect(reason("(?:){2147483647}x") == nil)  // an empty atom compiles to nothing, not a long loop
         #expect(reason("^[a-z0-9][a-z0-9.-]*(?!\\n)$") == nil)
     }
 
