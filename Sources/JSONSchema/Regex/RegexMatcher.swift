@@ -23,7 +23,9 @@ struct RegexMatcher {
     /// The largest explored-state bitmap allowed (bits), 32 MiB.
     static let memoLimit = 1 << 28
 
-    static func search(_ program: RegexProgram, in text: UnsafeRawBufferPointer) -> Outcome {
+    /// `plainBudget` overrides the steps plain backtracking may take before the explored-state
+    /// search takes over (tests set 0 to check that both searches agree).
+    static func search(_ program: RegexProgram, in text: UnsafeRawBufferPointer, plainBudget: Int? = nil) -> Outcome {
         program.instructions.withUnsafeBufferPointer { instructions in
             program.classes.withUnsafeBufferPointer { classes in
                 withUnsafeTemporaryAllocation(of: Int.self, capacity: max(program.slotCount, 1)) { slots in
@@ -31,7 +33,7 @@ struct RegexMatcher {
                         var matcher = RegexMatcher(program: program, instructions: instructions, classes: classes, text: text,
                                                    slots: slots.baseAddress!, stack: stack.baseAddress!, capacity: 64)
                         defer { matcher.release() }
-                        return matcher.search()
+                        return matcher.search(plainBudget: plainBudget)
                     }
                 }
             }
@@ -80,11 +82,11 @@ struct RegexMatcher {
         lookMatched?.deallocate()
     }
 
-    private mutating func search() -> Outcome {
+    private mutating func search(plainBudget: Int?) -> Outcome {
         let positions = count + 1
         let states = instructions.count * positions
         let memoizable = !program.hasBackreferences && states + program.lookarounds * positions <= Self.memoLimit
-        budget = memoizable ? max(10_000, 4 * states) : Self.hardStepLimit
+        budget = memoizable ? plainBudget ?? max(10_000, 4 * states) : Self.hardStepLimit
         switch scan() {
         case .match: return .match
         case .noMatch: return .noMatch
