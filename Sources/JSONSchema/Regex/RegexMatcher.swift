@@ -234,6 +234,47 @@ struct RegexMatcher {
                             continue machine
                         }
                     }
+                case .setCount(let index, let times):
+                    var end = position
+                    var taken = 0
+                    while taken < times && end < count {
+                        let (scalar, length) = decode(at: end)
+                        guard classes[index].contains(scalar) else { break }
+                        end += length
+                        taken += 1
+                    }
+                    steps += taken
+                    if taken == times {
+                        position = end
+                        pc += 1
+                        continue machine
+                    }
+                case .setLoop(let index, let maximum) where explored != nil && maximum == Int.max:
+                    // One scalar per state, so each (instruction, position) is explored once: a whole
+                    // run from every position would make the search quadratic.
+                    if position < count {
+                        let (scalar, length) = decode(at: position)
+                        if classes[index].contains(scalar) {
+                            push(pc + 1, position)
+                            position += length
+                            continue machine
+                        }
+                    }
+                    pc += 1
+                    continue machine
+                case .setLoop(let index, let maximum):
+                    // A bounded run costs at most `maximum` per visit, as many states as it replaces.
+                    var taken = 0
+                    while taken < maximum && position < count {
+                        let (scalar, length) = decode(at: position)
+                        guard classes[index].contains(scalar) else { break }
+                        push(pc + 1, position)
+                        position += length
+                        taken += 1
+                    }
+                    steps += taken
+                    pc += 1
+                    continue machine
                 case .inputStart:
                     if position == 0 {
                         pc += 1

@@ -5,6 +5,11 @@ enum RegexInstruction: Sendable {
     case scalarBackward(UInt32)
     case set(Int)
     case setBackward(Int)
+    /// Exactly `count` scalars of a class (`[0-9]{4}`): one instruction instead of `count`.
+    case setCount(Int, count: Int)
+    /// Greedily up to `maximum` scalars of a class, keeping every shorter run to come back to
+    /// (`[a-z]*`, `[0-9]{0,18}`): one dispatch for the whole run.
+    case setLoop(Int, maximum: Int)
     case inputStart
     case inputEnd
     case wordBoundary(negated: Bool)
@@ -178,6 +183,16 @@ struct RegexProgram: Sendable {
             }
         }
 
+        /// The class of an atom that always matches exactly one scalar and captures nothing.
+        private static func singleScalar(_ node: RegexNode) -> ScalarClass? {
+            switch node {
+            case .set(let set): set
+            case .scalar(let value): ScalarClass(ranges: [value...value])
+            case .group(let inner, capture: nil): singleScalar(inner)
+            default: nil
+            }
+        }
+
         private static func emitsNothing(_ node: RegexNode) -> Bool {
             switch node {
             case .empty: true
@@ -201,6 +216,12 @@ struct RegexProgram: Sendable {
             // An atom that compiles to nothing (such as `(?:)`) matches empty without effects, however
             // often it repeats: skip it rather than loop over a count like {2147483647}.
             if Self.emitsNothing(atom) { return }
+            if !backward, greedy, let set = Self.singleScalar(atom) {
+                classes.append(set)
+                if min > 0 { try append(min == 1 ? .set(classes.count - 1) : .setCount(classes.count - 1, count: min)) }
+                if max != min { try append(.setLoop(classes.count - 1, maximum: max.map { $0 - min } ?? Int.max)) }
+                return
+            }
             for _ in 0..<min { try iteration(&self, checked: nil) }
             if max == min { return }
             var register: Int?

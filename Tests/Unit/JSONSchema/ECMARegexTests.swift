@@ -130,6 +130,11 @@ import Testing
         #expect(try regex("^a{1,3}$").matches("aaa"))
         #expect(try !regex("^a{1,3}$").matches("aaaa"))
         #expect(try regex("^a{0}$").matches(""))
+        #expect(try regex("^[ab]{1000}$").matches(String(repeating: "ab", count: 500)))
+        #expect(try !regex("^[ab]{1000}$").matches(String(repeating: "ab", count: 499)))
+        #expect(try regex("^x[0-9]{2,4}[0-9]y$").matches("x12345y"))  // the run gives digits back
+        #expect(try !regex("^x[0-9]{2,4}[0-9]y$").matches("x123456y"))
+        #expect(try regex("^é{2}ü*?ü$").matches("ééüü"))
         #expect(try regex("^(0|[1-9][0-9]{0,18})(?!\\n)$").matches("1234567890123456789"))
         #expect(try !regex("^(0|[1-9][0-9]{0,18})(?!\\n)$").matches("12345678901234567890"))
         #expect(try !regex("^(0|[1-9][0-9]{0,18})(?!\\n)$").matches("01"))
@@ -219,7 +224,8 @@ import Testing
         #expect(reason(#"\xZ1"#)?.contains("two hexadecimal") == true)
         #expect(reason(#"\c1"#)?.contains("ASCII letter") == true)
         #expect(reason(#"\01"#)?.contains("octal") == true)
-        #expect(reason("a{100000}")?.contains("too large") == true)
+        #expect(reason("(?:ab){100000}")?.contains("too large") == true)
+        #expect(reason("a{100000}") == nil)  // one scalar repeated is one instruction, whatever the count
         #expect(reason("(?:){2147483647}x") == nil)  // an empty atom compiles to nothing, not a long loop
         #expect(reason("^[a-z0-9][a-z0-9.-]*(?!\\n)$") == nil)
     }
