@@ -20,15 +20,12 @@ public final class ECMARegex: Sendable {
         program = try RegexProgram(source)
     }
 
-    func matches(_ instance: JSONNode) -> Bool {
-        search(json_string_value(instance)!, length: json_string_length(instance)) == .match
-    }
-
+    /// For `patternProperties` and `additionalProperties`, a search that gives up counts as no match.
     func matches(_ bytes: UnsafePointer<CChar>, length: Int) -> Bool {
         search(bytes, length: length) == .match
     }
 
-    /// Whether the pattern matches anywhere in the text.
+    /// Whether the pattern matches anywhere in the text (a search that gives up counts as no match).
     public func matches(_ text: String) -> Bool {
         var text = text
         return text.withUTF8 { RegexMatcher.search(program, in: UnsafeRawBufferPointer($0)) } == .match
