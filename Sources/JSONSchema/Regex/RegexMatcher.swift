@@ -111,7 +111,8 @@ struct RegexMatcher {
     private mutating func scan() -> Outcome {
         for slot in 0..<program.slotCount { slots[slot] = -1 }
         if program.anchored {
-            return run(from: 0, at: 0) >= 0 ? .match : (steps > budget ? .gaveUp : .noMatch)
+            let end = run(from: 0, at: 0)
+            return end >= 0 ? .match : (end == Self.abandoned ? .gaveUp : .noMatch)
         }
         var start = 0
         while start <= count {
