@@ -35,8 +35,6 @@ final class CurlMultiLoop: @unchecked Sendable {
     private var active: [UnsafeMutableRawPointer: CurlTransfer] = [:]
     /// Loop-thread state: the sockets libcurl asked to watch, which are in the epoll set.
     private var watched: Set<Int32> = []
-    /// Loop-thread state: when libcurl wants `socket_action(CURL_SOCKET_TIMEOUT)`, in monotonic milliseconds.
-    private var timerDeadline: Int64?
 
     init(maxIdleConnections: Int, logger: Logger) {
         _ = curlGlobalInit
@@ -63,12 +61,6 @@ final class CurlMultiLoop: @unchecked Sendable {
         _ = bs_curl_multi_setopt_ptr(multi, CURLMOPT_SOCKETDATA, me)
         _ = bs_curl_multi_setopt_socketfunction(multi) { _, socket, what, context, _ in
             Unmanaged<CurlMultiLoop>.fromOpaque(context!).takeUnretainedValue().watch(socket, what)
-            return 0
-        }
-        _ = bs_curl_multi_setopt_ptr(multi, CURLMOPT_TIMERDATA, me)
-        _ = bs_curl_multi_setopt_timerfunction(multi) { _, milliseconds, context in
-            let loop = Unmanaged<CurlMultiLoop>.fromOpaque(context!).takeUnretainedValue()
-            loop.timerDeadline = milliseconds < 0 ? nil : monotonicMilliseconds() + Int64(milliseconds)
             return 0
         }
         startThread()
@@ -153,7 +145,16 @@ final class CurlMultiLoop: @unchecked Sendable {
         defer { events.deallocate() }
         var running: Int32 = 0
         loop: while true {
-            let ready = epoll_wait(epoll, events, capacity, epollTimeout())
+            // libcurl's own clock decides when its timers are due. Asking it each turn, rather than keeping the
+            // deadline its timer callback reported, cannot lose a timer to a wakeup a fraction of a millisecond early.
+            var timeout = -1
+            _ = curl_multi_timeout(multi, &timeout)
+            if timeout == 0 {
+                check(curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running))
+                collectFinished()
+                _ = curl_multi_timeout(multi, &timeout)
+            }
+            let ready = epoll_wait(epoll, events, capacity, Int32(clamping: timeout))
             var woken = false
             for index in 0..<Int(max(ready, 0)) {
                 let event = events[index]
@@ -182,11 +183,6 @@ final class CurlMultiLoop: @unchecked Sendable {
                 for command in commands { apply(command) }
                 if stopRequested { break loop }
             }
-            // Adding a transfer asks for a timeout of 0: starting it here saves a trip through epoll_wait.
-            if let deadline = timerDeadline, deadline <= monotonicMilliseconds() {
-                timerDeadline = nil
-                check(curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running))
-            }
             collectFinished()
         }
         let (leftover, waiters) = shared.withLock { state in
@@ -209,12 +205,6 @@ final class CurlMultiLoop: @unchecked Sendable {
         for waiter in waiters { waiter.resume() }
     }
 
-    /// Milliseconds until libcurl's timer is due; -1 (wait for a socket or a command) when it set none.
-    private func epollTimeout() -> Int32 {
-        guard let deadline = timerDeadline else { return -1 }
-        return Int32(clamping: max(0, deadline - monotonicMilliseconds()))
-    }
-
     private func check(_ code: CURLMcode) {
         if code != CURLM_OK {
             logger.error("curl_multi_socket_action failed", metadata: ["error": "\(String(cString: curl_multi_strerror(code)))"])
@@ -230,8 +220,14 @@ final class CurlMultiLoop: @unchecked Sendable {
         var event = epoll_event()
         event.events = (what & CURL_POLL_IN != 0 ? EPOLLIN.rawValue : 0) | (what & CURL_POLL_OUT != 0 ? EPOLLOUT.rawValue : 0)
         event.data.fd = socket
-        let operation = watched.insert(socket).inserted ? EPOLL_CTL_ADD : EPOLL_CTL_MOD
-        if epoll_ctl(epoll, operation, socket, &event) != 0 {
+        var operation = watched.insert(socket).inserted ? EPOLL_CTL_ADD : EPOLL_CTL_MOD
+        var status = epoll_ctl(epoll, operation, socket, &event)
+        // A closed socket leaves the epoll set by itself and its number may come back: trust the kernel's view.
+        if status != 0 && (errno == EEXIST || errno == ENOENT) {
+            operation = errno == EEXIST ? EPOLL_CTL_MOD : EPOLL_CTL_ADD
+            status = epoll_ctl(epoll, operation, socket, &event)
+        }
+        if status != 0 {
             logger.error("the HTTP client cannot watch a socket", metadata: ["error": "\(String(cString: strerror(errno)))"])
         }
     }
@@ -275,12 +271,6 @@ extension CurlMultiLoop.Shared {
         defer { wakeupPending = true }
         return !wakeupPending
     }
-}
-
-private func monotonicMilliseconds() -> Int64 {
-    var now = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &now)
-    return Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000
 }
 
 /// libcurl requires one global initialisation before any other thread uses it; a global `let` runs once.

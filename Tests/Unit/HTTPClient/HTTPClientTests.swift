@@ -211,6 +211,31 @@ import Testing
         await client.shutdown()
     }
 
+    @Test func everyTimeoutFiresWhenManyRunAtOnce() async throws {
+        // Timers are libcurl's, driven by the loop; one lost timer would leave its request waiting for the 30 s answer.
+        let client = HTTPClient()
+        try await withTestServer(Self.echoRouter()) { port in
+            let start = ContinuousClock.now
+            let codes = await withTaskGroup(of: HTTPClientError.Code?.self) { group in
+                for index in 0..<20 {
+                    group.addTask {
+                        do throws(HTTPClientError) {
+                            _ = try await client.execute(.init(url: "http://127.0.0.1:\(port)/slow", timeout: .milliseconds(100 + 10 * index)))
+                            return nil
+                        } catch {
+                            return error.code
+                        }
+                    }
+                }
+                return await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(codes.count == 20)
+            #expect(codes.allSatisfy { $0 == .timeout })
+            #expect(ContinuousClock.now - start < .seconds(5))
+        }
+        await client.shutdown()
+    }
+
     @Test func cancellingTheTaskAbandonsTheTransfer() async throws {
         let client = HTTPClient()
         try await withTestServer(Self.echoRouter()) { port in
