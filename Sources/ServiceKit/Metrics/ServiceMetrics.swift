@@ -1,4 +1,5 @@
 import Prometheus
+import Synchronization
 
 /// The metrics a service exposes on `/metrics`, all in one Prometheus registry. The executable also
 /// bootstraps swift-metrics with this registry, so what other modules record through swift-metrics
@@ -17,16 +18,36 @@ public final class ServiceMetrics: Sendable {
         self.registry = registry
     }
 
+    private struct RequestSeries: Hashable {
+        var route: String
+        var method: String
+        var status: Int
+    }
+
+    /// The counter and histogram of each route, method and status seen: the registry would find the same
+    /// ones again, but only after building their names and label lists on every request.
+    private let requestSeries = Mutex<[RequestSeries: (Counter, DurationHistogram)]>([:])
+
     public func recordRequest(route: String, method: String, status: Int, duration: Duration) {
-        registry.makeCounter(
-            descriptor: .init(namespace: "bookshelf", metricName: "http_requests", unitName: "total", helpText: "HTTP requests by route, method and status."),
-            labels: [("route", route), ("method", method), ("status", String(status))]
-        ).increment()
-        registry.makeDurationHistogram(
-            descriptor: .init(namespace: "bookshelf", metricName: "http_request_duration", unitName: "seconds", helpText: "HTTP request latency by route and method."),
-            labels: [("route", route), ("method", method)],
-            buckets: Self.latencyBuckets
-        ).record(duration)
+        let series = RequestSeries(route: route, method: method, status: status)
+        let (counter, histogram) = requestSeries.withLock { known in
+            if let found = known[series] { return found }
+            let made = (
+                registry.makeCounter(
+                    descriptor: .init(namespace: "bookshelf", metricName: "http_requests", unitName: "total", helpText: "HTTP requests by route, method and status."),
+                    labels: [("route", route), ("method", method), ("status", String(status))]
+                ),
+                registry.makeDurationHistogram(
+                    descriptor: .init(namespace: "bookshelf", metricName: "http_request_duration", unitName: "seconds", helpText: "HTTP request latency by route and method."),
+                    labels: [("route", route), ("method", method)],
+                    buckets: Self.latencyBuckets
+                )
+            )
+            known[series] = made
+            return made
+        }
+        counter.increment()
+        histogram.record(duration)
     }
 
     public func eventProduced(type: String) {
