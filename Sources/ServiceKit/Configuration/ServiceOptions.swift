@@ -116,10 +116,14 @@ public struct ServiceConfiguration: Sendable, Equatable {
     public var contracts: String
     public var logFormat: LogFormat
     public var logLevel: Logger.Level
+    /// A connection that sends nothing for this long is closed, so idle or stalled clients cannot hold
+    /// connections (and their memory) for ever. A minute, like common reverse proxies' keep-alive.
+    public var idleTimeout: Duration
 
     public init(
         name: String, id: String, tags: [String], host: String, port: Int, advertiseAddress: String,
-        broker: String, consul: String?, contracts: String, logFormat: LogFormat, logLevel: Logger.Level
+        broker: String, consul: String?, contracts: String, logFormat: LogFormat, logLevel: Logger.Level,
+        idleTimeout: Duration = .seconds(60)
     ) {
         self.name = name
         self.id = id
@@ -132,5 +136,6 @@ public struct ServiceConfiguration: Sendable, Equatable {
         self.contracts = contracts
         self.logFormat = logFormat
         self.logLevel = logLevel
+        self.idleTimeout = idleTimeout
     }
 }

@@ -1,6 +1,7 @@
 import Hummingbird
 import HummingbirdCore
 import Logging
+import NIOCore
 import ServiceLifecycle
 
 extension ServiceRoutes: HTTPResponderBuilder {}
@@ -14,7 +15,8 @@ public enum ServiceHost {
     public static func application(
         configuration: ServiceConfiguration, routes: ServiceRoutes, logger: Logger, handlersOnEventLoop: Bool = false
     ) -> some ApplicationProtocol {
-        let channel = HTTP1Channel.Configuration(additionalChannelHandlers: [ParserErrorProblemHandler()])
+        let channel = HTTP1Channel.Configuration(
+            additionalChannelHandlers: [ParserErrorProblemHandler()], idleTimeout: TimeAmount(configuration.idleTimeout))
         return Application(
             router: routes,
             server: handlersOnEventLoop
