@@ -7,6 +7,9 @@ import ServiceKit
 public struct NewBookState: Projection {
     private var seen = SeenEvents()
     public private(set) var booksByKey: [String: Book] = [:]
+    /// Where the events of keys written by this process went. A key learned by replay has none: its event
+    /// was applied here, so the positions this state reflects cover it.
+    private var positionsByKey: [String: EventPosition] = [:]
     private var inFlight: Set<String> = []
 
     public init() {}
@@ -23,8 +26,9 @@ public struct NewBookState: Projection {
     public enum Decision: Equatable, Sendable {
         /// Produce this event; answer with its book once the broker acknowledged it.
         case produce(BookEvent)
-        /// The key already added a book: answer with it and produce nothing.
-        case replay(Book)
+        /// The key already added a book: answer with it and produce nothing. `position` is where its event
+        /// went when this process wrote it, nil when the key was learned by replay.
+        case replay(Book, position: EventPosition?)
     }
 
     /// Validates the body against the new-book request contract, then decides. With a key, the key is
@@ -36,7 +40,7 @@ public struct NewBookState: Projection {
             guard NewBookRequest.isUsableKey(key) else {
                 throw Problem.badRequest(code: "invalid-idempotency-key", "Idempotency-Key must be 1 to 255 visible ASCII characters.")
             }
-            if let book = booksByKey[key] { return .replay(book) }
+            if let book = booksByKey[key] { return .replay(book, position: positionsByKey[key]) }
             guard !inFlight.contains(key) else {
                 throw Problem(
                     status: .conflict, code: "idempotency-key-in-use",
@@ -51,11 +55,15 @@ public struct NewBookState: Projection {
         return .produce(BookEvent(id: eventID, time: now, kind: .added(book, idempotencyKey: idempotencyKey)))
     }
 
-    /// Ends a reservation: with the book when the broker acknowledged it (so a retry finds it before the
-    /// event comes back through the topic), with nil when producing failed (nothing was written).
-    public mutating func finish(key: String, with book: Book?) {
+    /// Ends a reservation: with the book and its event's position when the broker acknowledged it (so a
+    /// retry finds it before the event comes back through the topic), with nil when producing failed
+    /// (nothing was written).
+    public mutating func finish(key: String, with written: (book: Book, position: EventPosition)?) {
         inFlight.remove(key)
-        if let book, booksByKey[key] == nil { booksByKey[key] = book }
+        if let written, booksByKey[key] == nil {
+            booksByKey[key] = written.book
+            positionsByKey[key] = written.position
+        }
     }
 }
 

@@ -35,8 +35,10 @@ public struct NewBookService: Sendable {
             try state.decide(body: body.readableBytesView, idempotencyKey: key, bookID: UUID(), eventID: UUID(), now: Date())
         }
         switch decision {
-        case .replay(let book):
-            return try created(book, position: nil, replayed: true)
+        case .replay(let book, let position):
+            // A key learned by replay was applied here, so the positions this state reflects include its event.
+            let written = position?.description ?? state.read { _, applied in applied.description }
+            return try created(book, position: written, replayed: true)
         case .produce(let event):
             guard case .added(let book, _) = event.kind else { preconditionFailure("new-book only produces book.added") }
             let position: EventPosition
@@ -46,15 +48,14 @@ public struct NewBookService: Sendable {
                 if let key { state.update { $0.finish(key: key, with: nil) } }
                 throw error
             }
-            if let key { state.update { $0.finish(key: key, with: book) } }
+            if let key { state.update { $0.finish(key: key, with: (book, position)) } }
             metrics.eventProduced(type: event.type)
-            return try created(book, position: position, replayed: false)
+            return try created(book, position: position.description, replayed: false)
         }
     }
 
-    private func created(_ book: Book, position: EventPosition?, replayed: Bool) throws -> Response {
-        var headers: HTTPFields = [.location: "/bookshelf/books/\(book.id.lowercaseText)"]
-        if let position { headers[.bookshelfPosition] = position.description }
+    private func created(_ book: Book, position: String, replayed: Bool) throws -> Response {
+        var headers: HTTPFields = [.location: "/bookshelf/books/\(book.id.lowercaseText)", .bookshelfPosition: position]
         if replayed { headers[.idempotentReplayed] = "true" }
         return ServiceRoutes.json(bytes: try JSONEncoder().encode(book), status: .created, headers: headers)
     }

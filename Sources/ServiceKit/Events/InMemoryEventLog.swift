@@ -62,6 +62,9 @@ public final class InMemoryEventLog: EventPublisher, DeadLetterSink, Sendable {
 
     public var count: Int { state.withLock { $0.records.count } }
 
+    /// Every record's position, in the order appended.
+    public var positions: [EventPosition] { state.withLock { $0.records.map(\.position) } }
+
     /// Ends every reader's sequence, as a consumer shutting down does.
     public func close() {
         let waiting = state.withLock { state in

@@ -69,8 +69,8 @@ func finished(_ book: Book, at seconds: TimeInterval, id: UUID = UUID()) -> Book
         guard case .produce(let event) = try state.decide(body: body, idempotencyKey: "k", bookID: UUID(), eventID: UUID(), now: Date()),
               case .added(let book, "k") = event.kind else { Issue.record("expected an event carrying the key"); return }
         #expect(throws: Problem.self) { try state.decide(body: body, idempotencyKey: "k", bookID: UUID(), eventID: UUID(), now: Date()) }
-        state.finish(key: "k", with: book)
-        #expect(try state.decide(body: body, idempotencyKey: "k", bookID: UUID(), eventID: UUID(), now: Date()) == .replay(book))
+        state.finish(key: "k", with: (book, EventPosition(partition: 2, offset: 7)))
+        #expect(try state.decide(body: body, idempotencyKey: "k", bookID: UUID(), eventID: UUID(), now: Date()) == .replay(book, position: EventPosition(partition: 2, offset: 7)))
     }
 
     @Test func aFailedWriteFreesTheKey() throws {
@@ -88,7 +88,7 @@ func finished(_ book: Book, at seconds: TimeInterval, id: UUID = UUID()) -> Book
         let event = added(dune, key: "k")
         #expect(state.apply(event) == .applied)
         #expect(state.apply(event) == .duplicate)
-        #expect(try state.decide(body: body, idempotencyKey: "k", bookID: UUID(), eventID: UUID(), now: Date()) == .replay(dune))
+        #expect(try state.decide(body: body, idempotencyKey: "k", bookID: UUID(), eventID: UUID(), now: Date()) == .replay(dune, position: nil))
     }
 }
 

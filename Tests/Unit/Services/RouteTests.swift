@@ -140,10 +140,14 @@ func decode<T: Decodable>(_ type: T.Type, _ response: TestResponse) throws -> T 
         let body = #"{"title":"Dune","author":"F","published":1965}"#
         let first = LockedBox<Book?>(nil)
         try await shelf.test(shelf.newBook) { client in
-            let created = try decode(Book.self, try await post(client, body, headers: json + [.idempotencyKey: "key-7"]))
+            let original = try await post(client, body, headers: json + [.idempotencyKey: "key-7"])
+            let created = try decode(Book.self, original)
             let again = try await post(client, body, headers: json + [.idempotencyKey: "key-7"])
             #expect(try decode(Book.self, again) == created)
             #expect(again.headers[.idempotentReplayed] == "true")
+            // The retry points a reader at the same event as the first answer did.
+            #expect(again.headers[.bookshelfPosition] != nil)
+            #expect(again.headers[.bookshelfPosition] == original.headers[.bookshelfPosition])
             first.value = created
         }
         // A new instance over the same log rebuilds the key from the event.
@@ -151,6 +155,9 @@ func decode<T: Decodable>(_ type: T.Type, _ response: TestResponse) throws -> T 
             let again = try await post(client, body, headers: json + [.idempotencyKey: "key-7"])
             #expect(again.status == .created)
             #expect(try decode(Book.self, again) == first.value)
+            // After a restart the answer names positions that include the original event's.
+            let reflected = try #require(again.headers[.bookshelfPosition].flatMap { PositionVector(parsing: $0) })
+            #expect(reflected.covers(PositionVector([try #require(shelf.log.positions.first)])))
         }
         #expect(shelf.log.count == 1)
     }
