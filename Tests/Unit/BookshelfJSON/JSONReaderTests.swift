@@ -102,6 +102,15 @@ import Testing
         #expect(throws: JSONParseError.self) { try JSONValue(contentsOfFile: path) }
     }
 
+    @Test func writesLongStringsWithEscapes() throws {
+        let text = String(repeating: "a\"\\\u{1}é\n", count: 3_000)
+        let value = JSONValue.array([.string(text), .number(-9_223_372_036_854_775_808), .number(0), .number(1e-7)])
+        let written = value.serialized()
+        #expect(written.hasPrefix(#"["a\"\\\u0001é\na"#))
+        #expect(written.hasSuffix(#",-9223372036854775808,0,1e-07]"#))
+        #expect(try JSONValue(parsing: written)[0]?.string == text)
+    }
+
     // MARK: - The same verdicts and values as jansson
 
     @Test func agreesWithJanssonOnTheContracts() throws {
@@ -214,6 +223,9 @@ import Testing
             return false
         case (.success(let value), let root?):
             #expect(identical(value.raw, root), "\(label): \(value) differs from jansson's \(String(cString: json_dumps(root, Int(JSON_ENCODE_ANY))))")
+            // The writer's text reads back as the same value.
+            let reread = try JSONValue(parsing: value.serializedBytes())
+            #expect(identical(reread.raw, value.raw), "\(label): \(value) does not survive writing")
             return true
         case (.success(let value), nil):
             Issue.record("\(label): jansson refuses what the reader accepts as \(value)")
