@@ -1,5 +1,5 @@
 import BookshelfJSON
-import Foundation
+import FoundationEssentials
 import JSONSchema
 
 /// The contracts folder, loaded: every `*.schema.json` by its `$id`, and the event types with
@@ -41,8 +41,8 @@ public struct ContractRegistry: Sendable {
     /// report every bad schema by file); validation then finds no schema.
     init(folder: String, compiling: Bool) throws(ContractError) {
         let root = URL(fileURLWithPath: folder).standardizedFileURL.path
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory), isDirectory.boolValue else {
+        var isDirectory = false
+        guard FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory), isDirectory else {
             throw ContractError(code: .folderNotFound, message: "no contracts folder at \(root): pass --contracts DIR or set \(ContractsLocation.environmentVariable)")
         }
         var schemas: [String: JSONValue] = [:]

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Where a `bookshelf` process finds the contracts folder at run time.
 ///

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import ServiceKit
 
 /// The last-read view: the five books finished most recently, full book data, newest first, each once.
@@ -21,7 +21,7 @@ public struct LastReadBooks: Projection {
             if books[book.id] == nil { books[book.id] = book }
         case .finished(let bookID):
             guard books[bookID] != nil else {
-                return .rejected(UnreadableEvent(code: "unknown-book", message: "book.finished names \(bookID.uuidString.lowercased()), which no book.added introduced."))
+                return .rejected(UnreadableEvent(code: "unknown-book", message: "book.finished names \(bookID.lowercaseText), which no book.added introduced."))
             }
             let entry = (bookID: bookID, time: event.time, eventID: event.id)
             if let existing = recent.firstIndex(where: { $0.bookID == bookID }) {
@@ -44,6 +44,6 @@ public struct LastReadBooks: Projection {
 
     /// Later time wins; equal times are ordered by event id so every replay agrees.
     private static func isNewer(_ a: (bookID: UUID, time: Date, eventID: UUID), than b: (bookID: UUID, time: Date, eventID: UUID)) -> Bool {
-        a.time != b.time ? a.time > b.time : a.eventID.uuidString > b.eventID.uuidString
+        a.time != b.time ? a.time > b.time : UUID.textOrder(b.eventID, a.eventID)
     }
 }

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import ServiceKit
 
 /// The list-books view: every book in the order added, one entry per book id. "Order added" is the
@@ -11,7 +11,7 @@ public struct BookList: Projection {
         var eventID: UUID
 
         static func < (a: AddedKey, b: AddedKey) -> Bool {
-            a.time != b.time ? a.time < b.time : a.eventID.uuidString < b.eventID.uuidString
+            a.time != b.time ? a.time < b.time : UUID.textOrder(a.eventID, b.eventID)
         }
     }
 

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Hummingbird
 import ServiceKit
 import Synchronization
@@ -35,7 +35,7 @@ public final class ListBooksService: Sendable {
         }
         var after: UUID?
         if let text = query["after"] {
-            guard let value = UUID(uuidString: String(text)) else { throw Problem.badRequest(code: "invalid-after", "after must be a book id (UUID).") }
+            guard let value = UUID(text: String(text)) else { throw Problem.badRequest(code: "invalid-after", "after must be a book id (UUID).") }
             after = value
         }
         if limit == nil && after == nil {
@@ -48,18 +48,18 @@ public final class ListBooksService: Sendable {
         let (page, position) = try view.read { list, applied in (try list.page(limit: limit, after: after), applied) }
         var headers: HTTPFields = [.bookshelfPosition: position.description]
         if let next = page.nextAfter, let limit {
-            headers[.link] = "</bookshelf/books?limit=\(limit)&after=\(next.uuidString.lowercased())>; rel=\"next\""
+            headers[.link] = "</bookshelf/books?limit=\(limit)&after=\(next.lowercaseText)>; rel=\"next\""
         }
         return ServiceRoutes.json(bytes: try JSONEncoder().encode(page.books), status: .ok, headers: headers)
     }
 
     func book(_ request: Request, id: String) async throws -> Response {
         try await ViewGate.open(request, view)
-        guard id.utf8.count == 36, let uuid = UUID(uuidString: id) else {
+        guard id.utf8.count == 36, let uuid = UUID(text: id) else {
             throw Problem.badRequest(code: "malformed-id", "'\(id.prefix(64))' is not a book id; ids are UUIDs.")
         }
         let (book, position) = view.read { list, applied in (list.book(id: uuid), applied) }
-        guard let book else { throw Problem.notFound("There is no book with id \(uuid.uuidString.lowercased()).") }
+        guard let book else { throw Problem.notFound("There is no book with id \(uuid.lowercaseText).") }
         return ServiceRoutes.json(bytes: try JSONEncoder().encode(book), status: .ok, headers: [.bookshelfPosition: position.description])
     }
 

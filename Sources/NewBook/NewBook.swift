@@ -1,5 +1,5 @@
 import BookshelfJSON
-import Foundation
+import FoundationEssentials
 import ServiceKit
 
 /// new-book's memory, rebuilt by replay: which `Idempotency-Key` added which book (keys travel in the

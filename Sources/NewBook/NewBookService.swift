@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Hummingbird
 import ServiceKit
 
@@ -53,7 +53,7 @@ public struct NewBookService: Sendable {
     }
 
     private func created(_ book: Book, position: EventPosition?, replayed: Bool) throws -> Response {
-        var headers: HTTPFields = [.location: "/bookshelf/books/\(book.id.uuidString.lowercased())"]
+        var headers: HTTPFields = [.location: "/bookshelf/books/\(book.id.lowercaseText)"]
         if let position { headers[.bookshelfPosition] = position.description }
         if replayed { headers[.idempotentReplayed] = "true" }
         return ServiceRoutes.json(bytes: try JSONEncoder().encode(book), status: .created, headers: headers)

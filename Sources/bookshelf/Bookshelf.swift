@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 
 @main
 struct Bookshelf: AsyncParsableCommand {
@@ -27,7 +27,7 @@ struct Bookshelf: AsyncParsableCommand {
             }
         } catch {
             guard exitCode(for: error) == .validationFailure else { exit(withError: error) }
-            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            printError(fullMessage(for: error))
             exit(withError: ExitCode(2))
         }
     }

@@ -1,5 +1,5 @@
 import BookshelfJSON
-import Foundation
+import FoundationEssentials
 import JSONSchema
 
 /// `bookshelf contracts check`: the contracts folder is complete and consistent.
@@ -109,7 +109,7 @@ public struct ContractsCheck: Sendable {
         if first == "cloudevents" || first == "events" { return ContractRegistry.envelopeID }
         let candidates = registry.schemaIDs.filter { id in
             let path = registry.path(ofSchema: id)!
-            return (path as NSString).deletingLastPathComponent == folder
+            return parentFolder(of: path) == folder
         }
         return candidates.count == 1 ? candidates[0] : nil
     }
@@ -123,7 +123,7 @@ public struct ContractsCheck: Sendable {
             }
         }
         for examples in exampleFolders() {
-            let owner = (examples as NSString).deletingLastPathComponent
+            let owner = parentFolder(of: examples)
             guard let subject = Self.subjectSchema(of: owner, in: registry) else {
                 report.findings.append(Finding(file: examples, message: "no schema to check these examples against: the folder beside them needs exactly one *.schema.json"))
                 continue
@@ -209,7 +209,7 @@ public struct ContractsCheck: Sendable {
         guard let walker = FileManager.default.enumerator(atPath: folder) else { return [] }
         var found: [String] = []
         while let path = walker.nextObject() as? String {
-            if (path as NSString).lastPathComponent == "examples" { found.append(path) }
+            if path.split(separator: "/").last.map(String.init) == "examples" { found.append(path) }
         }
         return found.sorted()
     }
@@ -313,4 +313,9 @@ public struct ContractsCheck: Sendable {
             }
         }
     }
+}
+
+/// The folder part of a relative path (`events/x/examples` → `events/x`; `a` → ``).
+private func parentFolder(of path: String) -> String {
+    path.lastIndex(of: "/").map { String(path[..<$0]) } ?? ""
 }

@@ -1,6 +1,6 @@
 import BookshelfJSON
 import JSONSchema
-import Foundation
+import FoundationEssentials
 
 /// The `$ref`s of an API document (openapi.json, asyncapi.json), checked against the contracts
 /// folder: a local `#/…` must name a location in the document; a file reference must name a

@@ -1,5 +1,5 @@
 import BookshelfJSON
-import Foundation
+import FoundationEssentials
 
 /// RFC 6901 JSON pointers: building them token by token, and following them into a document.
 enum JSONPointer {

@@ -56,6 +56,11 @@ public final class KafkaConsumer: Service, Sendable {
     /// The consumed records, in order per partition. Read it from one task only.
     public var records: KafkaConsumerRecords { KafkaConsumerRecords(consumer: self) }
 
+    /// The records in the batches the consumer thread fetched them in, for a reader that handles many at
+    /// once. Asking for the next batch marks every record of the previous one as processed. Read either
+    /// `records` or `batches`, from one task.
+    public var batches: KafkaConsumerBatches { KafkaConsumerBatches(consumer: self) }
+
     /// Waits until every record that existed when the consumer started has been processed (the reader
     /// asked for the record after it). Returns false if the consumer shut down first. In group mode a
     /// group has no fixed end, so it returns false at once.
@@ -106,18 +111,26 @@ public final class KafkaConsumer: Service, Sendable {
     func nextBatch() async -> [KafkaRecord]? { await buffer.next() }
 
     func markProcessed(_ position: RecordPosition) {
+        markProcessed(CollectionOfOne(position))
+    }
+
+    /// Marks records processed under one lock; `positions` are in order within each partition.
+    func markProcessed(_ positions: some Sequence<RecordPosition>) {
         let reachedEnd = progress.withLock { progress -> [CheckedContinuation<Bool, Never>] in
-            let key = TopicPartition(topic: position.topic, partition: position.partition)
-            if case .group = configuration.mode {
-                progress.toStore[key] = position.offset + 1
-                return []
+            for position in positions {
+                let key = TopicPartition(topic: position.topic, partition: position.partition)
+                if case .group = configuration.mode {
+                    progress.toStore[key] = position.offset + 1
+                    continue
+                }
+                guard !progress.caughtUp, let end = progress.remaining?[key], position.offset + 1 >= end else { continue }
+                progress.remaining?[key] = nil
+                guard progress.remaining?.isEmpty == true else { continue }
+                progress.caughtUp = true
+                defer { progress.caughtUpWaiters = [] }
+                return progress.caughtUpWaiters
             }
-            guard !progress.caughtUp, let end = progress.remaining?[key], position.offset + 1 >= end else { return [] }
-            progress.remaining?[key] = nil
-            guard progress.remaining?.isEmpty == true else { return [] }
-            progress.caughtUp = true
-            defer { progress.caughtUpWaiters = [] }
-            return progress.caughtUpWaiters
+            return []
         }
         if !reachedEnd.isEmpty { logger.info("caught up with the records that existed at start") }
         reachedEnd.forEach { $0.resume(returning: true) }
@@ -338,6 +351,29 @@ public struct KafkaConsumerRecords: AsyncSequence, Sendable {
             index += 1
             lastYielded = record.position
             return record
+        }
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(consumer: consumer) }
+}
+
+/// The record batches of a ``KafkaConsumer``. Asking for the next batch marks the previous one processed.
+public struct KafkaConsumerBatches: AsyncSequence, Sendable {
+    public typealias Element = [KafkaRecord]
+    let consumer: KafkaConsumer
+
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        let consumer: KafkaConsumer
+        var previous: [KafkaRecord] = []
+
+        public mutating func next() async -> [KafkaRecord]? {
+            if !previous.isEmpty {
+                consumer.markProcessed(previous.lazy.map(\.position))
+                previous = []
+            }
+            guard let batch = await consumer.nextBatch() else { return nil }
+            previous = batch
+            return batch
         }
     }
 

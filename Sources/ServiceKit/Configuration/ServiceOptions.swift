@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import Logging
 
 /// The options every service shares. Each flag falls back to an environment variable, then to a documented

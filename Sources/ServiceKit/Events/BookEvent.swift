@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// A book as the services hold and answer it (contracts/rest/book). `isbn` and `tags` arrived with
 /// `book.added` v2; v1 books simply lack them. `published` is the year.
@@ -35,7 +35,7 @@ public struct Book: Sendable, Equatable, Codable {
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id.uuidString.lowercased(), forKey: .id)
+        try container.encode(id.lowercaseText, forKey: .id)
         try container.encode(title, forKey: .title)
         try container.encode(author, forKey: .author)
         try container.encode(published, forKey: .published)
@@ -74,8 +74,8 @@ public struct BookEvent: Sendable, Equatable {
     /// The record key: the book's id, so one book's events stay in order on one partition.
     public var key: String {
         switch kind {
-        case .added(let book, _): book.id.uuidString.lowercased()
-        case .finished(let bookID): bookID.uuidString.lowercased()
+        case .added(let book, _): book.id.lowercaseText
+        case .finished(let bookID): bookID.lowercaseText
         }
     }
 }

@@ -1,5 +1,5 @@
 import BookshelfJSON
-import Foundation
+import FoundationEssentials
 
 /// Why a record could not become a `BookEvent`: the reason a dead letter carries.
 public struct UnreadableEvent: ServiceError, Equatable {
@@ -101,15 +101,15 @@ public struct EventCodec: Sendable {
         switch event.kind {
         case .added(let book, let key):
             return Array(try encoder.encode(Envelope(
-                specversion: "1.0", id: event.id.uuidString.lowercased(), source: source, type: event.type, time: event.time,
+                specversion: "1.0", id: event.id.lowercaseText, source: source, type: event.type, time: event.time,
                 datacontenttype: "application/json", dataschema: schema, subject: event.key, safe: false, idempotent: true,
                 data: Added(book: book, idempotencyKey: key)
             )))
         case .finished(let bookID):
             return Array(try encoder.encode(Envelope(
-                specversion: "1.0", id: event.id.uuidString.lowercased(), source: source, type: event.type, time: event.time,
+                specversion: "1.0", id: event.id.lowercaseText, source: source, type: event.type, time: event.time,
                 datacontenttype: "application/json", dataschema: schema, subject: event.key, safe: false, idempotent: true,
-                data: Finished(id: bookID.uuidString.lowercased())
+                data: Finished(id: bookID.lowercaseText)
             )))
         }
     }
@@ -144,10 +144,10 @@ public struct EventCodec: Sendable {
         func invalid(_ pointer: String, _ what: String) -> UnreadableEvent {
             UnreadableEvent(code: "invalid-event", message: "The \(type) event does not match its schema: \(pointer) \(what).")
         }
-        guard let id = root["id"]?.string.flatMap(UUID.init(uuidString:)) else { throw invalid("/id", "must be a UUID") }
+        guard let id = root["id"]?.string.flatMap(UUID.init(text:)) else { throw invalid("/id", "must be a UUID") }
         guard let time = root["time"]?.string.flatMap(parseTime) else { throw invalid("/time", "must be an RFC 3339 time") }
         guard let data = root["data"], data.isObject else { throw invalid("/data", "must be an object") }
-        guard let bookID = data["id"]?.string.flatMap(UUID.init(uuidString:)) else { throw invalid("/data/id", "must be a UUID") }
+        guard let bookID = data["id"]?.string.flatMap(UUID.init(text:)) else { throw invalid("/data/id", "must be a UUID") }
         if type == EventTypes.bookFinished {
             return BookEvent(id: id, time: time, kind: .finished(bookID: bookID))
         }

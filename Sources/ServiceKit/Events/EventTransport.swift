@@ -37,9 +37,9 @@ public struct ConsumedRecord: Sendable, Equatable {
 
 /// Replays the events topic from its beginning, then follows it until the source shuts down.
 public protocol EventSource: Sendable {
-    /// The records in order per partition; read from one task only. Asking for the next record is what
-    /// marks the previous one processed.
-    var records: any AsyncSequence<ConsumedRecord, Never> & Sendable { get }
+    /// The records in order per partition, in the batches they arrive in (never empty); read from one
+    /// task only. Asking for the next batch is what marks the previous one processed.
+    var batches: any AsyncSequence<[ConsumedRecord], Never> & Sendable { get }
     /// Resolves true once every record that existed when the source started has been processed, false if
     /// the source shut down first.
     func caughtUp() async -> Bool

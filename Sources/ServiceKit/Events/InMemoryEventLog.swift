@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Synchronization
 
 /// An in-process stand-in for the events topic, for tests of services and of what is built on this kit:
@@ -77,11 +77,13 @@ public final class InMemoryEventLog: EventPublisher, DeadLetterSink, Sendable {
         Reader(log: self, endAtStart: count)
     }
 
-    fileprivate func record(at index: Int, reader: Int) async -> ConsumedRecord? {
+    /// The records from `index` on that exist now, waiting for one when there are none yet; empty once
+    /// the log is closed.
+    fileprivate func records(from index: Int, reader: Int) async -> [ConsumedRecord] {
         while true {
-            let next: ConsumedRecord?? = state.withLock { state in
-                if index < state.records.count { return .some(state.records[index]) }
-                return state.closed ? .some(nil) : nil
+            let next: [ConsumedRecord]? = state.withLock { state in
+                if index < state.records.count { return Array(state.records[index...]) }
+                return state.closed ? [] : nil
             }
             if let next { return next }
             await withCheckedContinuation { continuation in
@@ -117,7 +119,7 @@ public final class InMemoryEventLog: EventPublisher, DeadLetterSink, Sendable {
             if endAtStart == 0 { progress.withLock { $0.caughtUp = true } }
         }
 
-        var records: any AsyncSequence<ConsumedRecord, Never> & Sendable { Records(reader: self) }
+        var batches: any AsyncSequence<[ConsumedRecord], Never> & Sendable { Batches(reader: self) }
 
         func caughtUp() async -> Bool {
             await withCheckedContinuation { continuation in
@@ -130,8 +132,8 @@ public final class InMemoryEventLog: EventPublisher, DeadLetterSink, Sendable {
             }
         }
 
-        /// Asking for record `index` means records before it are processed.
-        func next(_ index: Int) async -> ConsumedRecord? {
+        /// Asking for the records from `index` on means records before it are processed.
+        func next(_ index: Int) async -> [ConsumedRecord]? {
             let released = progress.withLock { progress -> [CheckedContinuation<Bool, Never>] in
                 progress.requested = index
                 guard !progress.caughtUp, index >= endAtStart else { return [] }
@@ -140,18 +142,19 @@ public final class InMemoryEventLog: EventPublisher, DeadLetterSink, Sendable {
                 return progress.waiters
             }
             released.forEach { $0.resume(returning: true) }
-            let record = await log.record(at: index, reader: id)
-            if record == nil {
+            let records = await log.records(from: index, reader: id)
+            if records.isEmpty {
                 let pending = progress.withLock { progress in
                     defer { progress.waiters = [] }
                     return progress.waiters
                 }
                 pending.forEach { $0.resume(returning: false) }
+                return nil
             }
-            return record
+            return records
         }
 
-        struct Records: AsyncSequence, Sendable {
+        struct Batches: AsyncSequence, Sendable {
             let reader: Reader
 
             func makeAsyncIterator() -> Iterator { Iterator(reader: reader) }
@@ -160,9 +163,10 @@ public final class InMemoryEventLog: EventPublisher, DeadLetterSink, Sendable {
                 let reader: Reader
                 var index = 0
 
-                mutating func next() async -> ConsumedRecord? {
-                    defer { index += 1 }
-                    return await reader.next(index)
+                mutating func next() async -> [ConsumedRecord]? {
+                    guard let batch = await reader.next(index) else { return nil }
+                    index += batch.count
+                    return batch
                 }
             }
         }

@@ -50,12 +50,14 @@ public struct KafkaEventSource: EventSource {
         self.consumer = consumer
     }
 
-    public var records: any AsyncSequence<ConsumedRecord, Never> & Sendable {
-        consumer.records.map { record in
-            ConsumedRecord(
-                position: EventPosition(partition: record.position.partition, offset: record.position.offset),
-                key: record.key, value: record.value, headers: record.headers
-            )
+    public var batches: any AsyncSequence<[ConsumedRecord], Never> & Sendable {
+        consumer.batches.map { batch in
+            batch.map { record in
+                ConsumedRecord(
+                    position: EventPosition(partition: record.position.partition, offset: record.position.offset),
+                    key: record.key, value: record.value, headers: record.headers
+                )
+            }
         }
     }
 

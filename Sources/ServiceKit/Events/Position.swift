@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Where an event sits in the topic: its partition and offset. A write answers with the position of the
 /// event it produced (`X-Bookshelf-Position: 3:1042`); a view answers with the positions it has applied.

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// A read model built from events: pure, no I/O. `apply` must accept anything the codec can decode and
 /// never trap; an event it cannot use is reported, not thrown.

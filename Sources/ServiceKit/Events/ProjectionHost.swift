@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -49,13 +49,12 @@ public final class ProjectionHost<P: Projection>: Service, Sendable {
                 if await self.source.caughtUp() { self.announceCaughtUp() }
             }
             var sinceLagSample = 0
-            for await record in source.records {
-                if let time = await consume(record) {
-                    sinceLagSample += 1
-                    if sinceLagSample >= 256 || isCaughtUp {
-                        sinceLagSample = 0
-                        metrics.consumerLag(seconds: Date().timeIntervalSince(time))
-                    }
+            for await batch in source.batches {
+                let (applied, newest) = await consume(batch)
+                sinceLagSample += applied
+                if let newest, sinceLagSample >= 256 || isCaughtUp {
+                    sinceLagSample = 0
+                    metrics.consumerLag(seconds: Date().timeIntervalSince(newest))
                 }
             }
             group.cancelAll()
@@ -63,27 +62,29 @@ public final class ProjectionHost<P: Projection>: Service, Sendable {
         try? await gracefulShutdown()
     }
 
-    /// Applies one record: decoded, applied once, its position recorded whatever the outcome, since a record
-    /// that was dead-lettered is handled as much as one that was applied.
-    /// Returns the applied event's time, nil when nothing was applied.
-    @discardableResult
-    func consume(_ record: ConsumedRecord) async -> Date? {
-        let outcome: ApplyOutcome
-        let event: BookEvent?
-        do {
-            let decoded = try EventCodec.decode(record.value)
-            event = decoded
-            outcome = state.withLock { $0.projection.apply(decoded) }
-        } catch {
-            event = nil
-            outcome = .rejected(error)
+    /// Applies a batch: each record decoded, applied once, its position recorded whatever the outcome, since
+    /// a record that was dead-lettered is handled as much as one that was applied.
+    /// Returns how many events were applied and the time of the last one.
+    func consume(_ batch: [ConsumedRecord]) async -> (applied: Int, newest: Date?) {
+        let decoded = await Self.decode(batch)
+        var applied: [String: Int] = [:]
+        var newest: Date?
+        var rejected: [(record: ConsumedRecord, reason: UnreadableEvent)] = []
+        state.withLock { state in
+            for (record, result) in zip(batch, decoded) {
+                switch result.map({ ($0, state.projection.apply($0)) }) {
+                case .success((let event, .applied)):
+                    applied[event.type, default: 0] += 1
+                    newest = event.time
+                case .success((_, .duplicate)):
+                    break
+                case .success((_, .rejected(let reason))), .failure(let reason):
+                    rejected.append((record, reason))
+                }
+            }
         }
-        switch outcome {
-        case .applied:
-            if let event { metrics.eventConsumed(type: event.type) }
-        case .duplicate:
-            break
-        case .rejected(let reason):
+        for (type, count) in applied { metrics.eventsConsumed(type: type, count: count) }
+        for (record, reason) in rejected {
             metrics.eventDeadLettered(reason: reason.code)
             logger.warning("dead-lettering a record", metadata: [
                 "consumer": .string(consumer), "position": .stringConvertible(record.position),
@@ -97,13 +98,29 @@ public final class ProjectionHost<P: Projection>: Service, Sendable {
                 ])
             }
         }
-        advance(to: record.position)
-        return outcome == .applied ? event?.time : nil
+        advance(to: batch.lazy.map(\.position))
+        return (applied.values.reduce(0, +), newest)
     }
 
-    private func advance(to position: EventPosition) {
+    /// Decoding (parsing the JSON) is most of a replay's work and needs nothing but the bytes, so a large
+    /// batch is decoded in two halves at once, one on another thread of the cooperative pool.
+    private static func decode(_ batch: [ConsumedRecord]) async -> [Result<BookEvent, UnreadableEvent>] {
+        @Sendable func decode(_ records: ArraySlice<ConsumedRecord>) -> [Result<BookEvent, UnreadableEvent>] {
+            records.map { record in Result { () throws(UnreadableEvent) in try EventCodec.decode(record.value) } }
+        }
+        guard batch.count >= parallelDecodingThreshold else { return decode(batch[...]) }
+        let middle = batch.count / 2
+        async let second = decode(batch[middle...])
+        let first = decode(batch[..<middle])
+        return first + (await second)
+    }
+
+    /// Below this many records, handing half to another thread costs more than it saves.
+    private static var parallelDecodingThreshold: Int { 64 }
+
+    private func advance(to positions: some Sequence<EventPosition>) {
         let released = state.withLock { state -> [CheckedContinuation<Bool, Never>] in
-            state.applied.advance(to: position)
+            for position in positions { state.applied.advance(to: position) }
             guard !state.waiters.isEmpty else { return [] }
             var released: [CheckedContinuation<Bool, Never>] = []
             for (id, waiter) in state.waiters where state.applied.covers(waiter.target) {

@@ -1,4 +1,5 @@
-import Foundation
+import BookshelfJSON
+import FoundationEssentials
 import HTTPTypes
 import Hummingbird
 
@@ -70,15 +71,13 @@ public struct Problem: Error, Sendable, Equatable, ServiceError {
 
     /// The JSON body: `type`, `title`, `status`, `detail`, `instance`, then `code`, `retryable` and extensions.
     public func body(instance: String?) -> Data {
-        var object: [String: Any] = extensions
-        object["type"] = "urn:bookshelf:problem:\(code)"
-        object["title"] = title
-        object["status"] = status.code
-        object["detail"] = detail
-        object["code"] = code
-        object["retryable"] = isRetryable
-        if let instance { object["instance"] = instance }
-        return (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
+        var members: [(String, JSONValue)] = extensions.map { ($0.key, .string($0.value)) }
+        members += [
+            ("type", .string("urn:bookshelf:problem:\(code)")), ("title", .string(title)), ("status", .number(status.code)),
+            ("detail", .string(detail)), ("code", .string(code)), ("retryable", .bool(isRetryable)),
+        ]
+        if let instance { members.append(("instance", .string(instance))) }
+        return Data(JSONValue.object(members).serializedBytes(sortedKeys: true))
     }
 
     public func response(instance: String?) -> Response {

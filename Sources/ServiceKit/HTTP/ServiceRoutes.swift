@@ -1,4 +1,5 @@
-import Foundation
+import BookshelfJSON
+import FoundationEssentials
 import HTTPTypes
 import Hummingbird
 
@@ -25,7 +26,7 @@ public final class ServiceRoutes {
         }
         on("/health/ready", method: .get) { request, _ in
             let conditions = readiness.snapshot
-            let checks = Dictionary(conditions.map { ($0.name, ($0.isMet ? "ok: " : "waiting: ") + $0.detail) }, uniquingKeysWith: { a, _ in a })
+            let checks = JSONValue.object(conditions.map { ($0.name, .string(($0.isMet ? "ok: " : "waiting: ") + $0.detail)) })
             if conditions.allSatisfy(\.isMet) {
                 return Self.json(["status": "ready", "checks": checks], status: .ok)
             }
@@ -76,10 +77,9 @@ public final class ServiceRoutes {
         return router.buildResponder()
     }
 
-    /// A JSON response from a `JSONSerialization`-compatible value.
-    public static func json(_ object: Any, status: HTTPResponse.Status, headers: HTTPFields = [:]) -> Response {
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("null".utf8)
-        return json(bytes: data, status: status, headers: headers)
+    /// A JSON response, members in key order.
+    public static func json(_ value: JSONValue, status: HTTPResponse.Status, headers: HTTPFields = [:]) -> Response {
+        json(bytes: value.serializedBytes(sortedKeys: true), status: status, headers: headers)
     }
 
     public static func json(bytes: some Collection<UInt8>, status: HTTPResponse.Status, headers: HTTPFields = [:]) -> Response {

@@ -1,4 +1,6 @@
-import Foundation
+import BookshelfJSON
+import FoundationEssentials
+import Glibc
 import Logging
 import Synchronization
 
@@ -14,7 +16,16 @@ public struct JSONLinesLogHandler: LogHandler {
         }
 
         public static let standardError = Sink { line in
-            FileHandle.standardError.write(Data(line.utf8))
+            var line = line
+            line.withUTF8 { bytes in
+                var rest = UnsafeRawBufferPointer(bytes)
+                while !rest.isEmpty {
+                    let written = Glibc.write(STDERR_FILENO, rest.baseAddress, rest.count)
+                    if written < 0 && errno == EINTR { continue }
+                    guard written > 0 else { return }
+                    rest = UnsafeRawBufferPointer(rebasing: rest[written...])
+                }
+            }
         }
 
         func emit(_ line: String) {
@@ -38,25 +49,24 @@ public struct JSONLinesLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var object: [String: Any] = [:]
-        for (key, value) in metadata { object[key] = Self.json(value) }
-        for (key, value) in event.metadata ?? [:] { object[key] = Self.json(value) }
-        object["time"] = Date().formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
-        object["level"] = event.level.rawValue
-        object["label"] = label
-        object["message"] = event.message.description
-        object["source"] = event.source
-        if let error = event.error { object["error"] = String(describing: error) }
-        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return }
-        sink.emit(String(decoding: data, as: UTF8.self) + "\n")
+        var members: [String: JSONValue] = [:]
+        for (key, value) in metadata { members[key] = Self.json(value) }
+        for (key, value) in event.metadata ?? [:] { members[key] = Self.json(value) }
+        members["time"] = .string(Date().formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
+        members["level"] = .string(event.level.rawValue)
+        members["label"] = .string(label)
+        members["message"] = .string(event.message.description)
+        members["source"] = .string(event.source)
+        if let error = event.error { members["error"] = .string(String(describing: error)) }
+        sink.emit(JSONValue.object(members.map { ($0.key, $0.value) }).serialized(sortedKeys: true) + "\n")
     }
 
-    private static func json(_ value: Logger.Metadata.Value) -> Any {
+    private static func json(_ value: Logger.Metadata.Value) -> JSONValue {
         switch value {
-        case .string(let string): string
-        case .stringConvertible(let convertible): convertible.description
-        case .array(let values): values.map(json)
-        case .dictionary(let dictionary): dictionary.mapValues(json)
+        case .string(let string): .string(string)
+        case .stringConvertible(let convertible): .string(convertible.description)
+        case .array(let values): .array(values.map(json))
+        case .dictionary(let dictionary): .object(dictionary.map { ($0.key, json($0.value)) })
         }
     }
 }

@@ -1,4 +1,5 @@
 import Prometheus
+import Synchronization
 
 /// The metrics a service exposes on `/metrics`, all in one Prometheus registry. The executable also
 /// bootstraps swift-metrics with this registry, so what other modules record through swift-metrics
@@ -13,34 +14,68 @@ public final class ServiceMetrics: Sendable {
         .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5),
     ]
 
+    /// The metrics already made, by their labels: the registry validates names and builds label sets on
+    /// every `make…` call, which is more work than the request or event being counted.
+    private struct Made {
+        var requests: [RequestLabels: (count: Counter, duration: DurationHistogram)] = [:]
+        var produced: [String: Counter] = [:]
+        var consumed: [String: Counter] = [:]
+    }
+
+    private struct RequestLabels: Hashable {
+        var route: String
+        var method: String
+        var status: Int
+    }
+
+    private let made = Mutex(Made())
+
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
     }
 
     public func recordRequest(route: String, method: String, status: Int, duration: Duration) {
-        registry.makeCounter(
-            descriptor: .init(namespace: "bookshelf", metricName: "http_requests", unitName: "total", helpText: "HTTP requests by route, method and status."),
-            labels: [("route", route), ("method", method), ("status", String(status))]
-        ).increment()
-        registry.makeDurationHistogram(
-            descriptor: .init(namespace: "bookshelf", metricName: "http_request_duration", unitName: "seconds", helpText: "HTTP request latency by route and method."),
-            labels: [("route", route), ("method", method)],
-            buckets: Self.latencyBuckets
-        ).record(duration)
+        let labels = RequestLabels(route: route, method: method, status: status)
+        let metrics = made.withLock { made in
+            if let metrics = made.requests[labels] { return metrics }
+            let metrics = (
+                count: registry.makeCounter(
+                    descriptor: .init(namespace: "bookshelf", metricName: "http_requests", unitName: "total", helpText: "HTTP requests by route, method and status."),
+                    labels: [("route", route), ("method", method), ("status", String(status))]),
+                duration: registry.makeDurationHistogram(
+                    descriptor: .init(namespace: "bookshelf", metricName: "http_request_duration", unitName: "seconds", helpText: "HTTP request latency by route and method."),
+                    labels: [("route", route), ("method", method)],
+                    buckets: Self.latencyBuckets))
+            made.requests[labels] = metrics
+            return metrics
+        }
+        metrics.count.increment()
+        metrics.duration.record(duration)
     }
 
     public func eventProduced(type: String) {
-        registry.makeCounter(
-            descriptor: .init(namespace: "bookshelf", metricName: "events_produced", unitName: "total", helpText: "Events acknowledged by the broker, by type."),
-            labels: [("type", type)]
-        ).increment()
+        counter(type, in: \.produced) {
+            registry.makeCounter(
+                descriptor: .init(namespace: "bookshelf", metricName: "events_produced", unitName: "total", helpText: "Events acknowledged by the broker, by type."),
+                labels: [("type", type)])
+        }.increment()
     }
 
-    public func eventConsumed(type: String) {
-        registry.makeCounter(
-            descriptor: .init(namespace: "bookshelf", metricName: "events_consumed", unitName: "total", helpText: "Events applied, by type."),
-            labels: [("type", type)]
-        ).increment()
+    public func eventsConsumed(type: String, count: Int) {
+        counter(type, in: \.consumed) {
+            registry.makeCounter(
+                descriptor: .init(namespace: "bookshelf", metricName: "events_consumed", unitName: "total", helpText: "Events applied, by type."),
+                labels: [("type", type)])
+        }.increment(by: Int64(count))
+    }
+
+    private func counter(_ type: String, in kind: WritableKeyPath<Made, [String: Counter]>, make: () -> Counter) -> Counter {
+        made.withLock { made in
+            if let counter = made[keyPath: kind][type] { return counter }
+            let counter = make()
+            made[keyPath: kind][type] = counter
+            return counter
+        }
     }
 
     public func eventDeadLettered(reason: String) {

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// The state file `bookshelf up --state-file FILE` writes once the stack is ready and again after every
 /// restart: where the gateway, the broker and each service are, and each child's pid, so scripts and
@@ -28,7 +28,7 @@ public struct StackState: Codable, Sendable, Equatable {
             try (encoder.encode(self) + Data("\n".utf8)).write(to: url, options: .atomic)
         } catch {
             throw StackError(
-                .stateFile, message: "cannot write the state file \(path): \(error.localizedDescription)",
+                .stateFile, message: "cannot write the state file \(path): \(error)",
                 isRetryable: false
             )
         }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
-import Foundation
+import FoundationEssentials
+import Glibc
 import Kafka
 import Logging
 import ServiceLifecycle
@@ -69,7 +70,7 @@ struct BrokerCommand: AsyncParsableCommand {
             "bootstrap.servers": "\(broker.bootstrapServers)", "brokers": "\(brokers)", "partitions": "\(partitions)",
         ])
         // Written unbuffered: the parent process waits for this line on a pipe.
-        FileHandle.standardOutput.write(Data("broker listening on \(broker.firstBrokerAddress)\n".utf8))
+        StandardStream.output.write("broker listening on \(broker.firstBrokerAddress)\n")
 
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(

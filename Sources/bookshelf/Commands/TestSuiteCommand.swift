@@ -1,6 +1,6 @@
 import ArgumentParser
 import BookshelfJSON
-import Foundation
+import FoundationEssentials
 import JSONSchema
 
 /// `bookshelf contracts test-suite`: runs JSON-Schema-Test-Suite files (the official draft

@@ -1,6 +1,8 @@
 import ArgumentParser
 import BookshelfJSON
-import Foundation
+import Dispatch
+import FoundationEssentials
+import Glibc
 import JSONSchema
 
 /// `bookshelf contracts validate`: exit 0 when every instance is valid, 1 when any is invalid,
@@ -236,7 +238,7 @@ private struct Report {
     }
 
     private mutating func flush() {
-        FileHandle.standardOutput.write(Data(buffer))
+        StandardStream.output.write(buffer)
         buffer.removeAll(keepingCapacity: true)
     }
 
@@ -249,9 +251,6 @@ private struct Report {
     }
 }
 
-func printError(_ message: String) {
-    FileHandle.standardError.write(Data((message + "\n").utf8))
-}
 
 /// Builds the registry the CLI validates with: the metaschemas, `--contracts` folders, the
 /// schema file itself.
@@ -268,8 +267,8 @@ struct SchemaLoader {
                        + "schemas are checked for unknown types, bad patterns and unresolved refs only")
         }
         for directory in contracts {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            var isDirectory = false
+            guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory else {
                 throw SchemaError(code: .unreadable, message: "--contracts \(directory) is not a folder")
             }
             try registry.registerDirectory(directory)

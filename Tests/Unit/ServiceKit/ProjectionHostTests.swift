@@ -3,14 +3,18 @@ import Logging
 import ServiceKit
 import Testing
 
-/// Counts added books; enough to see what the host applies.
+/// Counts added books and keeps their titles in the order applied; enough to see what the host applies.
 struct AddedCount: Projection {
     var seen = SeenEvents()
     var count = 0
+    var titles: [String] = []
     init() {}
     mutating func apply(_ event: BookEvent) -> ApplyOutcome {
         guard seen.insert(event.id) else { return .duplicate }
-        if case .added = event.kind { count += 1 }
+        if case .added(let book, _) = event.kind {
+            count += 1
+            titles.append(book.title)
+        }
         return .applied
     }
 }
@@ -18,8 +22,8 @@ struct AddedCount: Projection {
 @Suite struct ProjectionHostTests {
     let codec = EventCodec(source: "/bookshelf/new-book")
 
-    func added(_ id: UUID = UUID()) throws -> [UInt8] {
-        let book = Book(id: UUID(), title: "T", author: "A", published: 2000)
+    func added(_ id: UUID = UUID(), title: String = "T") throws -> [UInt8] {
+        let book = Book(id: UUID(), title: title, author: "A", published: 2000)
         return try codec.encode(BookEvent(id: id, time: Date(), kind: .added(book, idempotencyKey: nil)))
     }
 
@@ -45,6 +49,35 @@ struct AddedCount: Projection {
         #expect(await host.waitUntilApplied(PositionVector([position]), timeout: .seconds(5)))
         #expect(host.read { projection, _ in projection.count } == 3)
         #expect(await !host.waitUntilApplied(PositionVector([EventPosition(partition: 0, offset: 999)]), timeout: .milliseconds(20)))
+        log.close()
+        running.cancel()
+        try await running.value
+    }
+
+    /// A replay large enough to be decoded in two halves at once (300 records in one batch) still applies in the log's order, once,
+    /// and dead-letters exactly the unreadable records, wherever they fall in the batch.
+    @Test func aLargeBatchIsAppliedInOrderWithItsPoisonDeadLettered() async throws {
+        let log = InMemoryEventLog(partitions: 1)
+        var expected: [String] = []
+        var poison: [EventPosition] = []
+        for index in 0..<300 {
+            if index % 37 == 5 {
+                poison.append(try log.append(key: "k", value: Array("{\"not\": \"an event\" \(index)".utf8)))
+            } else {
+                try log.append(key: "k", value: try added(title: "book \(index)"))
+                expected.append("book \(index)")
+            }
+        }
+        let readiness = Readiness()
+        let host = ProjectionHost<AddedCount>(
+            consumer: "test", source: log.makeSource(), deadLetters: log, readiness: readiness,
+            metrics: ServiceMetrics(), logger: Logger(label: "test")
+        )
+        let running = Task { try await host.run() }
+        try await readiness.waitUntilReady()
+        #expect(host.read { projection, _ in projection.titles } == expected)
+        #expect(log.deadLetters.map(\.record.position) == poison)
+        #expect(host.read { _, applied in applied.covers(PositionVector([EventPosition(partition: 0, offset: Int64(log.count - 1))])) })
         log.close()
         running.cancel()
         try await running.value

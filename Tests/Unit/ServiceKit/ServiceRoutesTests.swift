@@ -12,7 +12,7 @@ import Testing
             let body = try await request.jsonBody(context: context)
             return ServiceRoutes.json(bytes: body.readableBytesView, status: .created)
         }
-        routes.on("/things", method: .get) { _, _ in ServiceRoutes.json([] as [Int], status: .ok) }
+        routes.on("/things", method: .get) { _, _ in ServiceRoutes.json([], status: .ok) }
         routes.on("/boom", method: .get) { _, _ -> Response in throw CocoaError(.fileNoSuchFile) }
         return Application(router: routes)
     }
