@@ -1,5 +1,4 @@
 import CRdKafka
-import Foundation
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -89,9 +88,7 @@ public final class KafkaProducer: Service, Sendable {
                 batch.delivered(index, err: message.pointee.err, partition: message.pointee.partition, offset: message.pointee.offset)
             }
         }
-        let thread = Thread { [self] in pollLoop() }
-        thread.name = "kafka-producer-poll"
-        thread.start()
+        DedicatedThread.start(name: "kafka-producer") { [self] in pollLoop() }
     }
 
     /// Sends one record and returns its position once every in-sync replica has it.
