@@ -1,5 +1,10 @@
 import BookshelfJSON
 import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A Bookshelf event: a CloudEvents 1.0 event in JSON structured mode, as
 /// `contracts/cloudevents/envelope.schema.json` defines it.
@@ -149,7 +154,7 @@ public struct CloudEvent: Sendable, Hashable {
         // One pass over the members instead of a hash lookup (and a key String) per attribute.
         var specversion, id, source, type, time, datacontenttype, dataschema, subject, safe, idempotent, data: JSONValue?
         json.forEachMember { key, value in
-            switch Self.attributeNames.firstIndex(where: { UnsafeBufferPointer(start: $0.utf8Start, count: $0.utf8CodeUnitCount).elementsEqual(key) }) {
+            switch Self.attributeNames.firstIndex(where: { $0.utf8CodeUnitCount == key.count && memcmp($0.utf8Start, key.baseAddress!, key.count) == 0 }) {
             case 0: specversion = value
             case 1: id = value
             case 2: source = value
