@@ -3,7 +3,8 @@
 as a reverse proxy with keep-alive upstream connections in front of the same list-books.
 
 Run by `make bench-gateway` (release build). Needs wrk and nginx (Debian: wrk, nginx-light). Prints requests/s
-and latency p50/p99 per path, each proxy's share of direct throughput, and the latency it adds at p50.
+and latency p50/p99 per path, the CPU each proxy and list-books spend per request, each proxy's share of direct
+throughput, and the latency it adds at p50.
 Every process runs on this machine's loopback; wrk runs bounded in time; everything is stopped at the end.
 """
 import argparse
@@ -127,6 +128,24 @@ def wrk(url, seconds, connections):
     return figures
 
 
+def cpu_ticks(pids):
+    """User plus system CPU of the processes, in clock ticks; 0 for one that is gone."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            pass
+    return total
+
+
+def with_children(pid):
+    """The process and its children (nginx's workers)."""
+    found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+    return [pid] + [int(child) for child in found]
+
+
 def to_ms(text):
     for unit, factor in (("us", 0.001), ("ms", 1.0), ("s", 1000.0)):
         if text.endswith(unit):
@@ -170,21 +189,31 @@ def main():
         wait_ready(nginx, PORTS["nginx"], path="/bookshelf/books")
 
         paths = {
-            "direct (list-books)": PORTS["list-books"],
-            "gateway": PORTS["gateway"],
-            "nginx": PORTS["nginx"],
+            "direct (list-books)": (PORTS["list-books"], []),
+            "gateway": (PORTS["gateway"], [gateway.popen.pid]),
+            "nginx": (PORTS["nginx"], with_children(nginx.popen.pid)),
         }
+        list_books = [process.popen.pid for process in processes if process.name == "list-books"]
+        tick = os.sysconf("SC_CLK_TCK")
         results = {}
-        for label, port in paths.items():
+        for label, (port, proxy) in paths.items():
             url = f"http://127.0.0.1:{port}/bookshelf/books"
             wrk(url, 2, options.connections)  # warm-up: connections, caches, JIT-free but allocator-warm
-            results[label] = wrk(url, options.seconds, options.connections)
+            before = cpu_ticks(proxy), cpu_ticks(list_books)
+            figures = wrk(url, options.seconds, options.connections)
+            requests = max(figures["rps"] * options.seconds, 1)
+            # On a machine whose cores wrk, the proxy and list-books share, CPU per request decides throughput.
+            figures["proxy_us"] = (cpu_ticks(proxy) - before[0]) * 1e6 / tick / requests
+            figures["service_us"] = (cpu_ticks(list_books) - before[1]) * 1e6 / tick / requests
+            results[label] = figures
 
         print(f"\nGET /bookshelf/books ({options.books} books), wrk -t2 -c{options.connections} -d{options.seconds}s, "
               f"{os.cpu_count()} cores shared by wrk, the proxies and list-books; events on the embedded broker\n")
-        print(f"{'path':<22}{'requests/s':>12}{'p50 ms':>10}{'p99 ms':>10}{'non-2xx':>10}{'sock err':>10}")
+        print(f"{'path':<22}{'requests/s':>12}{'p50 ms':>10}{'p99 ms':>10}{'non-2xx':>10}{'sock err':>10}{'proxy CPU µs/req':>18}{'list-books CPU µs/req':>23}")
         for label, figures in results.items():
-            print(f"{label:<22}{figures['rps']:>12.0f}{figures['50%']:>10.3f}{figures['99%']:>10.3f}{figures['non2xx']:>10}{figures['errors']:>10}")
+            proxy = f"{figures['proxy_us']:.0f}" if label != "direct (list-books)" else "-"
+            print(f"{label:<22}{figures['rps']:>12.0f}{figures['50%']:>10.3f}{figures['99%']:>10.3f}{figures['non2xx']:>10}{figures['errors']:>10}"
+                  f"{proxy:>18}{figures['service_us']:>23.0f}")
         direct = results["direct (list-books)"]
         print()
         for label in ("gateway", "nginx"):

@@ -2,6 +2,13 @@
 #define BOOKSHELF_CCURL_SHIM_H
 
 #include <curl/curl.h>
+/* The HTTP client drives curl_multi_socket_action from its own epoll set, woken by an eventfd;
+   Swift's Glibc module does not export these headers. */
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <pthread.h>
+/* Names the client's thread for ps and perf; glibc declares it only under _GNU_SOURCE. */
+extern int pthread_setname_np(pthread_t thread, const char *name);
 
 /* curl_easy_setopt, curl_multi_setopt and curl_easy_getinfo are variadic;
    Swift cannot call them, so each argument type gets a typed wrapper. */
@@ -16,5 +23,6 @@ static inline CURLcode bs_curl_easy_getinfo_ptr(CURL *h, CURLINFO i, void **v) {
 static inline CURLcode bs_curl_easy_getinfo_double(CURL *h, CURLINFO i, double *v) { return curl_easy_getinfo(h, i, v); }
 static inline CURLMcode bs_curl_multi_setopt_long(CURLM *m, CURLMoption o, long v) { return curl_multi_setopt(m, o, v); }
 static inline CURLMcode bs_curl_multi_setopt_ptr(CURLM *m, CURLMoption o, void *v) { return curl_multi_setopt(m, o, v); }
+static inline CURLMcode bs_curl_multi_setopt_socketfunction(CURLM *m, curl_socket_callback f) { return curl_multi_setopt(m, CURLMOPT_SOCKETFUNCTION, f); }
 
 #endif

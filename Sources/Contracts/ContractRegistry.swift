@@ -124,9 +124,9 @@ public struct ContractRegistry: Sendable {
     public var schemas: [String: JSONValue] { schemasByID }
 
     private static func schemaFiles(in root: String) -> [String] {
-        guard let walker = FileManager.default.enumerator(atPath: root) else { return [] }
+        guard let paths = try? FileManager.default.subpathsOfDirectory(atPath: root) else { return [] }
         var files: [String] = []
-        while let path = walker.nextObject() as? String {
+        for path in paths {
             let components = path.split(separator: "/")
             if components.contains("examples") { continue }
             if path.hasSuffix(".schema.json") { files.append(path) }

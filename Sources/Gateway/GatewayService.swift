@@ -1,5 +1,5 @@
+import BookshelfJSON
 import Discovery
-import Foundation
 import HTTPClient
 import HTTPTypes
 import Hummingbird
@@ -100,13 +100,12 @@ public final class GatewayService: Sendable {
             }
         }
 
-        let fields = request.headers.map { (name: $0.name.rawName, value: $0.value) }
-        let idempotencyKey = request.headers[HTTPField.Name("Idempotency-Key")!]
+        let idempotencyKey = request.headers[.idempotencyKey]
         do {
             // HEAD goes upstream as the GET it stands for: the services answer GET, and the head of that answer is the reply.
             let outcome = try await forwarder.forward(
                 service: operation.upstream, method: method == "HEAD" ? "GET" : method, target: request.head.path ?? path,
-                headers: HeaderPolicy.upstreamRequestHeaders(fields, requestID: context.requestID), body: body
+                headers: HeaderPolicy.upstreamRequestHeaders(request.headers, requestID: context.requestID), body: body
             )
             if outcome.attempts > 1 {
                 context.logger.info("read retried on another instance", metadata: [
@@ -127,32 +126,34 @@ public final class GatewayService: Sendable {
     }
 
     static func response(from upstream: HTTPClient.Response) -> Response {
-        var headers = HTTPFields()
-        for field in HeaderPolicy.clientResponseHeaders(upstream.headers) {
-            guard let name = HTTPField.Name(field.name) else { continue }
-            headers.append(HTTPField(name: name, value: field.value))
-        }
-        return Response(
+        Response(
             status: HTTPResponse.Status(code: upstream.status),
-            headers: headers,
+            headers: HeaderPolicy.clientResponseHeaders(upstream.headers),
             body: .init(byteBuffer: ByteBuffer(bytes: upstream.body))
         )
     }
+}
+
+extension HTTPField.Name {
+    static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
 }
 
 extension ContractProblem {
     /// problem+json with the violations as RFC 9457 `errors`, which `Problem` alone cannot carry.
     public func response(instance: String) -> Response {
         var response = problem.response(instance: instance)
-        guard !violations.isEmpty,
-              var object = (try? JSONSerialization.jsonObject(with: problem.body(instance: instance))) as? [String: Any]
-        else { return response }
-        object["errors"] = violations.map {
-            ["instanceLocation": $0.instanceLocation, "keywordLocation": $0.keywordLocation, "message": $0.message]
+        guard !violations.isEmpty, let object = try? JSONValue(parsing: problem.body(instance: instance)), object.isObject else {
+            return response
         }
-        if let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) {
-            response.body = .init(byteBuffer: ByteBuffer(bytes: data))
-        }
+        let errors = JSONValue.array(violations.map { violation in
+            JSONValue.object([
+                ("instanceLocation", .string(violation.instanceLocation)),
+                ("keywordLocation", .string(violation.keywordLocation)),
+                ("message", .string(violation.message)),
+            ])
+        })
+        let body = JSONValue.object(object.members.map { ($0, $1) } + [("errors", errors)])
+        response.body = .init(byteBuffer: ByteBuffer(bytes: body.serializedBytes(sortedKeys: true)))
         return response
     }
 }

@@ -9,10 +9,13 @@ import Logging
 public final class HTTPClient: Sendable {
     public let configuration: Configuration
     private let loop: CurlMultiLoop
+    private let handles: EasyHandlePool
 
     public init(configuration: Configuration = Configuration(), logger: Logger = Logger(label: "bookshelf.httpclient")) {
         self.configuration = configuration
         self.loop = CurlMultiLoop(maxIdleConnections: configuration.maxIdleConnections, logger: logger)
+        // As many handles as connections: a busier moment allocates more and frees the surplus afterwards.
+        self.handles = EasyHandlePool(capacity: configuration.maxIdleConnections)
     }
 
     deinit {
@@ -22,6 +25,7 @@ public final class HTTPClient: Sendable {
     public func execute(_ request: Request) async throws(HTTPClientError) -> Response {
         let transfer = try CurlTransfer(
             request: request,
+            pool: handles,
             connectTimeout: request.connectTimeout ?? configuration.connectTimeout,
             timeout: request.timeout ?? configuration.timeout,
             maxResponseBytes: configuration.maxResponseBytes

@@ -150,8 +150,14 @@ extension Keyword {
 
         case .pattern(let regex):
             guard type == JSON_STRING else { return true }
-            if regex.takeUnretainedValue().matches(instance) { return true }
-            ev.fail(node, "pattern", "\(Self.excerpt(instance)) does not match the pattern \(regex.takeUnretainedValue().source)")
+            let pattern = regex.takeUnretainedValue()
+            switch pattern.search(instance) {
+            case .match: return true
+            case .noMatch: ev.fail(node, "pattern", "\(Self.excerpt(instance)) does not match the pattern \(pattern.source)")
+            case .gaveUp:
+                ev.fail(node, "pattern", "the pattern \(pattern.source) gave up on \(Self.excerpt(instance)): matching would "
+                    + "take too long (a pattern with backreferences, or a very long string); simplify the pattern")
+            }
             return false
 
         case .format(let name, let checker):

@@ -1,5 +1,3 @@
-import Foundation
-
 /// `format` as an assertion (opt-in: by default `format` is an annotation only, as in other
 /// validators). Covers the formats contracts use; unknown formats always pass.
 final class FormatChecker: Sendable {
@@ -148,7 +146,7 @@ final class FormatChecker: Sendable {
             if !text.hasSuffix("::") { text = text.dropLast() }
             groupsNeeded = 6
         }
-        let halves = text.components(separatedBy: "::")
+        let halves = text.split(separator: "::", omittingEmptySubsequences: false).map(String.init)
         guard halves.count <= 2 else { return false }
         func groups(_ half: String) -> Int? {
             if half.isEmpty { return 0 }

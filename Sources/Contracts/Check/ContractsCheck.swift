@@ -206,9 +206,9 @@ public struct ContractsCheck: Sendable {
 
     /// Every `examples` folder, relative to the contracts folder.
     private func exampleFolders() -> [String] {
-        guard let walker = FileManager.default.enumerator(atPath: folder) else { return [] }
+        guard let paths = try? FileManager.default.subpathsOfDirectory(atPath: folder) else { return [] }
         var found: [String] = []
-        while let path = walker.nextObject() as? String {
+        for path in paths {
             if path.split(separator: "/").last.map(String.init) == "examples" { found.append(path) }
         }
         return found.sorted()

@@ -4,7 +4,7 @@ import FoundationEssentials
 /// RFC 6901 JSON pointers: building them token by token, and following them into a document.
 enum JSONPointer {
     static func appending(_ token: String, to pointer: String) -> String {
-        pointer + "/" + token.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
+        pointer + "/" + token.replacing("~", with: "~0").replacing("/", with: "~1")
     }
 
     static func appending(_ index: Int, to pointer: String) -> String {
@@ -17,7 +17,7 @@ enum JSONPointer {
         guard pointer.hasPrefix("/") else { return nil }
         var current = document
         for raw in pointer.dropFirst().split(separator: "/", omittingEmptySubsequences: false) {
-            let token = raw.replacingOccurrences(of: "~1", with: "/").replacingOccurrences(of: "~0", with: "~")
+            let token = String(raw).replacing("~1", with: "/").replacing("~0", with: "~")
             if current.isObject {
                 guard let next = current[token] else { return nil }
                 current = next

@@ -9,7 +9,7 @@ enum SchemaReference {
         let baseDocument = split(base).uri
         guard !uriPart.isEmpty else { return (baseDocument, fragment) }
         if hasScheme(uriPart) { return (uriPart, fragment) }
-        guard let schemeEnd = baseDocument.range(of: "://") else { return (uriPart, fragment) }
+        guard let schemeEnd = baseDocument.firstRange(of: "://") else { return (uriPart, fragment) }
         let authorityEnd = baseDocument[schemeEnd.upperBound...].firstIndex(of: "/") ?? baseDocument.endIndex
         let origin = String(baseDocument[..<authorityEnd])
         let basePath = String(baseDocument[authorityEnd...])

@@ -7,7 +7,10 @@ public struct BearerToken: Sendable {
     }
 
     public static func protects(method: String) -> Bool {
-        !["GET", "HEAD", "OPTIONS"].contains(method)
+        switch method {
+        case "GET", "HEAD", "OPTIONS": false
+        default: true
+        }
     }
 
     /// Compares in time that depends only on the lengths, so response timing does not reveal how many

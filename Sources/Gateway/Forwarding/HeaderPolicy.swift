@@ -1,5 +1,5 @@
-import Foundation
 import HTTPClient
+import HTTPTypes
 
 /// Which headers cross the gateway. End-to-end headers pass both ways (so `Idempotency-Key`, `traceparent`,
 /// `X-Bookshelf-*` reach the service, `Location` and `Retry-After` reach the client); hop-by-hop headers
@@ -17,30 +17,45 @@ public enum HeaderPolicy {
     static let droppedFromRequests = hopByHop.union(requestOwnedByGateway)
     static let droppedFromResponses = hopByHop.union(responseOwnedByGateway)
 
-    public static func upstreamRequestHeaders(_ fields: [(name: String, value: String)], requestID: String) -> [HTTPClient.Header] {
-        var headers = filter(fields, dropping: droppedFromRequests).map { HTTPClient.Header($0.name, $0.value) }
+    /// The client's headers as they go upstream, with this request's id. Names keep the client's spelling.
+    public static func upstreamRequestHeaders(_ fields: HTTPFields, requestID: String) -> [HTTPClient.Header] {
+        // Headers a sender listed in `Connection` are hop-by-hop too; HTTPFields keeps names lower-case in canonicalName.
+        let listed = fields[values: .connection].flatMap(connectionOptions)
+        var headers: [HTTPClient.Header] = []
+        headers.reserveCapacity(fields.count + 1)
+        for field in fields {
+            let name = field.name.canonicalName
+            guard !droppedFromRequests.contains(name), !listed.contains(name) else { continue }
+            headers.append(HTTPClient.Header(field.name.rawName, field.value))
+        }
         headers.append(HTTPClient.Header("X-Request-Id", requestID))
         return headers
     }
 
-    public static func clientResponseHeaders(_ headers: [HTTPClient.Header]) -> [(name: String, value: String)] {
-        filter(headers.map { (name: $0.name, value: $0.value) }, dropping: droppedFromResponses)
+    /// The upstream's headers as they go to the client; a name HTTP does not allow is dropped.
+    public static func clientResponseHeaders(_ headers: [HTTPClient.Header]) -> HTTPFields {
+        var listed: [String] = []
+        var lowered: [String] = []
+        lowered.reserveCapacity(headers.count)
+        for header in headers {
+            let name = header.name.lowercased()
+            if name == "connection" { listed += connectionOptions(header.value) }
+            lowered.append(name)
+        }
+        var fields = HTTPFields()
+        fields.reserveCapacity(headers.count)
+        for (header, name) in zip(headers, lowered) where !droppedFromResponses.contains(name) && !listed.contains(name) {
+            guard let fieldName = HTTPField.Name(header.name) else { continue }
+            fields.append(HTTPField(name: fieldName, value: header.value))
+        }
+        return fields
     }
 
-    private static func filter(_ fields: [(name: String, value: String)], dropping dropped: Set<String>) -> [(name: String, value: String)] {
-        let lowered = fields.map { $0.name.lowercased() }
-        // Headers a sender listed in `Connection` are hop-by-hop too.
-        var listed = Set<String>()
-        for (index, name) in lowered.enumerated() where name == "connection" {
-            for option in fields[index].value.split(separator: ",") {
-                listed.insert(option.trimmingCharacters(in: .whitespaces).lowercased())
-            }
+    /// The lower-case names a `Connection` value lists.
+    private static func connectionOptions(_ value: String) -> [String] {
+        value.utf8.split(separator: UInt8(ascii: ",")).compactMap { option in
+            let trimmed = option.drop { $0 == 0x20 || $0 == 0x09 }.reversed().drop { $0 == 0x20 || $0 == 0x09 }.reversed()
+            return trimmed.isEmpty ? nil : String(decoding: trimmed, as: UTF8.self).lowercased()
         }
-        var kept: [(name: String, value: String)] = []
-        kept.reserveCapacity(fields.count)
-        for (index, name) in lowered.enumerated() where !dropped.contains(name) && !listed.contains(name) {
-            kept.append(fields[index])
-        }
-        return kept
     }
 }

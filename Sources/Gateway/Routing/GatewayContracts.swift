@@ -1,5 +1,5 @@
 import BookshelfJSON
-import Foundation
+import FoundationEssentials
 
 /// The parts of `contracts/` the gateway serves and routes by: openapi.json exactly as written, and its
 /// route table with every schema reference turned into the schema's absolute `$id`.

@@ -1,5 +1,4 @@
 import BookshelfJSON
-import Foundation
 
 /// The public API as `contracts/openapi.json` declares it: which paths and methods exist, which service
 /// answers each operation, and which schemas its path parameters and body must meet.
@@ -104,9 +103,12 @@ public struct RouteTable: Sendable {
     static let methods: Set<String> = ["GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE"]
 
     public func match(method: String, path: String) -> Match {
-        let parts = path.split(separator: "/", omittingEmptySubsequences: true)
+        let slash = UInt8(ascii: "/")
+        let bytes = path.utf8
         // A trailing or doubled slash names a different resource; be strict rather than guess.
-        if path.isEmpty || path.contains("//") || (path.count > 1 && path.hasSuffix("/")) { return .notFound }
+        if bytes.isEmpty || (bytes.count > 1 && bytes.last == slash) { return .notFound }
+        if zip(bytes, bytes.dropFirst()).contains(where: { $0 == slash && $1 == slash }) { return .notFound }
+        let parts = bytes.split(separator: slash).map { Substring($0) }
         for entry in paths {
             guard let parameters = Self.bind(entry.segments, to: parts) else { continue }
             let requested = method.uppercased()
@@ -197,7 +199,7 @@ public struct RouteTable: Sendable {
         }
         var node = document
         for token in reference.dropFirst(2).split(separator: "/") {
-            let key = String(token).replacingOccurrences(of: "~1", with: "/").replacingOccurrences(of: "~0", with: "~")
+            let key = String(token).replacing("~1", with: "/").replacing("~0", with: "~")
             guard let next = node[key] else {
                 throw GatewayError(.invalidContract, "openapi.json refers to '\(reference)', which does not exist")
             }

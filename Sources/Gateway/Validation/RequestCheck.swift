@@ -36,8 +36,8 @@ public struct RequestCheck: Sendable {
     /// The media type a body must have before it is read.
     public func mediaType(_ contentType: String?, of operation: RouteTable.Operation, bodyLength: Int?) -> ContractProblem? {
         guard let body = operation.body else { return nil }
-        let mediaType = contentType?.split(separator: ";", maxSplits: 1).first?
-            .trimmingCharacters(in: .whitespaces).lowercased() ?? ""
+        let mediaType = contentType?.split(separator: ";", maxSplits: 1).first
+            .map { String($0.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed()).lowercased() } ?? ""
         if mediaType.isEmpty && bodyLength == 0 && !body.required { return nil }
         guard body.mediaTypes.contains(mediaType) else {
             let accepted = body.mediaTypes.joined(separator: " or ")

@@ -1,13 +1,16 @@
 import CCurl
-import Foundation
+import Glibc
 import Logging
 import Synchronization
 
 /// The thread that owns the multi handle. Every curl call on a transfer after it is submitted happens here.
 ///
-/// Other threads talk to it only through `shared` (a queue of commands) and `curl_multi_wakeup`, the one
-/// multi call libcurl allows from another thread. The multi handle is freed in `deinit`, when neither the
-/// thread nor any caller holds this object any more, so a wakeup can never reach a freed handle.
+/// The loop drives libcurl's socket interface (`curl_multi_socket_action`) from its own epoll set, so each
+/// wakeup touches only the transfers whose sockets are ready; `curl_multi_perform` would visit, and poll,
+/// every transfer in flight on every wakeup. Other threads talk to the loop only through `shared` (a queue
+/// of commands) and an eventfd in the same epoll set. The multi handle and both descriptors are freed in
+/// `deinit`, when neither the thread nor any caller holds this object any more, so a wakeup can never reach
+/// a closed descriptor.
 final class CurlMultiLoop: @unchecked Sendable {
     fileprivate enum Command {
         case add(CurlTransfer)
@@ -24,26 +27,66 @@ final class CurlMultiLoop: @unchecked Sendable {
     }
 
     private let multi: UnsafeMutableRawPointer
+    private let epoll: Int32
+    private let wakeDescriptor: Int32
     private let shared = Mutex(Shared())
     private let logger: Logger
     /// Loop-thread state: transfers currently inside the multi handle.
     private var active: [UnsafeMutableRawPointer: CurlTransfer] = [:]
+    /// Loop-thread state: the sockets libcurl asked to watch, which are in the epoll set.
+    private var watched: Set<Int32> = []
 
     init(maxIdleConnections: Int, logger: Logger) {
         _ = curlGlobalInit
         guard let multi = curl_multi_init() else {
             fatalError("curl_multi_init failed: libcurl is out of memory")
         }
+        let epoll = epoll_create1(Int32(EPOLL_CLOEXEC))
+        let wakeDescriptor = eventfd(0, Int32(EFD_CLOEXEC | EFD_NONBLOCK))
+        guard epoll >= 0, wakeDescriptor >= 0 else {
+            fatalError("the HTTP client cannot create its epoll set or eventfd: \(String(cString: strerror(errno)))")
+        }
+        var event = epoll_event()
+        event.events = EPOLLIN.rawValue
+        event.data.fd = wakeDescriptor
+        guard epoll_ctl(epoll, EPOLL_CTL_ADD, wakeDescriptor, &event) == 0 else {
+            fatalError("the HTTP client cannot watch its eventfd: \(String(cString: strerror(errno)))")
+        }
         self.multi = multi
+        self.epoll = epoll
+        self.wakeDescriptor = wakeDescriptor
         self.logger = logger
+        let me = Unmanaged.passUnretained(self).toOpaque()
         _ = bs_curl_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, maxIdleConnections)
-        let thread = Thread { [self] in run() }
-        thread.name = "bookshelf-curl"
-        thread.start()
+        _ = bs_curl_multi_setopt_ptr(multi, CURLMOPT_SOCKETDATA, me)
+        _ = bs_curl_multi_setopt_socketfunction(multi) { _, socket, what, context, _ in
+            Unmanaged<CurlMultiLoop>.fromOpaque(context!).takeUnretainedValue().watch(socket, what)
+            return 0
+        }
+        startThread()
     }
 
     deinit {
+        // Cleanup tells the socket callback to forget each socket, so the epoll set must still be open.
         curl_multi_cleanup(multi)
+        close(wakeDescriptor)
+        close(epoll)
+    }
+
+    /// The thread keeps the loop alive until `run()` returns.
+    private func startThread() {
+        let context = Unmanaged.passRetained(self).toOpaque()
+        var thread = pthread_t()
+        let created = pthread_create(&thread, nil, { context in
+            let loop = Unmanaged<CurlMultiLoop>.fromOpaque(context!).takeRetainedValue()
+            loop.run()
+            return nil
+        }, context)
+        guard created == 0 else {
+            fatalError("the HTTP client cannot start its thread: \(String(cString: strerror(created)))")
+        }
+        _ = pthread_setname_np(thread, "bookshelf-curl")
+        pthread_detach(thread)
     }
 
     func submit(_ transfer: CurlTransfer) {
@@ -52,7 +95,7 @@ final class CurlMultiLoop: @unchecked Sendable {
             state.commands.append(.add(transfer))
             return (true, state.takeWakeup())
         }
-        if wake { curl_multi_wakeup(multi) }
+        if wake { wakeUp() }
         if !accepted {
             transfer.finish(.failure(HTTPClientError(.shutdown, "the HTTP client has been shut down")))
         }
@@ -65,7 +108,7 @@ final class CurlMultiLoop: @unchecked Sendable {
             state.commands.append(.cancel(transfer))
             return state.takeWakeup()
         }
-        if wake { curl_multi_wakeup(multi) }
+        if wake { wakeUp() }
     }
 
     func requestStop() {
@@ -74,7 +117,7 @@ final class CurlMultiLoop: @unchecked Sendable {
             state.stopRequested = true
             return state.takeWakeup()
         }
-        if wake { curl_multi_wakeup(multi) }
+        if wake { wakeUp() }
     }
 
     func stop() async {
@@ -85,31 +128,62 @@ final class CurlMultiLoop: @unchecked Sendable {
                 state.stopRequested = true
                 return (false, state.takeWakeup())
             }
-            if wake { curl_multi_wakeup(multi) }
+            if wake { wakeUp() }
             if alreadyStopped { continuation.resume() }
         }
     }
 
-    private func run() {
-        while true {
-            let (commands, stopRequested) = shared.withLock { state in
-                defer {
-                    state.commands.removeAll(keepingCapacity: true)
-                    state.wakeupPending = false
-                }
-                return (state.commands, state.stopRequested)
-            }
-            for command in commands { apply(command) }
-            if stopRequested { break }
+    private func wakeUp() {
+        var one: UInt64 = 1
+        // Fails only when the counter is about to overflow, and then the loop is awake anyway.
+        _ = write(wakeDescriptor, &one, MemoryLayout<UInt64>.size)
+    }
 
-            var running: Int32 = 0
-            let performed = curl_multi_perform(multi, &running)
-            if performed != CURLM_OK {
-                logger.error("curl_multi_perform failed", metadata: ["error": "\(String(cString: curl_multi_strerror(performed)))"])
+    private func run() {
+        let capacity: Int32 = 64
+        let events = UnsafeMutablePointer<epoll_event>.allocate(capacity: Int(capacity))
+        defer { events.deallocate() }
+        var running: Int32 = 0
+        loop: while true {
+            // libcurl's own clock decides when its timers are due. Asking it each turn, rather than keeping the
+            // deadline its timer callback reported, cannot lose a timer to a wakeup a fraction of a millisecond early.
+            var timeout = -1
+            _ = curl_multi_timeout(multi, &timeout)
+            if timeout == 0 {
+                check(curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running))
+                collectFinished()
+                _ = curl_multi_timeout(multi, &timeout)
+            }
+            let ready = epoll_wait(epoll, events, capacity, Int32(clamping: timeout))
+            var woken = false
+            for index in 0..<Int(max(ready, 0)) {
+                let event = events[index]
+                let socket = event.data.fd
+                if socket == wakeDescriptor {
+                    woken = true
+                    continue
+                }
+                var mask: Int32 = 0
+                if event.events & (EPOLLIN.rawValue | EPOLLHUP.rawValue) != 0 { mask |= CURL_CSELECT_IN }
+                if event.events & EPOLLOUT.rawValue != 0 { mask |= CURL_CSELECT_OUT }
+                if event.events & EPOLLERR.rawValue != 0 { mask |= CURL_CSELECT_ERR }
+                check(curl_multi_socket_action(multi, socket, mask, &running))
+            }
+            if woken {
+                // Reset the eventfd before taking the queue: a command queued after this read wakes the next wait.
+                var count: UInt64 = 0
+                _ = read(wakeDescriptor, &count, MemoryLayout<UInt64>.size)
+                let (commands, stopRequested) = shared.withLock { state in
+                    defer {
+                        state.commands.removeAll(keepingCapacity: true)
+                        state.wakeupPending = false
+                    }
+                    return (state.commands, state.stopRequested)
+                }
+                for command in commands { apply(command) }
+                if stopRequested { break loop }
             }
             collectFinished()
-            // Returns early on socket activity, on libcurl's own timers, or on curl_multi_wakeup.
-            _ = curl_multi_poll(multi, nil, 0, 1000, nil)
         }
         let (leftover, waiters) = shared.withLock { state in
             state.stopped = true
@@ -129,6 +203,33 @@ final class CurlMultiLoop: @unchecked Sendable {
             transfer.finish(.failure(shutdown))
         }
         for waiter in waiters { waiter.resume() }
+    }
+
+    private func check(_ code: CURLMcode) {
+        if code != CURLM_OK {
+            logger.error("curl_multi_socket_action failed", metadata: ["error": "\(String(cString: curl_multi_strerror(code)))"])
+        }
+    }
+
+    /// libcurl's socket callback: keeps the epoll set equal to the sockets and directions libcurl waits on.
+    private func watch(_ socket: Int32, _ what: Int32) {
+        if what == CURL_POLL_REMOVE {
+            if watched.remove(socket) != nil { _ = epoll_ctl(epoll, EPOLL_CTL_DEL, socket, nil) }
+            return
+        }
+        var event = epoll_event()
+        event.events = (what & CURL_POLL_IN != 0 ? EPOLLIN.rawValue : 0) | (what & CURL_POLL_OUT != 0 ? EPOLLOUT.rawValue : 0)
+        event.data.fd = socket
+        var operation = watched.insert(socket).inserted ? EPOLL_CTL_ADD : EPOLL_CTL_MOD
+        var status = epoll_ctl(epoll, operation, socket, &event)
+        // A closed socket leaves the epoll set by itself and its number may come back: trust the kernel's view.
+        if status != 0 && (errno == EEXIST || errno == ENOENT) {
+            operation = errno == EEXIST ? EPOLL_CTL_MOD : EPOLL_CTL_ADD
+            status = epoll_ctl(epoll, operation, socket, &event)
+        }
+        if status != 0 {
+            logger.error("the HTTP client cannot watch a socket", metadata: ["error": "\(String(cString: strerror(errno)))"])
+        }
     }
 
     private func apply(_ command: Command) {
@@ -173,7 +274,7 @@ extension CurlMultiLoop.Shared {
 }
 
 /// libcurl requires one global initialisation before any other thread uses it; a global `let` runs once.
-private let curlGlobalInit: Void = {
+let curlGlobalInit: Void = {
     _ = curl_global_init(Int(CURL_GLOBAL_DEFAULT))
 }()
 

@@ -1,12 +1,14 @@
 import CCurl
 import Synchronization
 
-/// One request: owns its easy handle and header list and frees both in `deinit`, the one place they are freed.
+/// One request: holds its easy handle (from `pool`) and header list, and gives back or frees both in `deinit`,
+/// the one place either is released.
 ///
 /// Built on the caller's thread, then handed to the loop thread, which alone touches the handle, the buffers
 /// and the continuation from then on. Only `isCancelled` is shared, hence the atomic.
 final class CurlTransfer: @unchecked Sendable {
     let easy: UnsafeMutableRawPointer
+    private let pool: EasyHandlePool
     private var headerList: UnsafeMutablePointer<curl_slist>?
     private let maxResponseBytes: Int
     let isCancelled = Atomic<Bool>(false)
@@ -16,17 +18,21 @@ final class CurlTransfer: @unchecked Sendable {
     private var responseBody: [UInt8] = []
     private(set) var exceededLimit = false
 
-    init(request: HTTPClient.Request, connectTimeout: Duration, timeout: Duration, maxResponseBytes: Int) throws(HTTPClientError) {
-        guard let easy = curl_easy_init() else {
+    init(
+        request: HTTPClient.Request, pool: EasyHandlePool, connectTimeout: Duration, timeout: Duration, maxResponseBytes: Int
+    ) throws(HTTPClientError) {
+        guard let easy = pool.take() else {
             throw HTTPClientError(.invalidRequest, "libcurl could not allocate a transfer handle")
         }
         self.easy = easy
+        self.pool = pool
         self.maxResponseBytes = maxResponseBytes
         try configure(request, connectTimeout: connectTimeout, timeout: timeout)
     }
 
     deinit {
-        curl_easy_cleanup(easy)
+        // The loop has taken the handle out of the multi handle by now: a transfer is released only after it finished.
+        pool.give(easy)
         curl_slist_free_all(headerList)
     }
 
@@ -60,7 +66,7 @@ final class CurlTransfer: @unchecked Sendable {
         for header in request.headers {
             if header.name.caseInsensitiveEquals("content-type") { hasContentType = true }
             // "Name:" would tell curl to drop the header; "Name;" is its spelling of an empty value.
-            lines.append(header.value.isEmpty ? "\(header.name);" : "\(header.name): \(header.value)")
+            lines.append(header.value.isEmpty ? header.name + ";" : header.name + ": " + header.value)
         }
         // curl waits up to a second for "100 Continue" before sending a large body; no upstream of ours needs that.
         lines.append("Expect:")
@@ -106,13 +112,12 @@ final class CurlTransfer: @unchecked Sendable {
     }
 
     private func receiveHeaderLine(_ bytes: UnsafeRawBufferPointer) -> Int {
-        let line = String(decoding: bytes, as: UTF8.self)
-        if line.hasPrefix("HTTP/") {
+        if bytes.starts(with: "HTTP/".utf8) {
             // A new status line starts a new header block (after a 1xx interim response).
-            responseHeaders.removeAll()
-        } else if let colon = line.firstIndex(of: ":") {
-            let name = String(line[..<colon])
-            let value = line[line.index(after: colon)...].trimmingHTTPWhitespace()
+            responseHeaders.removeAll(keepingCapacity: true)
+        } else if let colon = bytes.firstIndex(of: UInt8(ascii: ":")) {
+            let name = String(decoding: bytes[..<colon], as: UTF8.self)
+            let value = String(decoding: bytes[(colon + 1)...].trimmingHTTPWhitespace(), as: UTF8.self)
             responseHeaders.append(HTTPClient.Header(name, value))
         }
         return bytes.count
@@ -164,14 +169,13 @@ extension Duration {
     }
 }
 
-extension Substring {
-    func trimmingHTTPWhitespace() -> String {
-        // Bytes, not Characters: "\r\n" is one Character and would not match "\r" or "\n".
+extension Slice<UnsafeRawBufferPointer> {
+    /// Without the spaces, tabs and line ends around a header value.
+    func trimmingHTTPWhitespace() -> Slice<UnsafeRawBufferPointer> {
         let isSpace: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D || $0 == 0x0A }
-        let bytes = utf8
-        guard let first = bytes.firstIndex(where: { !isSpace($0) }), let last = bytes.lastIndex(where: { !isSpace($0) }) else {
-            return ""
+        guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else {
+            return self[startIndex..<startIndex]
         }
-        return String(decoding: bytes[first...last], as: UTF8.self)
+        return self[first...last]
     }
 }

@@ -1,4 +1,5 @@
 import Hummingbird
+import HummingbirdCore
 import Logging
 import ServiceLifecycle
 
@@ -8,12 +9,17 @@ extension ServiceRoutes: HTTPResponderBuilder {}
 /// down gracefully on SIGTERM and SIGINT. Services start together and stop in reverse order, so the
 /// server (last) stops taking requests before the clients it uses go away.
 public enum ServiceHost {
+    /// - Parameter handlersOnEventLoop: handle each connection's requests on its event loop instead of the
+    ///   global pool (see `EventLoopHTTP1Channel`); for services whose handlers never block.
     public static func application(
-        configuration: ServiceConfiguration, routes: ServiceRoutes, logger: Logger
+        configuration: ServiceConfiguration, routes: ServiceRoutes, logger: Logger, handlersOnEventLoop: Bool = false
     ) -> some ApplicationProtocol {
-        Application(
+        let channel = HTTP1Channel.Configuration(additionalChannelHandlers: [ParserErrorProblemHandler()])
+        return Application(
             router: routes,
-            server: .http1(configuration: .init(additionalChannelHandlers: [ParserErrorProblemHandler()])),
+            server: handlersOnEventLoop
+                ? HTTPServerBuilder { responder in EventLoopHTTP1Channel(inner: HTTP1Channel(responder: responder, configuration: channel)) }
+                : .http1(configuration: channel),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: configuration.name),
             logger: logger
         )
@@ -21,17 +27,21 @@ public enum ServiceHost {
 
     /// Runs `dependencies` (started first, stopped last) and the HTTP server until SIGTERM or SIGINT.
     public static func run(
-        configuration: ServiceConfiguration, routes: ServiceRoutes, dependencies: [any Service], logger: Logger
+        configuration: ServiceConfiguration, routes: ServiceRoutes, dependencies: [any Service], logger: Logger,
+        handlersOnEventLoop: Bool = false
     ) async throws {
-        try await run(configuration: configuration, routes: routes, services: dependencies.map { .init(service: $0) }, logger: logger)
+        try await run(
+            configuration: configuration, routes: routes, services: dependencies.map { .init(service: $0) }, logger: logger,
+            handlersOnEventLoop: handlersOnEventLoop
+        )
     }
 
     /// The same with each dependency's termination behaviour spelled out.
     public static func run(
         configuration: ServiceConfiguration, routes: ServiceRoutes,
-        services: [ServiceGroupConfiguration.ServiceConfiguration], logger: Logger
+        services: [ServiceGroupConfiguration.ServiceConfiguration], logger: Logger, handlersOnEventLoop: Bool = false
     ) async throws {
-        let app = application(configuration: configuration, routes: routes, logger: logger)
+        let app = application(configuration: configuration, routes: routes, logger: logger, handlersOnEventLoop: handlersOnEventLoop)
         let group = ServiceGroup(configuration: .init(
             services: services + [.init(service: app)],
             gracefulShutdownSignals: [.sigterm, .sigint],

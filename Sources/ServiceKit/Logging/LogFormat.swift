@@ -15,7 +15,7 @@ public enum LogFormat: String, Sendable, CaseIterable, ExpressibleByArgument {
         LoggingSystem.bootstrap { label in
             var handler: any LogHandler
             switch format {
-            case .text: handler = StreamLogHandler.standardError(label: label)
+            case .text: handler = TextLogHandler(label: label)
             case .json: handler = JSONLinesLogHandler(label: label, sink: .standardError)
             }
             handler.logLevel = level

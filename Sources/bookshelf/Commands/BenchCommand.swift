@@ -1,6 +1,7 @@
 import ArgumentParser
 import BookshelfJSON
-import Foundation
+import FoundationEssentials
+import Glibc
 import JSONSchema
 
 /// `bookshelf contracts bench`: validations per second of one schema over pre-parsed instances,

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import Gateway
 import Logging
 import ServiceKit
@@ -43,7 +43,10 @@ struct GatewayCommand: AsyncParsableCommand {
         )
         logger.info("gateway listening", metadata: ["address": "\(configuration.host):\(configuration.port)"])
         do {
-            try await ServiceHost.run(configuration: configuration, routes: assembly.routes.routes, dependencies: assembly.dependencies, logger: logger)
+            try await ServiceHost.run(
+                configuration: configuration, routes: assembly.routes.routes, dependencies: assembly.dependencies, logger: logger,
+                handlersOnEventLoop: true
+            )
         } catch {
             await assembly.client.shutdown()
             throw error

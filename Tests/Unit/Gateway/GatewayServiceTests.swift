@@ -5,6 +5,7 @@ import HTTPClient
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import NIOCore
 import ServiceKit
 import Synchronization
@@ -121,6 +122,52 @@ final class Upstream: Sendable {
         #expect(received.headers["traceparent"] == "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")
         #expect(received.headers["x-bookshelf-min-position"] == "0:7")
         #expect(received.headers["x-hop"] == nil)
+        await client.shutdown()
+    }
+
+    @Test func overARealSocketWithHandlersOnTheEventLoopReadsAndWritesAreForwarded() async throws {
+        let upstream = Upstream()
+        let client = HTTPClient()
+        try await withTestServer(upstream.router()) { port in
+            let discovery = StaticDiscovery(upstreams: ["booklist", "newbook"].reduce(into: [:]) {
+                $0[$1] = [ServiceInstance(id: "one", baseURL: "http://127.0.0.1:\(port)")]
+            })
+            let gateway = GatewayService(
+                contracts: sharedContracts, validator: sharedSchemas,
+                forwarder: UpstreamForwarder(client: client, discovery: discovery), apiToken: nil
+            )
+            let routes = ServiceRoutes(metrics: ServiceMetrics(), readiness: Readiness())
+            gateway.addRoutes(to: routes)
+            let configuration = ServiceConfiguration(
+                name: "gateway", id: "gateway-test", tags: [], host: "127.0.0.1", port: 0, advertiseAddress: "127.0.0.1",
+                broker: "", consul: nil, contracts: "contracts", logFormat: .text, logLevel: .critical
+            )
+            let app = ServiceHost.application(configuration: configuration, routes: routes, logger: Logger(label: "test"), handlersOnEventLoop: true)
+            try await app.test(.live) { gateway in
+                // Concurrent requests on separate connections, each handled on its own connection's event loop.
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for _ in 0..<16 {
+                        group.addTask {
+                            try await gateway.execute(uri: "/bookshelf/books", method: .get) { response in
+                                #expect(response.status == .ok)
+                                #expect(String(buffer: response.body).contains("Frank Herbert"))
+                            }
+                        }
+                    }
+                    try await group.waitForAll()
+                }
+                try await gateway.execute(uri: "/bookshelf/books", method: .post, headers: [.contentType: "application/json"], body: Self.validBook) { response in
+                    #expect(response.status == .created)
+                    #expect(response.headers[.requestID] != nil)
+                }
+                try await gateway.execute(uri: "/bookshelf/nothing", method: .get) { response in
+                    #expect(response.status == .notFound)
+                    #expect(response.headers[.contentType] == "application/problem+json")
+                }
+            }
+        }
+        #expect(upstream.requests.filter { $0.method == "GET" }.count == 16)
+        #expect(upstream.requests.filter { $0.method == "POST" }.map(\.body) == [String(buffer: Self.validBook)])
         await client.shutdown()
     }
 

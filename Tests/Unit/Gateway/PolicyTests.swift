@@ -1,11 +1,12 @@
 import HTTPClient
+import HTTPTypes
 import Testing
 
 @testable import Gateway
 
 @Suite struct HeaderPolicyTests {
     @Test func endToEndHeadersReachTheServiceAndHopByHopOnesStop() {
-        let sent: [(name: String, value: String)] = [
+        let pairs: [(name: String, value: String)] = [
             ("Host", "gateway:8000"), ("Connection", "keep-alive, X-Secret-Hop"), ("Keep-Alive", "timeout=5"),
             ("X-Secret-Hop", "1"), ("Transfer-Encoding", "chunked"), ("TE", "trailers"), ("Upgrade", "h2c"),
             ("Proxy-Authorization", "Basic eA=="), ("Authorization", "Bearer s3cret"), ("Content-Length", "12"),
@@ -13,6 +14,7 @@ import Testing
             ("Idempotency-Key", "k-1"), ("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"),
             ("X-Bookshelf-Min-Position", "0:4"), ("Content-Type", "application/json"), ("Accept", "application/json"),
         ]
+        let sent = HTTPFields(pairs.map { HTTPField(name: HTTPField.Name($0.name)!, value: $0.value) })
         let forwarded = HeaderPolicy.upstreamRequestHeaders(sent, requestID: "rid-1")
         let names = forwarded.map { $0.name.lowercased() }
         for kept in ["idempotency-key", "traceparent", "x-bookshelf-min-position", "content-type", "accept"] {
@@ -31,8 +33,17 @@ import Testing
             .init("Date", "x"), .init("Server", "booklist"), .init("Location", "/bookshelf/books/1"),
             .init("X-Bookshelf-Position", "0:4"), .init("Retry-After", "1"), .init("Content-Type", "application/json"),
         ]
-        let names = HeaderPolicy.clientResponseHeaders(upstream).map { $0.name.lowercased() }
+        let names = HeaderPolicy.clientResponseHeaders(upstream).map(\.name.canonicalName)
         #expect(names == ["location", "x-bookshelf-position", "retry-after", "content-type"])
+    }
+
+    @Test func responseHeadersListedInConnectionStopToo() {
+        let upstream: [HTTPClient.Header] = [
+            .init("Connection", " X-Upstream-Hop ,keep-alive"), .init("X-Upstream-Hop", "1"), .init("Keep-Alive", "timeout=5"),
+            .init("X-Bookshelf-Position", "0:4"), .init("Bad Name", "dropped, not a token"),
+        ]
+        let names = HeaderPolicy.clientResponseHeaders(upstream).map(\.name.canonicalName)
+        #expect(names == ["x-bookshelf-position"])
     }
 }
 

@@ -129,6 +129,52 @@ import Testing
         await client.shutdown()
     }
 
+    @Test func aReusedTransferHandleKeepsNothingOfTheRequestBefore() async throws {
+        // One idle handle at most, so every request after the first runs on the handle the one before used.
+        let client = HTTPClient(configuration: .init(maxIdleConnections: 1))
+        try await withTestServer(Self.echoRouter()) { port in
+            let put = try await client.execute(.init(
+                method: "PUT", url: "http://127.0.0.1:\(port)/echo?first=1",
+                headers: [.init("X-Bookshelf-Test", "first"), .init("Content-Type", "application/json")], body: Array("{\"n\":1}".utf8)
+            ))
+            #expect(Self.lines(put).contains("method=PUT"))
+            #expect(Self.lines(put).contains("body={\"n\":1}"))
+
+            let get = try await client.execute(.init(url: "http://127.0.0.1:\(port)/echo"))
+            let lines = Self.lines(get)
+            #expect(lines.contains("method=GET"))
+            #expect(lines.contains("query="))
+            #expect(lines.contains("body="))
+            #expect(!lines.contains { $0.hasPrefix("header:x-bookshelf-test=") })
+            #expect(!lines.contains { $0.hasPrefix("header:content-type=") })
+            #expect(!lines.contains { $0.hasPrefix("header:content-length=") })
+
+            let post = try await client.execute(.init(method: "POST", url: "http://127.0.0.1:\(port)/echo", body: Array("second".utf8)))
+            #expect(Self.lines(post).contains("method=POST"))
+            #expect(Self.lines(post).contains("body=second"))
+            #expect(!Self.lines(post).contains { $0.hasPrefix("header:content-type=") })
+        }
+        await client.shutdown()
+    }
+
+    @Test func theHandlePoolHandsBackWhatItWasGivenUpToItsCapacity() {
+        let pool = EasyHandlePool(capacity: 1)
+        guard let first = pool.take(), let second = pool.take() else {
+            Issue.record("libcurl could not allocate a handle")
+            return
+        }
+        #expect(first != second)
+        pool.give(first)
+        pool.give(second)
+        let reused = pool.take()
+        #expect(reused == first)
+        // The second was past the capacity and freed, so the pool makes a fresh handle.
+        let fresh = pool.take()
+        #expect(fresh != nil && fresh != first)
+        reused.map(pool.give)
+        fresh.map(pool.give)
+    }
+
     @Test func refusedConnectionIsConnectFailedAndNotSent() async throws {
         let client = HTTPClient()
         let port = try closedPort()
@@ -161,6 +207,31 @@ import Testing
             }
             #expect(error?.code == .timeout)
             #expect(error?.requestMayHaveBeenSent == true)
+        }
+        await client.shutdown()
+    }
+
+    @Test func everyTimeoutFiresWhenManyRunAtOnce() async throws {
+        // Timers are libcurl's, driven by the loop; one lost timer would leave its request waiting for the 30 s answer.
+        let client = HTTPClient()
+        try await withTestServer(Self.echoRouter()) { port in
+            let start = ContinuousClock.now
+            let codes = await withTaskGroup(of: HTTPClientError.Code?.self) { group in
+                for index in 0..<20 {
+                    group.addTask {
+                        do throws(HTTPClientError) {
+                            _ = try await client.execute(.init(url: "http://127.0.0.1:\(port)/slow", timeout: .milliseconds(100 + 10 * index)))
+                            return nil
+                        } catch {
+                            return error.code
+                        }
+                    }
+                }
+                return await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(codes.count == 20)
+            #expect(codes.allSatisfy { $0 == .timeout })
+            #expect(ContinuousClock.now - start < .seconds(5))
         }
         await client.shutdown()
     }

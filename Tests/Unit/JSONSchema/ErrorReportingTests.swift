@@ -70,6 +70,16 @@ import Testing
         #expect(error.code == .invalidPattern)
         #expect(error.message.contains("([a-z]"))
         #expect(try compileError(#"{"patternProperties":{"[":{}}}"#).code == .invalidPattern)
+        // The reason comes from the ECMA-262 parser, with where it stopped.
+        #expect(try compileError(#"{"pattern":"\\a"}"#).message.contains("\\a is not a valid escape with the u flag at offset 2"))
+        #expect(try compileError(#"{"pattern":"\\p{Script=Greek}"}"#).message.contains("script properties are not supported"))
+    }
+
+    @Test func aPatternThatGivesUpSaysSo() throws {
+        // Backreferences rule out the bounded search: this one runs out of steps, and says so.
+        let result = try schema(#"{"pattern":"^(a*)*\\1b$"}"#).validate(JSONValue(parsing: "\"" + String(repeating: "a", count: 3000) + "\""))
+        #expect(result.errors.map(\.keywordLocation) == ["/pattern"])
+        #expect(result.errors.first?.message.contains("gave up") == true)
     }
 
     @Test func unresolvedRefIsNamed() throws {
