@@ -76,7 +76,8 @@ let package = Package(
         ]),
 
         // Unit tests mirror Sources: Tests/Unit/<Module>.
-        .testTarget(name: "BookshelfJSONTests", dependencies: ["BookshelfJSON"], path: "Tests/Unit/BookshelfJSON"),
+        // CJansson: the reader's differential test compares it with jansson's own json_loadb.
+        .testTarget(name: "BookshelfJSONTests", dependencies: ["BookshelfJSON", "CJansson"], path: "Tests/Unit/BookshelfJSON"),
         .testTarget(name: "JSONSchemaTests", dependencies: ["JSONSchema", "BookshelfJSON"], path: "Tests/Unit/JSONSchema"),
         .testTarget(name: "ContractsTests", dependencies: ["Contracts", "JSONSchema", "BookshelfJSON"], path: "Tests/Unit/Contracts"),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "CRdKafka", "Contracts", "BookshelfJSON"], path: "Tests/Unit/Kafka"),

@@ -70,3 +70,47 @@ extension JSONValue: ExpressibleByArrayLiteral {
 extension JSONValue: ExpressibleByDictionaryLiteral {
     public init(dictionaryLiteral elements: (String, JSONValue)...) { self = .object(elements) }
 }
+
+/// Builds one object member by member, straight into jansson: no `JSONValue` (and its storage) per
+/// member and no array of members, for hot paths such as encoding every event a producer sends.
+public struct JSONObjectBuilder: ~Copyable {
+    private let node: UnsafeMutablePointer<json_t>
+
+    public init() {
+        node = json_object()!
+    }
+
+    deinit { json_decref(node) }
+
+    /// Sets `key` (a repeated key keeps its last value, as `JSONValue.object` does).
+    public mutating func set(_ key: StaticString, _ value: String) {
+        var value = value
+        let member = value.withUTF8 { bytes in
+            bytes.withMemoryRebound(to: CChar.self) { text in
+                text.baseAddress.map { json_stringn_nocheck($0, text.count)! } ?? json_string("")!
+            }
+        }
+        adopt(key, member)
+    }
+
+    public mutating func set(_ key: StaticString, _ value: Bool) {
+        adopt(key, value ? json_true()! : json_false()!)
+    }
+
+    /// Shares `value`'s node (values are immutable), as `JSONValue.object` does.
+    public mutating func set(_ key: StaticString, _ value: JSONValue) {
+        adopt(key, json_incref(value.raw)!)
+    }
+
+    public consuming func build() -> JSONValue {
+        let node = self.node
+        discard self
+        return JSONValue(adopting: node)
+    }
+
+    private func adopt(_ key: StaticString, _ member: UnsafeMutablePointer<json_t>) {
+        _ = key.utf8Start.withMemoryRebound(to: CChar.self, capacity: key.utf8CodeUnitCount) {
+            json_object_setn_new_nocheck(node, $0, key.utf8CodeUnitCount, member)
+        }
+    }
+}

@@ -1,4 +1,9 @@
 import CJansson
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 extension JSONValue {
     /// Parses one JSON text (any value at the top level, not only objects and arrays).
@@ -11,9 +16,12 @@ extension JSONValue {
     /// twice is malformed: RFC 8259 leaves its meaning open (one reader takes the first, another the last),
     /// so an edge that checks a body and then hands its bytes on must refuse it rather than guess.
     public init<Bytes: Collection<UInt8>>(parsing bytes: Bytes, rejectingDuplicateKeys: Bool = false) throws(JSONParseError) {
-        let flags = JSONValue.decodeFlags | (rejectingDuplicateKeys ? Int(JSON_REJECT_DUPLICATES) : 0)
-        let parsed = bytes.withContiguousStorageIfAvailable { JSONValue.parse(UnsafeRawBufferPointer($0), flags: flags) }
-        self = try (parsed ?? Array(bytes).withUnsafeBytes { JSONValue.parse($0, flags: flags) }).get()
+        let parsed = bytes.withContiguousStorageIfAvailable {
+            JSONValue.parse(UnsafeRawBufferPointer($0), rejectingDuplicateKeys: rejectingDuplicateKeys)
+        }
+        self = try (parsed ?? Array(bytes).withUnsafeBytes {
+            JSONValue.parse($0, rejectingDuplicateKeys: rejectingDuplicateKeys)
+        }).get()
     }
 
     /// Parses one JSON text from UTF-8 bytes in memory.
@@ -21,58 +29,97 @@ extension JSONValue {
         self = try JSONValue.parse(buffer).get()
     }
 
-    static func parse(_ buffer: UnsafeRawBufferPointer, flags: Int = JSONValue.decodeFlags) -> Result<JSONValue, JSONParseError> {
-        var error = json_error_t()
-        let base = buffer.baseAddress?.assumingMemoryBound(to: CChar.self) ?? UnsafePointer(bitPattern: 1)!
-        if let root = json_loadb(base, buffer.count, flags, &error) {
-            return .success(JSONValue(adopting: root))
-        }
-        // Integers beyond 64 bits are valid JSON; jansson stores them only as doubles, so only
-        // such documents pay for a second pass.
-        if json_error_code(&error) == json_error_numeric_overflow,
-           let root = json_loadb(base, buffer.count, flags | Int(JSON_DECODE_INT_AS_REAL), &error) {
-            return .success(JSONValue(adopting: root))
-        }
-        return .failure(JSONParseError(jansson: error))
-    }
-
     /// Reads and parses the JSON file at `path`.
     public init(contentsOfFile path: String) throws(JSONParseError) {
-        var error = json_error_t()
-        if let root = json_load_file(path, JSONValue.decodeFlags, &error) {
-            self.init(adopting: root)
-            return
-        }
-        if json_error_code(&error) == json_error_numeric_overflow,
-           let root = json_load_file(path, JSONValue.decodeFlags | Int(JSON_DECODE_INT_AS_REAL), &error) {
-            self.init(adopting: root)
-            return
-        }
-        throw JSONParseError(jansson: error)
+        let bytes = try JSONValue.readFile(path)
+        self = try bytes.withUnsafeBytes { JSONValue.parse($0) }.get()
     }
 
-    /// Any top-level value; NUL (`\u0000`) allowed inside strings, as RFC 8259 allows.
-    static let decodeFlags = Int(JSON_DECODE_ANY | JSON_ALLOW_NUL)
+    /// Any top-level value, NUL (`\u0000`) allowed inside strings as RFC 8259 allows, and integers beyond
+    /// 64 bits read as reals: what jansson's `json_loadb` gives with `JSON_DECODE_ANY | JSON_ALLOW_NUL`
+    /// (`JSONReader` explains why it does the reading).
+    static func parse(_ buffer: UnsafeRawBufferPointer, rejectingDuplicateKeys: Bool = false) -> Result<JSONValue, JSONParseError> {
+        var result = JSONReader.read(buffer, rejectingDuplicateKeys: rejectingDuplicateKeys, integersAsReals: false)
+        // jansson stores integers beyond 64 bits only as doubles, and then reads the whole document with
+        // JSON_DECODE_INT_AS_REAL; only such documents pay for a second pass.
+        if case .failure(let failure) = result, failure.kind == .integerOverflow {
+            result = JSONReader.read(buffer, rejectingDuplicateKeys: rejectingDuplicateKeys, integersAsReals: true)
+        }
+        switch result {
+        case .success(let root): return .success(JSONValue(adopting: root))
+        case .failure(let failure): return .failure(JSONParseError(failure, in: buffer))
+        }
+    }
+
+    private static func readFile(_ path: String) throws(JSONParseError) -> [UInt8] {
+        func unreadable(_ verb: String) -> JSONParseError {
+            JSONParseError(code: .unreadable, message: "unable to \(verb) \(path): \(String(cString: strerror(errno)))",
+                           line: 0, column: 0, offset: 0)
+        }
+        let descriptor = open(path, O_RDONLY)
+        guard descriptor >= 0 else { throw unreadable("open") }
+        defer { close(descriptor) }
+        var bytes: [UInt8] = []
+        var filled = 0
+        while true {
+            if filled == bytes.count { bytes.append(contentsOf: repeatElement(0, count: max(64 * 1024, bytes.count))) }
+            let got = bytes.withUnsafeMutableBytes { read(descriptor, $0.baseAddress! + filled, $0.count - filled) }
+            if got == 0 { break }
+            if got < 0 {
+                if errno == EINTR { continue }
+                throw unreadable("read")
+            }
+            filled += got
+        }
+        bytes.removeSubrange(filled...)
+        return bytes
+    }
 }
 
 extension JSONParseError {
-    init(jansson error: json_error_t) {
-        var error = error
-        let message = withUnsafeBytes(of: &error.text) { buffer in
-            String(cString: buffer.baseAddress!.assumingMemoryBound(to: CChar.self))
-        }
-        let code: Code = json_error_code(&error) == json_error_cannot_open_file ? .unreadable : .malformed
-        // jansson reports the position after the offending token ("near 'TOKEN'"); people
-        // expect the column where it starts.
-        var column = max(0, Int(error.column))
-        var position = max(0, Int(error.position))
-        if let near = message.firstRange(of: " near '"), message.hasSuffix("'") {
-            let token = message[near.upperBound..<message.index(before: message.endIndex)]
-            if column >= token.unicodeScalars.count && position >= token.utf8.count {
-                column -= token.unicodeScalars.count - 1
-                position -= token.utf8.count
+    /// The reader's failure with the line and column of its offset, in jansson's words: a message about a
+    /// token names it ("'}' expected near ']'", "... near end of file").
+    init(_ failure: JSONReader.Failure, in buffer: UnsafeRawBufferPointer) {
+        let bytes = buffer.bindMemory(to: UInt8.self)
+        let offset = min(failure.offset, bytes.count)
+        var line = 1
+        var column = 1
+        for byte in bytes[..<offset] {
+            if byte == UInt8(ascii: "\n") {
+                line += 1
+                column = 1
+            } else if byte & 0xC0 != 0x80 {
+                column += 1
             }
         }
-        self.init(code: code, message: message, line: max(0, Int(error.line)), column: column, offset: position)
+        var message = failure.message
+        if failure.namesToken {
+            message += offset == bytes.count ? " near end of file" : " near '\(Self.token(in: bytes, at: offset))'"
+        }
+        self.init(code: .malformed, message: message, line: line, column: column, offset: offset)
+    }
+
+    /// The token that starts at `offset`, for a message: a word or number, a string, or one character,
+    /// shortened to 20 bytes.
+    private static func token(in bytes: UnsafeBufferPointer<UInt8>, at offset: Int) -> String {
+        func isWordByte(_ byte: UInt8) -> Bool {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "-"), UInt8(ascii: "+"), UInt8(ascii: "."):
+                true
+            default:
+                false
+            }
+        }
+        var stop = offset + 1
+        if isWordByte(bytes[offset]) {
+            while stop < bytes.count && isWordByte(bytes[stop]) { stop += 1 }
+        } else if bytes[offset] == UInt8(ascii: "\"") {
+            while stop < bytes.count && bytes[stop] != UInt8(ascii: "\"") && bytes[stop] >= 0x20 { stop += 1 }
+            stop = min(stop + 1, bytes.count)
+        } else {
+            while stop < bytes.count && bytes[stop] & 0xC0 == 0x80 { stop += 1 }
+        }
+        return String(decoding: bytes[offset..<min(stop, offset + 20)], as: UTF8.self)
     }
 }

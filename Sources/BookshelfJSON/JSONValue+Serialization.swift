@@ -1,80 +1,210 @@
 import CJansson
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 extension JSONValue {
     /// Compact JSON text (no insignificant whitespace). Numbers keep their kind: integers print
     /// as integers, reals in their shortest round-tripping form (`0.1`, `1.0`, `1e-07`).
     public func serialized(sortedKeys: Bool = false) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(64)
-        write(to: &out, sortedKeys: sortedKeys)
-        return String(decoding: out, as: UTF8.self)
+        var writer = JSONWriter()
+        writer.write(raw, sortedKeys: sortedKeys)
+        return writer.string()
     }
 
     /// Compact JSON text as UTF-8 bytes.
     public func serializedBytes(sortedKeys: Bool = false) -> [UInt8] {
-        var out: [UInt8] = []
-        write(to: &out, sortedKeys: sortedKeys)
-        return out
-    }
-
-    func write(to out: inout [UInt8], sortedKeys: Bool) {
-        switch raw.pointee.type {
-        case JSON_OBJECT:
-            out.append(UInt8(ascii: "{"))
-            var first = true
-            let members = sortedKeys ? self.members.sorted { $0.key < $1.key } : Array(self.members)
-            for (key, value) in members {
-                if !first { out.append(UInt8(ascii: ",")) }
-                first = false
-                JSONValue.writeString(key.utf8, to: &out)
-                out.append(UInt8(ascii: ":"))
-                value.write(to: &out, sortedKeys: sortedKeys)
-            }
-            out.append(UInt8(ascii: "}"))
-        case JSON_ARRAY:
-            out.append(UInt8(ascii: "["))
-            for (index, element) in elements.enumerated() {
-                if index > 0 { out.append(UInt8(ascii: ",")) }
-                element.write(to: &out, sortedKeys: sortedKeys)
-            }
-            out.append(UInt8(ascii: "]"))
-        case JSON_STRING:
-            JSONValue.writeString(utf8Buffer, to: &out)
-        case JSON_INTEGER:
-            out.append(contentsOf: String(json_integer_value(raw)).utf8)
-        case JSON_REAL:
-            out.append(contentsOf: json_real_value(raw).description.utf8)
-        case JSON_TRUE:
-            out.append(contentsOf: "true".utf8)
-        case JSON_FALSE:
-            out.append(contentsOf: "false".utf8)
-        default:
-            out.append(contentsOf: "null".utf8)
-        }
-    }
-
-    static func writeString(_ bytes: some Sequence<UInt8>, to out: inout [UInt8]) {
-        let hex = Array("0123456789abcdef".utf8)
-        out.append(UInt8(ascii: "\""))
-        for byte in bytes {
-            switch byte {
-            case UInt8(ascii: "\""): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
-            case UInt8(ascii: "\\"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
-            case 0x0A: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
-            case 0x0D: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
-            case 0x09: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
-            case 0x08: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "b")])
-            case 0x0C: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "f")])
-            case 0..<0x20:
-                out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
-                                        hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
-            default: out.append(byte)
-            }
-        }
-        out.append(UInt8(ascii: "\""))
+        var writer = JSONWriter()
+        writer.write(raw, sortedKeys: sortedKeys)
+        return writer.bytes()
     }
 }
 
 extension JSONValue: CustomStringConvertible {
     public var description: String { serialized() }
+}
+
+/// Writes JSON text into one growing buffer: runs of plain string bytes are copied whole, and the result
+/// is copied once into the array or string the caller gets.
+struct JSONWriter: ~Copyable {
+    private var buffer: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+    private var count = 0
+
+    init(capacity: Int = 512) {
+        self.capacity = capacity
+        buffer = .allocate(capacity: capacity)
+    }
+
+    deinit { buffer.deallocate() }
+
+    func bytes() -> [UInt8] {
+        [UInt8](UnsafeBufferPointer(start: buffer, count: count))
+    }
+
+    func string() -> String {
+        String(unsafeUninitializedCapacity: count) { target in
+            _ = target.initialize(from: UnsafeBufferPointer(start: buffer, count: count))
+            return count
+        }
+    }
+
+    @inline(__always)
+    private mutating func reserve(_ extra: Int) {
+        guard count + extra > capacity else { return }
+        let larger = UnsafeMutablePointer<UInt8>.allocate(capacity: max(capacity * 2, count + extra))
+        larger.update(from: buffer, count: count)
+        buffer.deallocate()
+        buffer = larger
+        capacity = max(capacity * 2, count + extra)
+    }
+
+    @inline(__always)
+    private mutating func append(_ byte: UInt8) {
+        reserve(1)
+        buffer[count] = byte
+        count += 1
+    }
+
+    private mutating func append(_ bytes: UnsafePointer<UInt8>, count length: Int) {
+        reserve(length)
+        (buffer + count).update(from: bytes, count: length)
+        count += length
+    }
+
+    private mutating func append(_ text: StaticString) {
+        append(text.utf8Start, count: text.utf8CodeUnitCount)
+    }
+
+    mutating func write(_ node: UnsafeMutablePointer<json_t>, sortedKeys: Bool) {
+        switch node.pointee.type {
+        case JSON_OBJECT:
+            append(UInt8(ascii: "{"))
+            if sortedKeys {
+                var members: [(key: String, value: UnsafeMutablePointer<json_t>)] = []
+                var cursor = json_object_iter(node)
+                while let current = cursor {
+                    members.append((Self.key(current), json_object_iter_value(current)))
+                    cursor = json_object_iter_next(node, current)
+                }
+                members.sort { $0.key < $1.key }
+                for (index, member) in members.enumerated() {
+                    if index > 0 { append(UInt8(ascii: ",")) }
+                    var key = member.key
+                    key.withUTF8 { writeString($0.baseAddress ?? UnsafePointer(bitPattern: 1)!, count: $0.count) }
+                    append(UInt8(ascii: ":"))
+                    write(member.value, sortedKeys: true)
+                }
+            } else {
+                var cursor = json_object_iter(node)
+                var first = true
+                while let current = cursor {
+                    if !first { append(UInt8(ascii: ",")) }
+                    first = false
+                    let length = json_object_iter_key_len(current)
+                    json_object_iter_key(current)!.withMemoryRebound(to: UInt8.self, capacity: length) {
+                        writeString($0, count: length)
+                    }
+                    append(UInt8(ascii: ":"))
+                    write(json_object_iter_value(current), sortedKeys: false)
+                    cursor = json_object_iter_next(node, current)
+                }
+            }
+            append(UInt8(ascii: "}"))
+        case JSON_ARRAY:
+            append(UInt8(ascii: "["))
+            for index in 0..<json_array_size(node) {
+                if index > 0 { append(UInt8(ascii: ",")) }
+                write(json_array_get(node, index), sortedKeys: sortedKeys)
+            }
+            append(UInt8(ascii: "]"))
+        case JSON_STRING:
+            let length = json_string_length(node)
+            json_string_value(node)!.withMemoryRebound(to: UInt8.self, capacity: length) { writeString($0, count: length) }
+        case JSON_INTEGER:
+            writeInteger(Int64(json_integer_value(node)))
+        case JSON_REAL:
+            var text = json_real_value(node).description
+            text.withUTF8 { append($0.baseAddress!, count: $0.count) }
+        case JSON_TRUE:
+            append("true")
+        case JSON_FALSE:
+            append("false")
+        default:
+            append("null")
+        }
+    }
+
+    private static func key(_ iterator: UnsafeMutableRawPointer) -> String {
+        let length = json_object_iter_key_len(iterator)
+        return json_object_iter_key(iterator)!.withMemoryRebound(to: UInt8.self, capacity: length) {
+            String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self)
+        }
+    }
+
+    private mutating func writeInteger(_ value: Int64) {
+        reserve(20)
+        var magnitude = value.magnitude
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        let written = withUnsafeMutableBytes(of: &digits) { scratch -> Int in
+            var position = scratch.count
+            repeat {
+                position -= 1
+                scratch[position] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            if value < 0 {
+                position -= 1
+                scratch[position] = UInt8(ascii: "-")
+            }
+            (buffer + count).update(from: scratch.baseAddress!.assumingMemoryBound(to: UInt8.self) + position,
+                                    count: scratch.count - position)
+            return scratch.count - position
+        }
+        count += written
+    }
+
+    /// A quoted string: `"`, `\` and control characters escaped, everything else (valid UTF-8) as is.
+    private mutating func writeString(_ bytes: UnsafePointer<UInt8>, count length: Int) {
+        append(UInt8(ascii: "\""))
+        var index = 0
+        while index < length {
+            // Room for a chunk whose every byte is a six-byte \u00XX escape, so the loop needs no checks.
+            let chunkEnd = min(length, index + 4_096)
+            reserve((chunkEnd - index) * 6)
+            var out = buffer + count
+            while index < chunkEnd {
+                let byte = bytes[index]
+                index += 1
+                if byte >= 0x20 && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\") {
+                    out.pointee = byte
+                    out += 1
+                    continue
+                }
+                out[0] = UInt8(ascii: "\\")
+                switch byte {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"): out[1] = byte
+                case 0x0A: out[1] = UInt8(ascii: "n")
+                case 0x0D: out[1] = UInt8(ascii: "r")
+                case 0x09: out[1] = UInt8(ascii: "t")
+                case 0x08: out[1] = UInt8(ascii: "b")
+                case 0x0C: out[1] = UInt8(ascii: "f")
+                default:
+                    let hex: StaticString = "0123456789abcdef"
+                    out[1] = UInt8(ascii: "u")
+                    out[2] = UInt8(ascii: "0")
+                    out[3] = UInt8(ascii: "0")
+                    out[4] = hex.utf8Start[Int(byte >> 4)]
+                    out[5] = hex.utf8Start[Int(byte & 0xF)]
+                    out += 6
+                    continue
+                }
+                out += 2
+            }
+            count = out - buffer
+        }
+        append(UInt8(ascii: "\""))
+    }
 }

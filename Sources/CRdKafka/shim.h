@@ -49,4 +49,17 @@ bookshelf_rdk_produce(rd_kafka_t *rk, const char *topic, int32_t partition,
         return rd_kafka_produceva(rk, vus, n);
 }
 
+/* Names the calling thread (Linux keeps 15 bytes) for ps, top and perf. pthread_setname_np needs
+   _GNU_SOURCE, which Swift's Glibc module does not define, and prctl is variadic. */
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
+static inline void bookshelf_name_current_thread(const char *name) {
+#ifdef __linux__
+    prctl(PR_SET_NAME, name, 0, 0, 0);
+#else
+    (void)name;
+#endif
+}
+
 #endif

@@ -29,6 +29,8 @@ public struct ContractRegistry: Sendable {
     private let eventSchemasByType: [String: [EventSchema]]
     /// Every schema compiled once at load, `$ref`s resolved among the folder's schemas.
     private let validators: [String: JSONSchema]
+    /// The envelope's, which every event goes through: kept apart so that the hot path needs no lookup.
+    private let envelopeValidator: JSONSchema?
 
     /// Loads every `*.schema.json` under `folder` (examples excepted), registering each by `$id`.
     public init(folder: String) throws(ContractError) {
@@ -77,6 +79,7 @@ public struct ContractRegistry: Sendable {
             throw ContractError(code: .badSchemaFile, message: "the contracts in \(root) do not compile: \(error)")
         }
         self.validators = validators
+        self.envelopeValidator = validators[Self.envelopeID]
         self.folder = root
         self.schemasByID = schemas
         self.pathsByID = paths
@@ -156,8 +159,10 @@ extension ContractRegistry {
     /// The ways an event (as JSON) fails the envelope, which also checks `data` against the
     /// schema its `dataschema` names; empty when it is valid.
     public func violations(ofEvent event: JSONValue) -> [ContractViolation] {
-        // The envelope is registered at load, so the lookup cannot fail.
-        (try? violations(of: event, against: Self.envelopeID)) ?? []
+        guard let envelopeValidator, !envelopeValidator.isValid(event) else { return [] }
+        return envelopeValidator.validate(event).errors.map {
+            ContractViolation(instanceLocation: $0.instanceLocation, keywordLocation: $0.keywordLocation, message: $0.message)
+        }
     }
 
     /// The ways `event` fails its contract; empty when it is valid.

@@ -1,5 +1,10 @@
 import BookshelfJSON
 import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A Bookshelf event: a CloudEvents 1.0 event in JSON structured mode, as
 /// `contracts/cloudevents/envelope.schema.json` defines it.
@@ -56,40 +61,78 @@ public struct CloudEvent: Sendable, Hashable {
     }
 
     /// A new event id in the canonical lowercase form the envelope requires.
+    ///
+    /// A random (version 4) UUID from the system's generator (getrandom), formatted here: Foundation's
+    /// `UUID()` on Linux opens and reads /dev/urandom for every id, which cost a producer more than
+    /// encoding the event.
     public static func newID() -> String {
-        UUID().uuidString.lowercased()
+        var generator = SystemRandomNumberGenerator()
+        // Version 4 in the high nibble of byte 6, variant 0b10 in the top bits of byte 8.
+        let high = (generator.next() as UInt64) & ~0xF000 | 0x4000
+        let low = (generator.next() as UInt64) & ~(0b11 << 62) | (0b10 << 62)
+        let hex: StaticString = "0123456789abcdef"
+        return String(unsafeUninitializedCapacity: 36) { text in
+            var position = 0
+            for nibble in 0..<32 {
+                if nibble == 8 || nibble == 12 || nibble == 16 || nibble == 20 {
+                    text[position] = UInt8(ascii: "-")
+                    position += 1
+                }
+                let word = nibble < 16 ? high : low
+                text[position] = hex.utf8Start[Int(word >> UInt64(60 - 4 * (nibble % 16)) & 0xF)]
+                position += 1
+            }
+            return position
+        }
     }
 
     /// `date` in RFC 3339 UTC with milliseconds, as the envelope's `time` wants it.
     public static func timestamp(_ date: Date) -> String {
         let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
-        let seconds = milliseconds.quotientAndRemainder(dividingBy: 1000)
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second],
-                                            from: Date(timeIntervalSince1970: TimeInterval(seconds.quotient)))
-        func pad(_ value: Int?, _ width: Int) -> String {
-            let text = String(value ?? 0)
+        // Floor division, so that instants before 1970 land on the right day.
+        let (days, millisecondOfDay) = floorDivision(milliseconds, 86_400_000)
+        let (year, month, day) = civilDate(daysSince1970: days)
+        let seconds = millisecondOfDay / 1000
+        func pad(_ value: Int64, _ width: Int) -> String {
+            let text = String(value)
             return String(repeating: "0", count: max(0, width - text.count)) + text
         }
-        return "\(pad(parts.year, 4))-\(pad(parts.month, 2))-\(pad(parts.day, 2))T"
-            + "\(pad(parts.hour, 2)):\(pad(parts.minute, 2)):\(pad(parts.second, 2)).\(pad(Int(seconds.remainder), 3))Z"
+        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T"
+            + "\(pad(seconds / 3600, 2)):\(pad(seconds / 60 % 60, 2)):\(pad(seconds % 60, 2)).\(pad(millisecondOfDay % 1000, 3))Z"
+    }
+
+    private static func floorDivision(_ value: Int64, _ divisor: Int64) -> (quotient: Int64, remainder: Int64) {
+        let (quotient, remainder) = value.quotientAndRemainder(dividingBy: divisor)
+        return remainder < 0 ? (quotient - 1, remainder + divisor) : (quotient, remainder)
+    }
+
+    /// The proleptic Gregorian date of a day count since 1970-01-01, by whole 400-year eras (146,097 days
+    /// each) counted from 0000-03-01, so that the leap day falls at the end of each counted year.
+    private static func civilDate(daysSince1970: Int64) -> (year: Int64, month: Int64, day: Int64) {
+        let (era, dayOfEra) = floorDivision(daysSince1970 + 719_468, 146_097)
+        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let shiftedMonth = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * shiftedMonth + 2) / 5 + 1
+        let month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 
     /// The event as its JSON object, attributes in the envelope's order.
     public var json: JSONValue {
-        var members: [(String, JSONValue)] = [
-            ("specversion", .string(Self.specversion)),
-            ("id", .string(id)),
-            ("source", .string(source)),
-            ("type", .string(type)),
-            ("time", .string(time)),
-            ("datacontenttype", .string(datacontenttype)),
-            ("dataschema", .string(dataschema)),
-        ]
-        if let subject { members.append(("subject", .string(subject))) }
-        members += [("safe", .bool(safe)), ("idempotent", .bool(idempotent)), ("data", data)]
-        return .object(members)
+        var object = JSONObjectBuilder()
+        object.set("specversion", Self.specversion)
+        object.set("id", id)
+        object.set("source", source)
+        object.set("type", type)
+        object.set("time", time)
+        object.set("datacontenttype", datacontenttype)
+        object.set("dataschema", dataschema)
+        if let subject { object.set("subject", subject) }
+        object.set("safe", safe)
+        object.set("idempotent", idempotent)
+        object.set("data", data)
+        return object.build()
     }
 
     /// The record value: the compact JSON text of `json`, UTF-8.
@@ -108,32 +151,55 @@ public struct CloudEvent: Sendable, Hashable {
             )
         }
         guard json.isObject else { throw violation("", "an event is a JSON object, not \(json.kind.rawValue)") }
-        func string(_ name: String) throws(ContractError) -> String {
-            guard let value = json[name] else { throw violation(name, "attribute \"\(name)\" is missing") }
+        // One pass over the members instead of a hash lookup (and a key String) per attribute.
+        var specversion, id, source, type, time, datacontenttype, dataschema, subject, safe, idempotent, data: JSONValue?
+        json.forEachMember { key, value in
+            switch Self.attributeNames.firstIndex(where: { $0.utf8CodeUnitCount == key.count && memcmp($0.utf8Start, key.baseAddress!, key.count) == 0 }) {
+            case 0: specversion = value
+            case 1: id = value
+            case 2: source = value
+            case 3: type = value
+            case 4: time = value
+            case 5: datacontenttype = value
+            case 6: dataschema = value
+            case 7: subject = value
+            case 8: safe = value
+            case 9: idempotent = value
+            case 10: data = value
+            default: break
+            }
+        }
+        func string(_ value: JSONValue?, _ name: String) throws(ContractError) -> String {
+            guard let value else { throw violation(name, "attribute \"\(name)\" is missing") }
             guard let text = value.string else { throw violation(name, "attribute \"\(name)\" must be a string") }
             return text
         }
-        func bool(_ name: String) throws(ContractError) -> Bool {
-            guard let value = json[name] else { throw violation(name, "attribute \"\(name)\" is missing") }
+        func bool(_ value: JSONValue?, _ name: String) throws(ContractError) -> Bool {
+            guard let value else { throw violation(name, "attribute \"\(name)\" is missing") }
             guard let flag = value.bool else { throw violation(name, "attribute \"\(name)\" must be true or false") }
             return flag
         }
-        let specversion = try string("specversion")
-        guard specversion == Self.specversion else {
-            throw violation("specversion", "specversion \"\(specversion)\" is not \(Self.specversion)")
+        let version = try string(specversion, "specversion")
+        guard version == Self.specversion else {
+            throw violation("specversion", "specversion \"\(version)\" is not \(Self.specversion)")
         }
-        guard let data = json["data"] else { throw violation("data", "attribute \"data\" is missing") }
+        guard let data else { throw violation("data", "attribute \"data\" is missing") }
         self.init(
-            id: try string("id"),
-            source: try string("source"),
-            type: try string("type"),
-            time: try string("time"),
-            datacontenttype: try string("datacontenttype"),
-            dataschema: try string("dataschema"),
-            subject: json["subject"] == nil ? nil : try string("subject"),
-            safe: try bool("safe"),
-            idempotent: try bool("idempotent"),
+            id: try string(id, "id"),
+            source: try string(source, "source"),
+            type: try string(type, "type"),
+            time: try string(time, "time"),
+            datacontenttype: try string(datacontenttype, "datacontenttype"),
+            dataschema: try string(dataschema, "dataschema"),
+            subject: subject == nil ? nil : try string(subject, "subject"),
+            safe: try bool(safe, "safe"),
+            idempotent: try bool(idempotent, "idempotent"),
             data: data
         )
     }
+
+    /// The attributes `init(json:)` reads, in the order of its `switch`.
+    private static let attributeNames: [StaticString] = [
+        "specversion", "id", "source", "type", "time", "datacontenttype", "dataschema", "subject", "safe", "idempotent", "data",
+    ]
 }

@@ -1,5 +1,4 @@
 import CRdKafka
-import Foundation
 import Logging
 import Synchronization
 
@@ -72,14 +71,14 @@ public final class RetentionWatcher: Sendable {
     /// Checks every `interval` on a dedicated thread until ``stop()``.
     public func start(every interval: Duration) {
         stopWaiters.withLock { $0 = [] }
-        let thread = Thread { [self] in
+        DedicatedThread.start(name: "kafka-retention") { [self] in
             var nextCheck = ContinuousClock.now
             while !stopRequested.load(ordering: .acquiring) {
                 if ContinuousClock.now >= nextCheck {
                     check()
                     nextCheck = ContinuousClock.now + interval
                 }
-                Thread.sleep(forTimeInterval: 0.05)
+                DedicatedThread.sleep(.milliseconds(50))
             }
             let waiting = stopWaiters.withLock { waiters in
                 defer { waiters = nil }
@@ -87,8 +86,6 @@ public final class RetentionWatcher: Sendable {
             }
             waiting.forEach { $0.resume() }
         }
-        thread.name = "kafka-retention-watcher"
-        thread.start()
     }
 
     /// Stops the thread started by ``start(every:)`` and waits until it has left librdkafka.

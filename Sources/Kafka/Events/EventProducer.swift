@@ -49,8 +49,9 @@ public struct EventProducer: Sendable {
         if !registry.violations(ofEvent: json).isEmpty {
             try registry.validate(event)
         }
-        return ProducerRecord(
-            topic: topic, key: key, value: json.serializedBytes(),
-            headers: [KafkaHeader(name: EventNames.contentTypeHeader, value: CloudEvent.mediaType)])
+        return ProducerRecord(topic: topic, key: key, value: json.serializedBytes(), headers: Self.headers)
     }
+
+    /// Every event's headers: made once and shared, not built for every record.
+    private static let headers = [KafkaHeader(name: EventNames.contentTypeHeader, value: CloudEvent.mediaType)]
 }

@@ -1,5 +1,4 @@
 import CRdKafka
-import Foundation
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -48,9 +47,7 @@ public final class KafkaConsumer: Service, Sendable {
         if case .group = configuration.mode {
             progress.withLock { $0.caughtUp = true }
         }
-        let thread = Thread { [self] in consumeLoop() }
-        thread.name = "kafka-consumer-\(configuration.name)"
-        thread.start()
+        DedicatedThread.start(name: "kafka-consumer-\(configuration.name)") { [self] in consumeLoop() }
     }
 
     /// The consumed records, in order per partition. Read it from one task only.
@@ -202,7 +199,7 @@ public final class KafkaConsumer: Service, Sendable {
                     return
                 } catch {
                     logger.warning("replay cannot start yet, retrying in 1 s: \(error.message)")
-                    Thread.sleep(forTimeInterval: 1)
+                    DedicatedThread.sleep(.seconds(1))
                 }
             }
         }

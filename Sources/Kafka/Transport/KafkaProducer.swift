@@ -1,5 +1,4 @@
 import CRdKafka
-import Foundation
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -89,9 +88,7 @@ public final class KafkaProducer: Service, Sendable {
                 batch.delivered(index, err: message.pointee.err, partition: message.pointee.partition, offset: message.pointee.offset)
             }
         }
-        let thread = Thread { [self] in pollLoop() }
-        thread.name = "kafka-producer-poll"
-        thread.start()
+        DedicatedThread.start(name: "kafka-producer") { [self] in pollLoop() }
     }
 
     /// Sends one record and returns its position once every in-sync replica has it.
@@ -154,19 +151,15 @@ public final class KafkaProducer: Service, Sendable {
     }
 
     private func enqueue(_ record: ProducerRecord, opaque: UnsafeMutableRawPointer) -> KafkaError? {
-        let names = record.headers.map { strdup($0.name) }
-        defer { names.forEach { free($0) } }
         let error: OpaquePointer? = record.value.withUnsafeBytes { value in
             withOptionalBytes(record.key) { key in
-                withHeaderValues(record.headers) { values, sizes in
-                    names.map { UnsafePointer<CChar>($0) }.withUnsafeBufferPointer { names in
-                        bookshelf_rdk_produce(
-                            client.handle, record.topic, record.partition ?? bookshelf_rdk_partition_ua,
-                            key?.baseAddress, key?.count ?? 0,
-                            value.isEmpty ? nil : value.baseAddress, value.count,
-                            names.baseAddress, values, sizes, names.count,
-                            opaque)
-                    }
+                withCHeaders(record.headers) { names, values, sizes in
+                    bookshelf_rdk_produce(
+                        client.handle, record.topic, record.partition ?? bookshelf_rdk_partition_ua,
+                        key?.baseAddress, key?.count ?? 0,
+                        value.isEmpty ? nil : value.baseAddress, value.count,
+                        names, values, sizes, record.headers.count,
+                        opaque)
                 }
             }
         }
@@ -203,24 +196,38 @@ private func withOptionalBytes<R>(_ bytes: [UInt8]?, _ body: (UnsafeRawBufferPoi
     return bytes.withUnsafeBytes { body($0) }
 }
 
-/// Hands C the header values as parallel arrays of pointers and sizes, valid for the duration of `body`.
-private func withHeaderValues<R>(
+/// Hands C the headers as parallel arrays (NUL-terminated names, values, sizes), valid for the duration of
+/// `body`. Everything lives in temporary allocations (on the stack when small): nothing is allocated per
+/// header on the way to every record.
+private func withCHeaders<R>(
     _ headers: [KafkaHeader],
-    _ body: (UnsafePointer<UnsafeRawPointer?>?, UnsafePointer<Int>?) -> R
+    _ body: (UnsafePointer<UnsafePointer<CChar>?>?, UnsafePointer<UnsafeRawPointer?>?, UnsafePointer<Int>?) -> R
 ) -> R {
-    if headers.isEmpty { return body(nil, nil) }
-    let storage = UnsafeMutableRawPointer.allocate(byteCount: max(1, headers.reduce(0) { $0 + $1.value.count }), alignment: 1)
-    defer { storage.deallocate() }
-    var pointers = [UnsafeRawPointer?]()
-    var sizes = [Int]()
-    var cursor = 0
-    for header in headers {
-        header.value.withUnsafeBytes { bytes in
-            if let base = bytes.baseAddress { (storage + cursor).copyMemory(from: base, byteCount: bytes.count) }
+    if headers.isEmpty { return body(nil, nil, nil) }
+    let byteCount = headers.reduce(0) { $0 + $1.name.utf8.count + 1 + $1.value.count }
+    return withUnsafeTemporaryAllocation(of: CChar.self, capacity: byteCount) { bytes in
+        withUnsafeTemporaryAllocation(of: UnsafePointer<CChar>?.self, capacity: headers.count) { names in
+            withUnsafeTemporaryAllocation(of: UnsafeRawPointer?.self, capacity: headers.count) { values in
+                withUnsafeTemporaryAllocation(of: Int.self, capacity: headers.count) { sizes in
+                    var cursor = bytes.baseAddress!
+                    for (index, header) in headers.enumerated() {
+                        names[index] = UnsafePointer(cursor)
+                        for byte in header.name.utf8 {
+                            cursor.pointee = CChar(bitPattern: byte)
+                            cursor += 1
+                        }
+                        cursor.pointee = 0
+                        cursor += 1
+                        header.value.withUnsafeBytes { value in
+                            if let base = value.baseAddress { UnsafeMutableRawPointer(cursor).copyMemory(from: base, byteCount: value.count) }
+                        }
+                        values[index] = UnsafeRawPointer(cursor)
+                        sizes[index] = header.value.count
+                        cursor += header.value.count
+                    }
+                    return body(UnsafePointer(names.baseAddress), UnsafePointer(values.baseAddress), UnsafePointer(sizes.baseAddress))
+                }
+            }
         }
-        pointers.append(UnsafeRawPointer(storage + cursor))
-        sizes.append(header.value.count)
-        cursor += header.value.count
     }
-    return pointers.withUnsafeBufferPointer { p in sizes.withUnsafeBufferPointer { s in body(p.baseAddress, s.baseAddress) } }
 }

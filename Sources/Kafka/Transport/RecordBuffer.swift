@@ -1,9 +1,7 @@
-import Foundation
-
 /// The bounded hand-off between a consumer thread and its one async reader. The thread blocks in `push`
 /// while the buffer is full, so an undrained stream costs at most `capacity` records of memory.
 final class RecordBuffer: @unchecked Sendable {
-    private let condition = NSCondition()
+    private let condition = ConditionLock()
     private let capacity: Int
     // Guarded by `condition`.
     private var batches: [[KafkaRecord]] = []

@@ -149,8 +149,25 @@ import Testing
     @Test func newIDsAreLowercaseUUIDsAndTimestampsAreRFC3339UTC() {
         let id = CloudEvent.newID()
         #expect(id.count == 36 && id == id.lowercased())
+        // RFC 9562 version 4: 8-4-4-4-12 hex digits, version nibble 4, variant 10xx.
+        let ids = (0..<1_000).map { _ in Array(CloudEvent.newID().utf8) }
+        #expect(Set(ids).count == ids.count)
+        for id in ids {
+            #expect(id.count == 36)
+            #expect([8, 13, 18, 23].allSatisfy { id[$0] == UInt8(ascii: "-") })
+            #expect(id.enumerated().allSatisfy { [8, 13, 18, 23].contains($0.offset) || "0123456789abcdef".utf8.contains($0.element) })
+            #expect(id[14] == UInt8(ascii: "4"))
+            #expect("89ab".utf8.contains(id[19]))
+            #expect(UUID(uuidString: String(decoding: id, as: UTF8.self)) != nil)
+        }
         #expect(CloudEvent.timestamp(Date(timeIntervalSince1970: 1_795_687_200.1234)) == "2026-11-26T10:00:00.123Z")
         #expect(CloudEvent.timestamp(Date(timeIntervalSince1970: 0)) == "1970-01-01T00:00:00.000Z")
+        // Leap days, century rules and instants before 1970 (floor, not truncation).
+        #expect(CloudEvent.timestamp(Date(timeIntervalSince1970: 951_782_400)) == "2000-02-29T00:00:00.000Z")
+        #expect(CloudEvent.timestamp(Date(timeIntervalSince1970: 4_107_542_400.5)) == "2100-03-01T00:00:00.500Z")
+        #expect(CloudEvent.timestamp(Date(timeIntervalSince1970: 1_582_934_400)) == "2020-02-29T00:00:00.000Z")
+        #expect(CloudEvent.timestamp(Date(timeIntervalSince1970: -0.5)) == "1969-12-31T23:59:59.500Z")
+        #expect(CloudEvent.timestamp(Date(timeIntervalSince1970: -62_135_596_800)) == "0001-01-01T00:00:00.000Z")
     }
 
     @Test func decodingNamesTheAttributeThatIsMissingOrMistyped() throws {

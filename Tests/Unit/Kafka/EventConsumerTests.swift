@@ -117,6 +117,56 @@ final class EventConsumerTests: XCTestCase {
         await producer.shutdown()
     }
 
+    /// Large batches are decoded in two halves at once; events must still come out in record order, with
+    /// every poison record dead-lettered in its place.
+    func testABigBatchKeepsRecordOrderAndDeadLettersInPlace() async throws {
+        let registry = try ContractRegistry(folder: Self.contracts)
+        let topic = uniqueTopic()
+        let deadLetterTopic = uniqueTopic("deadletter")
+        let fixture = try BrokerFixture(topics: [topic: 1, deadLetterTopic: 1])
+        let producer = try fixture.producer()
+        var records: [ProducerRecord] = []
+        var expectedTitles: [String] = []
+        var poisonCount = 0
+        for index in 0..<500 {
+            if index % 37 == 5 {
+                records.append(ProducerRecord(topic: topic, key: "poison", value: Array("{\"poison\":\(index)".utf8)))
+                poisonCount += 1
+            } else {
+                let event = try bookAdded(registry, title: "Book \(index)")
+                records.append(ProducerRecord(topic: topic, key: "k", value: event.serializedBytes()))
+                expectedTitles.append("Book \(index)")
+            }
+        }
+        for result in await producer.send(contentsOf: records) { _ = try result.get() }
+
+        let consumer = try fixture.consumer([topic])
+        let events = EventConsumer(
+            consumer: consumer, registry: registry,
+            deadLetters: DeadLetterPublisher(producer: producer, consumer: "list-books", topic: deadLetterTopic, logger: fixture.logger))
+        var titles: [String] = []
+        var offsets: [Int64] = []
+        var iterator = events.events.makeAsyncIterator()
+        while titles.count < expectedTitles.count, let next = await iterator.next() {
+            titles.append(next.event.data["title"]?.string ?? "?")
+            offsets.append(next.position.offset)
+        }
+        XCTAssertEqual(titles, expectedTitles)
+        XCTAssertEqual(offsets, offsets.sorted())
+        let caughtUp = Task { await events.caughtUp() }
+        let reader = Task { var iterator = iterator; return await iterator.next() }
+        let wasCaughtUp = await caughtUp.value
+        XCTAssertTrue(wasCaughtUp)
+        await consumer.shutdown()
+        _ = await reader.value
+
+        let deadLetters = try await replayAll([deadLetterTopic], on: fixture)
+        XCTAssertEqual(deadLetters.map { String(decoding: $0.value, as: UTF8.self) },
+                       (0..<500).filter { $0 % 37 == 5 }.map { "{\"poison\":\($0)" })
+        XCTAssertEqual(deadLetters.count, poisonCount)
+        await producer.shutdown()
+    }
+
     func testAReaderCanDeadLetterAnEventItCannotApply() async throws {
         let registry = try ContractRegistry(folder: Self.contracts)
         let topic = uniqueTopic()
