@@ -17,9 +17,11 @@ public struct BookList: Projection {
 
     private var seen = SeenEvents()
     public private(set) var books: [Book] = []
-    /// `keys[i]` is when `books[i]` was added.
+    /// `keys[i]` is when `books[i]` was added; sorted once settled, and unique (the event id decides).
     private var keys: [AddedKey] = []
-    private var index: [UUID: Int] = [:]
+    /// Each book's key, which finds its place in `keys` by binary search: unlike a place, a key does not
+    /// change when the list is sorted or a book is inserted before it.
+    private var keysByBook: [UUID: AddedKey] = [:]
     private var isInOrder = true
     /// False while replaying: books are appended as they come and sorted once, by `settle()`. After that
     /// each book goes straight to its place, which is near the end (only near-simultaneous books from
@@ -41,22 +43,18 @@ public struct BookList: Projection {
 
     public mutating func apply(_ event: BookEvent) -> ApplyOutcome {
         guard seen.insert(event.id) else { return .duplicate }
-        guard case .added(let book, _) = event.kind, index[book.id] == nil else { return .applied }
+        guard case .added(let book, _) = event.kind else { return .applied }
         let key = AddedKey(time: event.time, eventID: event.id)
+        guard keysByBook.insertIfAbsent(book.id, key) else { return .applied }
         if let last = keys.last, key < last {
             guard insertsInOrder else {
                 isInOrder = false
                 append(book, key)
                 return .applied
             }
-            var low = 0, high = keys.count
-            while low < high {
-                let middle = (low + high) / 2
-                if key < keys[middle] { high = middle } else { low = middle + 1 }
-            }
+            let low = insertionPoint(of: key)
             books.insert(book, at: low)
             keys.insert(key, at: low)
-            for moved in low..<books.count { index[books[moved].id] = moved }
             reorderedFrom.append(low)
         } else {
             append(book, key)
@@ -65,9 +63,26 @@ public struct BookList: Projection {
     }
 
     private mutating func append(_ book: Book, _ key: AddedKey) {
-        index[book.id] = books.count
         books.append(book)
         keys.append(key)
+    }
+
+    /// The first place whose key is greater than `key` (binary search; `keys` is sorted once settled).
+    private func insertionPoint(of key: AddedKey) -> Int {
+        var low = 0, high = keys.count
+        while low < high {
+            let middle = (low + high) / 2
+            if key < keys[middle] { high = middle } else { low = middle + 1 }
+        }
+        return low
+    }
+
+    /// Where the book with `id` is in `books`.
+    private func place(of id: UUID) -> Int? {
+        guard let key = keysByBook[id] else { return nil }
+        guard isInOrder else { return keys.firstIndex(of: key) }
+        let place = insertionPoint(of: key) - 1
+        return place >= 0 && keys[place] == key ? place : nil
     }
 
     /// Called once replay has caught up: sorts what replay appended out of order (one sort instead of
@@ -78,13 +93,12 @@ public struct BookList: Projection {
         let order = keys.indices.sorted { keys[$0] < keys[$1] }
         books = order.map { books[$0] }
         keys = order.map { keys[$0] }
-        index = Dictionary(uniqueKeysWithValues: books.enumerated().map { ($1.id, $0) })
         isInOrder = true
         reorderedFrom.append(0)
     }
 
     public func book(id: UUID) -> Book? {
-        index[id].map { books[$0] }
+        place(of: id).map { books[$0] }
     }
 
     public struct Page: Equatable, Sendable {
@@ -103,7 +117,7 @@ public struct BookList: Projection {
         }
         var start = 0
         if let after {
-            guard let position = index[after] else {
+            guard let position = place(of: after) else {
                 throw Problem.badRequest(code: "unknown-after", "after names no book in this list; pass the id of the last book of the previous page.")
             }
             start = position + 1
@@ -111,5 +125,16 @@ public struct BookList: Projection {
         let end = limit.map { min(books.count, start + $0) } ?? books.count
         let slice = Array(books[start..<end])
         return Page(books: slice, nextAfter: limit != nil && end < books.count ? slice.last?.id : nil)
+    }
+}
+
+extension Dictionary {
+    /// Adds `value` under `key` unless the key is there already; true when it added. One hash lookup
+    /// instead of a check and a store: a replay does this half a million times.
+    fileprivate mutating func insertIfAbsent(_ key: Key, _ value: @autoclosure () -> Value) -> Bool {
+        var inserted = false
+        func touch(_: inout Value) {}
+        touch(&self[key, default: { inserted = true; return value() }()])
+        return inserted
     }
 }

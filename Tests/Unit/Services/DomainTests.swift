@@ -132,6 +132,7 @@ func finished(_ book: Book, at seconds: TimeInterval, id: UUID = UUID()) -> Book
         // Two partitions read one after the other, as a replay may.
         var replayed = BookList()
         for index in [1, 3, 5, 0, 2, 4] { _ = replayed.apply(events[index]) }
+        #expect(replayed.book(id: books[0].id) == books[0])
         replayed.settle()
         #expect(replayed.books == books)
         #expect(replayed.generation == 1)
@@ -154,6 +155,20 @@ func finished(_ book: Book, at seconds: TimeInterval, id: UUID = UUID()) -> Book
         #expect(list.unchangedPrefix(since: 0) == 2)
         #expect(list.unchangedPrefix(since: 1) == 4)
         #expect(try list.page(limit: 1, after: books[2].id).books == [books[3]])
+        #expect(books.allSatisfy { list.book(id: $0.id) == $0 })
+    }
+
+    /// Books added in the same instant keep one order (by event id), and each is still found by id.
+    @Test func booksAddedAtTheSameTimeAreOrderedByEventID() throws {
+        let books = (0..<50).map { book("B\($0)") }
+        let events = books.map { added($0, time: Date(timeIntervalSince1970: 1000)) }
+        var list = BookList()
+        for event in events.shuffled() { _ = list.apply(event) }
+        list.settle()
+        let expected = zip(books, events).sorted { UUID.textOrder($0.1.id, $1.1.id) }.map(\.0)
+        #expect(list.books == expected)
+        #expect(books.allSatisfy { list.book(id: $0.id) == $0 })
+        #expect(try list.page(limit: 3, after: expected[10].id).books == Array(expected[11..<14]))
     }
 
     @Test func pagesWithAfter() throws {
