@@ -9,9 +9,10 @@ extension UUID {
     /// Parses the canonical form, hex digits in either case; nil for anything else (braces, missing or
     /// misplaced hyphens, other lengths).
     public init?(text: some StringProtocol) {
-        var text = String(text)
-        guard let bytes = text.withUTF8({ UUID.parse(UnsafeRawBufferPointer($0)) }) else { return nil }
-        self.init(uuid: bytes)
+        let parsed = text.utf8.withContiguousStorageIfAvailable { UUID.parse(UnsafeRawBufferPointer($0)) }
+            ?? Array(text.utf8).withUnsafeBytes { UUID.parse($0) }
+        guard let parsed else { return nil }
+        self.init(uuid: parsed)
     }
 
     private static func parse(_ text: UnsafeRawBufferPointer) -> uuid_t? {
@@ -33,13 +34,13 @@ extension UUID {
         return valid ? value : nil
     }
 
+    @inline(__always)
     private static func hexValue(_ digit: UInt8) -> UInt8? {
-        switch digit {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): digit - UInt8(ascii: "A") + 10
-        default: nil
-        }
+        let decimal = digit &- UInt8(ascii: "0")
+        if decimal < 10 { return decimal }
+        // Setting bit 5 maps A–F onto a–f and leaves no other byte in a–f.
+        let letter = (digit | 0x20) &- UInt8(ascii: "a")
+        return letter < 6 ? letter + 10 : nil
     }
 
     /// The canonical form in lower case, as every contract requires it.
