@@ -1,7 +1,7 @@
 import ArgumentParser
 import BookshelfJSON
 import Contracts
-import Foundation
+import FoundationEssentials
 import Kafka
 import Logging
 
@@ -56,7 +56,7 @@ struct BrokerBenchCommand: AsyncParsableCommand {
             let events = EventProducer(producer: producer, registry: registry, topic: topic)
             guard let schema = registry.newestVersion(of: EventNames.bookAdded) else { throw ValidationError("no book.added contract") }
             let prepared = (0..<count).map { index in
-                let id = UUID().uuidString.lowercased()
+                let id = CloudEvent.newID()
                 return CloudEvent(
                     source: EventNames.newBookSource, type: EventNames.bookAdded, dataschema: schema.id, subject: id,
                     data: ["id": .string(id), "title": .string("Book \(index)"), "author": "Ursula K. Le Guin", "published": 1969])
@@ -121,7 +121,7 @@ struct BrokerBenchCommand: AsyncParsableCommand {
             await consumer.shutdown()
             let (seen, first) = await reader.value
             if let first {
-                FileHandle.standardError.write(Data("replay: first event after \(first - started), caught up after \(elapsed)\n".utf8))
+                printError("replay: first event after \(first - started), caught up after \(elapsed)")
             }
             report("replay", seen, elapsed)
         }
@@ -136,6 +136,9 @@ struct BrokerBenchCommand: AsyncParsableCommand {
 
     private func report(_ mode: String, _ events: Int, _ elapsed: Duration) {
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        print("\(mode) \(events) \(String(format: "%.3f", seconds)) \(Int((Double(events) / seconds).rounded()))")
+        let milliseconds = Int((seconds * 1000).rounded())
+        let fraction = String(milliseconds % 1000)
+        let shown = "\(milliseconds / 1000)." + String(repeating: "0", count: 3 - fraction.count) + fraction
+        print("\(mode) \(events) \(shown) \(Int((Double(events) / seconds).rounded()))")
     }
 }
