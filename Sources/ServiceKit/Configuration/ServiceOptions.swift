@@ -72,7 +72,7 @@ public struct ServiceOptions: ParsableArguments, Sendable {
         let name = pick(name, "BOOKSHELF_SERVICE_NAME") ?? defaults.name
         let advertise = pick(advertiseAddress, "BOOKSHELF_ADVERTISE_ADDRESS") ?? (host == "0.0.0.0" ? "127.0.0.1" : host)
         let tags = pick(tags, "BOOKSHELF_SERVICE_TAGS")
-            .map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+            .map { $0.split(separator: ",").map { $0.trimmingSpacesAndTabs() }.filter { !$0.isEmpty } }
             ?? defaults.tags
         return ServiceConfiguration(
             name: name,

@@ -47,7 +47,7 @@ public struct PositionVector: Sendable, Hashable, CustomStringConvertible {
     public init?(parsing text: some StringProtocol) {
         var positions: [EventPosition] = []
         for element in text.split(separator: ",") {
-            guard let position = EventPosition(element.trimmingCharacters(in: .whitespaces)) else { return nil }
+            guard let position = EventPosition(element.trimmingSpacesAndTabs()) else { return nil }
             positions.append(position)
         }
         self.init(positions)

@@ -9,7 +9,7 @@ extension Request {
     public mutating func jsonBody(context: ServiceRequestContext) async throws -> ByteBuffer {
         let mediaType = headers[.contentType]?
             .split(separator: ";", maxSplits: 1).first?
-            .trimmingCharacters(in: .whitespaces).lowercased() ?? ""
+            .trimmingSpacesAndTabs().lowercased() ?? ""
         guard mediaType == "application/json" || (mediaType.hasPrefix("application/") && mediaType.hasSuffix("+json")) else {
             throw Problem(
                 status: .unsupportedMediaType, code: "unsupported-media-type",
@@ -49,5 +49,16 @@ public struct BodyLimitMiddleware: RouterMiddleware {
             throw Problem(status: .contentTooLarge, code: "body-too-large", detail: "The body exceeds \(limit) bytes.")
         }
         return try await next(request, context)
+    }
+}
+
+extension StringProtocol {
+    /// Without the spaces and tabs at either end: the optional white space around HTTP list elements
+    /// (RFC 9110 OWS) and around comma-separated flag values.
+    package func trimmingSpacesAndTabs() -> String {
+        let isBlank: (Character) -> Bool = { $0 == " " || $0 == "\t" }
+        guard let first = firstIndex(where: { !isBlank($0) }) else { return "" }
+        let last = lastIndex(where: { !isBlank($0) })!
+        return String(self[first...last])
     }
 }

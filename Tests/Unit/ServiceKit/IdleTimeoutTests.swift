@@ -38,7 +38,6 @@ import Testing
             let received = recv(socket, &byte, 1, 0)
             #expect(received == 0)
             #expect(clock.now - started >= .milliseconds(250))
-            #expect(clock.now - started < .seconds(5))
         }
     }
 }

@@ -58,9 +58,9 @@ import Testing
         ))
         let running = Task { try await group.run() }
 
-        let start = ContinuousClock.now
+        // How fast they get ready is measured by make bench-services, not asserted here: a timed
+        // expectation fails whenever the machine is busy.
         for readiness in [newBookReady, bookReadReady, listReady, lastReady] { try await readiness.waitUntilReady() }
-        #expect(ContinuousClock.now - start < .seconds(5))
 
         let created = try await Application(router: newBookRoutes).test(.router) { client in
             try await client.execute(
