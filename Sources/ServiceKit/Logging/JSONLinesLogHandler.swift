@@ -15,18 +15,7 @@ public struct JSONLinesLogHandler: LogHandler {
             self.write = Mutex(write)
         }
 
-        public static let standardError = Sink { line in
-            var line = line
-            line.withUTF8 { bytes in
-                var rest = UnsafeRawBufferPointer(bytes)
-                while !rest.isEmpty {
-                    let written = Glibc.write(STDERR_FILENO, rest.baseAddress, rest.count)
-                    if written < 0 && errno == EINTR { continue }
-                    guard written > 0 else { return }
-                    rest = UnsafeRawBufferPointer(rebasing: rest[written...])
-                }
-            }
-        }
+        public static let standardError = Sink { line in writeAll(line, to: STDERR_FILENO) }
 
         func emit(_ line: String) {
             write.withLock { $0(line) }

@@ -22,9 +22,8 @@ public struct TextLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var line = Self.timestamp() + format(event)
         // One write per line, unbuffered like standard error, so concurrent lines never interleave.
-        line.withUTF8 { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }
+        writeAll(Self.timestamp() + format(event), to: STDERR_FILENO)
     }
 
     /// The line after its timestamp.

@@ -91,14 +91,7 @@ final class EventConsumerTests: XCTestCase {
         let second = await iterator.next()
         XCTAssertEqual(first?.event, before)
         XCTAssertEqual(second?.event, after, "the consumer did not go on past the poison records")
-        let caughtUp = Task { await events.caughtUp() }
-        let reader = Task { var iterator = iterator; return await iterator.next() }
-        let wasCaughtUp = await caughtUp.value
-        XCTAssertTrue(wasCaughtUp)
-        await consumer.shutdown()
-        _ = await reader.value
-
-        let deadLetters = try await replayAll([deadLetterTopic], on: fixture)
+        let deadLetters = try await finishReplay(iterator, of: events, consumer, deadLetterTopic: deadLetterTopic, on: fixture)
         XCTAssertEqual(deadLetters.count, poison.count)
         for ((code, value), (letter, original)) in zip(poison, zip(deadLetters, poisonPositions)) {
             func header(_ name: String) -> String? { letter.header(name)?.stringValue }
@@ -153,18 +146,26 @@ final class EventConsumerTests: XCTestCase {
         }
         XCTAssertEqual(titles, expectedTitles)
         XCTAssertEqual(offsets, offsets.sorted())
+        let deadLetters = try await finishReplay(iterator, of: events, consumer, deadLetterTopic: deadLetterTopic, on: fixture)
+        XCTAssertEqual(deadLetters.map { String(decoding: $0.value, as: UTF8.self) },
+                       (0..<500).filter { $0 % 37 == 5 }.map { "{\"poison\":\($0)" })
+        XCTAssertEqual(deadLetters.count, poisonCount)
+        await producer.shutdown()
+    }
+
+    /// Asks past the last record, which must make the consumer report caught up, shuts the consumer down,
+    /// and returns what reached the dead-letter topic.
+    private func finishReplay(
+        _ iterator: sending EventConsumer.EventStream.AsyncIterator, of events: EventConsumer, _ consumer: KafkaConsumer,
+        deadLetterTopic: String, on fixture: BrokerFixture
+    ) async throws -> [KafkaRecord] {
         let caughtUp = Task { await events.caughtUp() }
         let reader = Task { var iterator = iterator; return await iterator.next() }
         let wasCaughtUp = await caughtUp.value
         XCTAssertTrue(wasCaughtUp)
         await consumer.shutdown()
         _ = await reader.value
-
-        let deadLetters = try await replayAll([deadLetterTopic], on: fixture)
-        XCTAssertEqual(deadLetters.map { String(decoding: $0.value, as: UTF8.self) },
-                       (0..<500).filter { $0 % 37 == 5 }.map { "{\"poison\":\($0)" })
-        XCTAssertEqual(deadLetters.count, poisonCount)
-        await producer.shutdown()
+        return try await replayAll([deadLetterTopic], on: fixture)
     }
 
     func testAReaderCanDeadLetterAnEventItCannotApply() async throws {
