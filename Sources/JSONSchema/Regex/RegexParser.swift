@@ -222,17 +222,23 @@ struct RegexParser {
         if next == "k" {
             index += 1
             guard take("<") else { throw error("\\k must be followed by <name>") }
-            var name = ""
-            while let scalar = peek, scalar != ">" {
-                name.unicodeScalars.append(scalar)
-                index += 1
-            }
+            let name = scan(upTo: ">")
             guard take(">"), let number = groupNames[name] else { throw error("\\k<\(name)> names no group of the pattern") }
             hasBackreferences = true
             return .backreference(number)
         }
         if let set = try parseClassEscape() { return .set(set) }
         return .scalar(try parseCharacterEscape(inClass: false))
+    }
+
+    /// The scalars before the next `end` (or the end of the pattern), consumed; `end` itself is not.
+    private mutating func scan(upTo end: Unicode.Scalar) -> String {
+        var text = ""
+        while let scalar = peek, scalar != end {
+            text.unicodeScalars.append(scalar)
+            index += 1
+        }
+        return text
     }
 
     /// `\d \D \s \S \w \W \p{…} \P{…}`, or nil (nothing consumed) for any other escape.
@@ -248,11 +254,7 @@ struct RegexParser {
         case "p", "P":
             index += 1
             guard take("{") else { throw error("\\\(next) must be followed by {property}") }
-            var name = ""
-            while let scalar = peek, scalar != "}" {
-                name.unicodeScalars.append(scalar)
-                index += 1
-            }
+            let name = scan(upTo: "}")
             guard take("}") else { throw error("\\\(next){ is not closed") }
             if PropertyTest.isUnsupportedKnownName(name) {
                 throw error("\\\(next){\(name)}: Unicode script properties are not supported by this engine")
