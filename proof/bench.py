@@ -138,9 +138,15 @@ def parse_services(text):
 def parse_gateway(text):
     figures, latencies = [], {}
     rows = {}
-    for label, rps, p50, p99, non2xx, errors in re.findall(
-            rf"^(direct \(list-books\)|gateway|nginx)\s+({NUMBER})\s+({NUMBER})\s+({NUMBER})\s+(\d+)\s+(\d+)\s*$", text, re.M):
+    cpu = {}
+    # The two CPU columns (the proxy's and list-books' µs per request, "-" where there is no proxy) are
+    # optional, so a log from before they were added still reads.
+    for label, rps, p50, p99, non2xx, errors, proxy_cpu, upstream_cpu in re.findall(
+            rf"^(direct \(list-books\)|gateway|nginx)\s+({NUMBER})\s+({NUMBER})\s+({NUMBER})\s+(\d+)\s+(\d+)"
+            rf"(?:\s+({NUMBER}|-)\s+({NUMBER}))?\s*$", text, re.M):
         rows[label] = (number(rps), number(p50), number(p99))
+        if proxy_cpu and proxy_cpu != "-":
+            cpu[label] = number(proxy_cpu)
         latencies[f"GET /bookshelf/books: {label}"] = {"p50": number(p50), "p99": number(p99)}
         if int(non2xx) or int(errors):
             figures.append(Figure("bench-gateway", f"{label}: non-2xx / socket errors", int(non2xx) + int(errors), "count"))
@@ -158,6 +164,10 @@ def parse_gateway(text):
         figures.append(Figure("bench-gateway", "gateway vs nginx p99 latency (ms)", rows["gateway"][2], "ms",
                               "nginx", rows["nginx"][2], rows["nginx"][2] / rows["gateway"][2],
                               "nginx p99 / gateway p99: > 1 means the gateway is faster"))
+    if "gateway" in cpu and "nginx" in cpu:
+        figures.append(Figure("bench-gateway", "proxy CPU per request, gateway (µs)", cpu["gateway"], "µs",
+                              "nginx", cpu["nginx"], cpu["nginx"] / cpu["gateway"],
+                              "nginx µs / gateway µs: > 1 means the gateway costs less"))
     if direct:
         figures.append(Figure("bench-gateway", "GET /bookshelf/books direct (req/s)", direct[0], "req/s"))
     return figures, latencies
