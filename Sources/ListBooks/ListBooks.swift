@@ -8,10 +8,20 @@ import ServiceKit
 public struct BookList: Projection {
     private struct AddedKey: Comparable, Sendable {
         var time: Date
-        var eventID: UUID
+        /// The event id as `UUID.textOrderKey`: ties in time go by id, compared without unpacking it again.
+        var eventID: (UInt64, UInt64)
+
+        init(time: Date, eventID: UUID) {
+            self.time = time
+            self.eventID = eventID.textOrderKey
+        }
 
         static func < (a: AddedKey, b: AddedKey) -> Bool {
-            a.time != b.time ? a.time < b.time : UUID.textOrder(a.eventID, b.eventID)
+            a.time != b.time ? a.time < b.time : a.eventID < b.eventID
+        }
+
+        static func == (a: AddedKey, b: AddedKey) -> Bool {
+            a.time == b.time && a.eventID == b.eventID
         }
     }
 
@@ -90,9 +100,11 @@ public struct BookList: Projection {
     public mutating func settle() {
         insertsInOrder = true
         guard !isInOrder else { return }
-        let order = keys.indices.sorted { keys[$0] < keys[$1] }
-        books = order.map { books[$0] }
-        keys = order.map { keys[$0] }
+        // Sorting the keys with their places, rather than places compared through the keys, keeps each
+        // comparison to the two elements in hand.
+        let order = zip(keys, keys.indices).sorted { $0.0 < $1.0 }
+        books = order.map { books[$0.1] }
+        keys = order.map(\.0)
         isInOrder = true
         reorderedFrom.append(0)
     }

@@ -66,25 +66,20 @@ public final class ProjectionHost<P: Projection>: Service, Sendable {
     /// a record that was dead-lettered is handled as much as one that was applied.
     /// Returns how many events were applied and the time of the last one.
     func consume(_ batch: [ConsumedRecord]) async -> (applied: Int, newest: Date?) {
-        let decoded = await Self.decode(batch)
-        var applied: [String: Int] = [:]
-        var newest: Date?
-        var rejected: [(record: ConsumedRecord, reason: UnreadableEvent)] = []
-        state.withLock { state in
-            for (record, result) in zip(batch, decoded) {
-                switch result.map({ ($0, state.projection.apply($0)) }) {
-                case .success((let event, .applied)):
-                    applied[event.type, default: 0] += 1
-                    newest = event.time
-                case .success((_, .duplicate)):
-                    break
-                case .success((_, .rejected(let reason))), .failure(let reason):
-                    rejected.append((record, reason))
-                }
-            }
+        var outcome = BatchOutcome()
+        if batch.count >= Self.parallelDecodingThreshold {
+            // Decoding (parsing the JSON) is most of a replay's work and needs nothing but the bytes: the
+            // second half is decoded on another thread of the cooperative pool while this one decodes and
+            // applies the first.
+            let middle = batch.count / 2
+            async let second = Self.decode(batch[middle...])
+            apply(batch[..<middle], Self.decode(batch[..<middle]), to: &outcome)
+            apply(batch[middle...], await second, to: &outcome)
+        } else {
+            apply(batch[...], Self.decode(batch[...]), to: &outcome)
         }
-        for (type, count) in applied { metrics.eventsConsumed(type: type, count: count) }
-        for (record, reason) in rejected {
+        for (type, count) in outcome.applied { metrics.eventsConsumed(type: type, count: count) }
+        for (record, reason) in outcome.rejected {
             metrics.eventDeadLettered(reason: reason.code)
             logger.warning("dead-lettering a record", metadata: [
                 "consumer": .string(consumer), "position": .stringConvertible(record.position),
@@ -99,20 +94,34 @@ public final class ProjectionHost<P: Projection>: Service, Sendable {
             }
         }
         advance(to: batch.lazy.map(\.position))
-        return (applied.values.reduce(0, +), newest)
+        return (outcome.applied.values.reduce(0, +), outcome.newest)
     }
 
-    /// Decoding (parsing the JSON) is most of a replay's work and needs nothing but the bytes, so a large
-    /// batch is decoded in two halves at once, one on another thread of the cooperative pool.
-    private static func decode(_ batch: [ConsumedRecord]) async -> [Result<BookEvent, UnreadableEvent>] {
-        @Sendable func decode(_ records: ArraySlice<ConsumedRecord>) -> [Result<BookEvent, UnreadableEvent>] {
-            records.map { record in Result { () throws(UnreadableEvent) in try EventCodec.decode(record.value) } }
+    private struct BatchOutcome {
+        var applied: [String: Int] = [:]
+        var newest: Date?
+        var rejected: [(record: ConsumedRecord, reason: UnreadableEvent)] = []
+    }
+
+    /// Applies decoded records in order under one lock, noting what was applied and what must be dead-lettered.
+    private func apply(_ records: ArraySlice<ConsumedRecord>, _ decoded: [Result<BookEvent, UnreadableEvent>], to outcome: inout BatchOutcome) {
+        state.withLock { state in
+            for (record, result) in zip(records, decoded) {
+                switch result.map({ ($0, state.projection.apply($0)) }) {
+                case .success((let event, .applied)):
+                    outcome.applied[event.type, default: 0] += 1
+                    outcome.newest = event.time
+                case .success((_, .duplicate)):
+                    break
+                case .success((_, .rejected(let reason))), .failure(let reason):
+                    outcome.rejected.append((record, reason))
+                }
+            }
         }
-        guard batch.count >= parallelDecodingThreshold else { return decode(batch[...]) }
-        let middle = batch.count / 2
-        async let second = decode(batch[middle...])
-        let first = decode(batch[..<middle])
-        return first + (await second)
+    }
+
+    private static func decode(_ records: ArraySlice<ConsumedRecord>) -> [Result<BookEvent, UnreadableEvent>] {
+        records.map { record in Result { () throws(UnreadableEvent) in try EventCodec.decode(record.value) } }
     }
 
     /// Below this many records, handing half to another thread costs more than it saves.

@@ -66,10 +66,11 @@ extension UUID {
     /// The order of the ids' canonical texts (hex digits sort as the values they stand for), without
     /// making the texts.
     public static func textOrder(_ a: UUID, _ b: UUID) -> Bool {
-        a.orderingKey < b.orderingKey
+        a.textOrderKey < b.textOrderKey
     }
 
-    private var orderingKey: (UInt64, UInt64) {
+    /// Two words that compare as the canonical texts do, for keeping in a sort key.
+    public var textOrderKey: (UInt64, UInt64) {
         withUnsafeBytes(of: uuid) { bytes in
             (bytes.loadUnaligned(fromByteOffset: 0, as: UInt64.self).bigEndian,
              bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self).bigEndian)
