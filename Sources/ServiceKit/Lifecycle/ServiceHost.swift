@@ -11,7 +11,7 @@ extension ServiceRoutes: HTTPResponderBuilder {}
 /// server (last) stops taking requests before the clients it uses go away.
 public enum ServiceHost {
     /// - Parameter handlersOnEventLoop: handle each connection's requests on its event loop instead of the
-    ///   global pool (see `EventLoopHTTP1Channel`); for services whose handlers never block.
+    ///   global pool (see `ServiceHTTP1Channel`); for services whose handlers never block.
     public static func application(
         configuration: ServiceConfiguration, routes: ServiceRoutes, logger: Logger, handlersOnEventLoop: Bool = false
     ) -> some ApplicationProtocol {
@@ -19,9 +19,9 @@ public enum ServiceHost {
             additionalChannelHandlers: [ParserErrorProblemHandler()], idleTimeout: TimeAmount(configuration.idleTimeout))
         return Application(
             router: routes,
-            server: handlersOnEventLoop
-                ? HTTPServerBuilder { responder in EventLoopHTTP1Channel(inner: HTTP1Channel(responder: responder, configuration: channel)) }
-                : .http1(configuration: channel),
+            server: HTTPServerBuilder { responder in
+                ServiceHTTP1Channel(inner: HTTP1Channel(responder: responder, configuration: channel), onEventLoop: handlersOnEventLoop)
+            },
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: configuration.name),
             logger: logger
         )

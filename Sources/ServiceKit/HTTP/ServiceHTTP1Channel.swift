@@ -1,0 +1,71 @@
+import HummingbirdCore
+import Logging
+import NIOCore
+import Synchronization
+
+/// Hummingbird's HTTP/1 channel with two changes.
+///
+/// With `onEventLoop`, each connection's requests are handled on that connection's event loop. By default a
+/// connection's task runs on Swift's global pool, so every request crosses threads twice (the event loop
+/// reads it, a pool thread handles it, the event loop writes the answer), each crossing a wakeup. A proxy
+/// whose handler only awaits I/O gains from staying on the loop that owns the socket. Handlers must not
+/// block then, which every handler here already promises.
+///
+/// And a connection accepted while the server is stopping is closed instead of stopping the process: see
+/// `AcceptedConnection`.
+struct ServiceHTTP1Channel: ServerChildChannel {
+    let inner: HTTP1Channel
+    let onEventLoop: Bool
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<AcceptedConnection> {
+        inner.setup(channel: channel, logger: logger).map(AcceptedConnection.init)
+    }
+
+    func handle(value: AcceptedConnection, logger: Logger) async {
+        let connection = value.take()
+        guard onEventLoop else { return await inner.handle(value: connection, logger: logger) }
+        await withTaskExecutorPreference(EventLoopTaskExecutor(connection.channel.eventLoop)) {
+            await inner.handle(value: connection, logger: logger)
+        }
+    }
+}
+
+/// A connection between its accept and the server taking it. A server that is stopping drops what it
+/// accepts meanwhile, and NIO traps ("Deinited NIOAsyncWriter without calling finish()") when the writer of
+/// such a connection is freed unfinished, which can end a process that was only shutting down. A connection
+/// nobody took closes itself properly instead.
+final class AcceptedConnection: ServerChildChannelValue {
+    private let connection: HTTP1Channel.Value
+    private let taken = Atomic<Bool>(false)
+
+    init(_ connection: HTTP1Channel.Value) {
+        self.connection = connection
+    }
+
+    var channel: any Channel { connection.channel }
+
+    func take() -> HTTP1Channel.Value {
+        taken.store(true, ordering: .releasing)
+        return connection
+    }
+
+    deinit {
+        guard !taken.load(ordering: .acquiring) else { return }
+        let connection = self.connection
+        Task { try? await connection.executeThenClose { _, _ in } }
+    }
+}
+
+/// Runs a task's jobs on one NIO event loop.
+final class EventLoopTaskExecutor: TaskExecutor {
+    let eventLoop: any EventLoop
+
+    init(_ eventLoop: any EventLoop) {
+        self.eventLoop = eventLoop
+    }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        eventLoop.execute { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
+    }
+}
