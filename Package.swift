@@ -86,6 +86,7 @@ let package = Package(
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "CRdKafka", "Contracts", "BookshelfJSON"], path: "Tests/Unit/Kafka"),
         // What the HTTP client, discovery and gateway tests share: a live server, sockets that misbehave.
         .target(name: "HTTPTestSupport", dependencies: [
+            "ServiceKit",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),

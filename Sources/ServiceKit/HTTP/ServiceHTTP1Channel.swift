@@ -3,6 +3,18 @@ import Logging
 import NIOCore
 import Synchronization
 
+extension HTTPServerBuilder {
+    /// Hummingbird's HTTP/1 server as every Bookshelf server (and test server) runs it: see
+    /// `ServiceHTTP1Channel`.
+    public static func serviceHTTP1(
+        configuration: HTTP1Channel.Configuration = .init(), handlersOnEventLoop: Bool = false
+    ) -> HTTPServerBuilder {
+        HTTPServerBuilder { responder in
+            ServiceHTTP1Channel(inner: HTTP1Channel(responder: responder, configuration: configuration), onEventLoop: handlersOnEventLoop)
+        }
+    }
+}
+
 /// Hummingbird's HTTP/1 channel with two changes.
 ///
 /// With `onEventLoop`, each connection's requests are handled on that connection's event loop. By default a

@@ -19,9 +19,7 @@ public enum ServiceHost {
             additionalChannelHandlers: [ParserErrorProblemHandler()], idleTimeout: TimeAmount(configuration.idleTimeout))
         return Application(
             router: routes,
-            server: HTTPServerBuilder { responder in
-                ServiceHTTP1Channel(inner: HTTP1Channel(responder: responder, configuration: channel), onEventLoop: handlersOnEventLoop)
-            },
+            server: .serviceHTTP1(configuration: channel, handlersOnEventLoop: handlersOnEventLoop),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: configuration.name),
             logger: logger
         )

@@ -18,6 +18,8 @@ func withServers<Builder: HTTPResponderBuilder, R: Sendable>(
         streams.append(ports)
         apps.append(Application(
             router: responder,
+            // The gateway under test may still connect while these stop; see `AcceptedConnection`.
+            server: .serviceHTTP1(),
             configuration: .init(address: .hostname("127.0.0.1", port: 0)),
             onServerRunning: { channel in
                 continuation.yield(channel.localAddress?.port ?? 0)

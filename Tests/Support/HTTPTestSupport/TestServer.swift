@@ -1,6 +1,7 @@
 import Hummingbird
 import Logging
 import NIOCore
+import ServiceKit
 
 /// A request context that remembers the client's port, so a test can tell whether connections were reused.
 public struct PeerContext: RequestContext {
@@ -24,6 +25,8 @@ public func withTestServer<R: Sendable>(
     logger.logLevel = .critical
     let app = Application(
         router: router,
+        // Clients under test may still connect while the server stops; see `AcceptedConnection`.
+        server: .serviceHTTP1(),
         configuration: .init(address: .hostname("127.0.0.1", port: 0)),
         onServerRunning: { channel in
             portContinuation.yield(channel.localAddress?.port ?? 0)
