@@ -61,10 +61,10 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
         ]),
-        .target(name: "NewBook", dependencies: ["ServiceKit", "BookshelfJSON"]),
-        .target(name: "BookRead", dependencies: ["ServiceKit"]),
-        .target(name: "ListBooks", dependencies: ["ServiceKit"]),
-        .target(name: "LastRead", dependencies: ["ServiceKit"]),
+        .target(name: "NewBook", dependencies: ["ServiceKit", "Contracts", "BookshelfJSON"]),
+        .target(name: "BookRead", dependencies: ["ServiceKit", "Contracts"]),
+        .target(name: "ListBooks", dependencies: ["ServiceKit", "Contracts"]),
+        .target(name: "LastRead", dependencies: ["ServiceKit", "Contracts"]),
         .target(name: "Gateway", dependencies: ["ServiceKit", "HTTPClient", "Discovery", "JSONSchema", "BookshelfJSON"]),
         .target(name: "Stack", dependencies: [
             .product(name: "Logging", package: "swift-log"),
@@ -105,7 +105,7 @@ let package = Package(
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ], path: "Tests/Unit/ServiceKit"),
         .testTarget(name: "ServicesTests", dependencies: [
-            "NewBook", "BookRead", "ListBooks", "LastRead",
+            "NewBook", "BookRead", "ListBooks", "LastRead", "Contracts",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ], path: "Tests/Unit/Services"),
         .testTarget(name: "GatewayTests", dependencies: [

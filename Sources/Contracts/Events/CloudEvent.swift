@@ -62,28 +62,11 @@ public struct CloudEvent: Sendable, Hashable {
 
     /// A new event id in the canonical lowercase form the envelope requires.
     ///
-    /// A random (version 4) UUID from the system's generator (getrandom), formatted here: Foundation's
-    /// `UUID()` on Linux opens and reads /dev/urandom for every id, which cost a producer more than
-    /// encoding the event.
+    /// A random (version 4) UUID from the system's generator (getrandom): Foundation's `UUID()` on Linux
+    /// opens and reads /dev/urandom for every id, which cost a producer more than encoding the event.
     public static func newID() -> String {
         var generator = SystemRandomNumberGenerator()
-        // Version 4 in the high nibble of byte 6, variant 0b10 in the top bits of byte 8.
-        let high = (generator.next() as UInt64) & ~0xF000 | 0x4000
-        let low = (generator.next() as UInt64) & ~(0b11 << 62) | (0b10 << 62)
-        let hex: StaticString = "0123456789abcdef"
-        return String(unsafeUninitializedCapacity: 36) { text in
-            var position = 0
-            for nibble in 0..<32 {
-                if nibble == 8 || nibble == 12 || nibble == 16 || nibble == 20 {
-                    text[position] = UInt8(ascii: "-")
-                    position += 1
-                }
-                let word = nibble < 16 ? high : low
-                text[position] = hex.utf8Start[Int(word >> UInt64(60 - 4 * (nibble % 16)) & 0xF)]
-                position += 1
-            }
-            return position
-        }
+        return UUID(version4: generator.next(), generator.next()).lowercaseText
     }
 
     /// `date` in RFC 3339 UTC with milliseconds, as the envelope's `time` wants it.

@@ -1,3 +1,4 @@
+import Contracts
 import FoundationEssentials
 
 /// A book as the services hold and answer it (contracts/rest/book). `isbn` and `tags` arrived with

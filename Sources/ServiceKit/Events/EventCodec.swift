@@ -1,4 +1,5 @@
 import BookshelfJSON
+import Contracts
 import FoundationEssentials
 
 /// Why a record could not become a `BookEvent`: the reason a dead letter carries.

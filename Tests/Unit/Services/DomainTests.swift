@@ -1,4 +1,5 @@
 import BookRead
+import Contracts
 import Foundation
 import LastRead
 import ListBooks

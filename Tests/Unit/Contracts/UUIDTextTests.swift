@@ -1,5 +1,5 @@
+import Contracts
 import Foundation
-import ServiceKit
 import Testing
 
 @Suite struct UUIDTextTests {

@@ -43,6 +43,19 @@ extension UUID {
         return letter < 6 ? letter + 10 : nil
     }
 
+    /// A version 4 (random) UUID made of two 64-bit words, most significant first; the version and variant
+    /// bits are set here, the other 122 bits are the caller's.
+    public init(version4 high: UInt64, _ low: UInt64) {
+        let high = high & ~0xF000 | 0x4000
+        let low = low & ~(0b11 << 62) | (0b10 << 62)
+        var value: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &value) { bytes in
+            bytes.storeBytes(of: high.bigEndian, toByteOffset: 0, as: UInt64.self)
+            bytes.storeBytes(of: low.bigEndian, toByteOffset: 8, as: UInt64.self)
+        }
+        self.init(uuid: value)
+    }
+
     /// The canonical form in lower case, as every contract requires it.
     public var lowercaseText: String {
         let hex: StaticString = "0123456789abcdef"
