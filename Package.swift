@@ -109,7 +109,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], path: "Tests/Unit/Discovery"),
         .testTarget(name: "ServiceKitTests", dependencies: [
-            "ServiceKit",
+            "ServiceKit", "Contracts",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ], path: "Tests/Unit/ServiceKit"),
         .testTarget(name: "ServicesTests", dependencies: [

@@ -1,3 +1,4 @@
+import Contracts
 import FoundationEssentials
 import Hummingbird
 import ServiceKit
@@ -11,11 +12,13 @@ public struct BookReadService: Sendable {
     public let state: ProjectionHost<KnownBooks>
     let publisher: any EventPublisher
     let metrics: ServiceMetrics
-    let codec = EventCodec(source: BookReadService.eventSource)
+    let codec: EventCodec
 
-    public init(state: ProjectionHost<KnownBooks>, publisher: any EventPublisher, metrics: ServiceMetrics) {
+    /// Every event is checked against `contracts` before it is published.
+    public init(state: ProjectionHost<KnownBooks>, publisher: any EventPublisher, contracts: ContractRegistry, metrics: ServiceMetrics) {
         self.state = state
         self.publisher = publisher
+        self.codec = EventCodec(source: BookReadService.eventSource, contracts: contracts)
         self.metrics = metrics
     }
 

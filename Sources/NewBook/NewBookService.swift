@@ -11,11 +11,13 @@ public struct NewBookService: Sendable {
     public let state: ProjectionHost<NewBookState>
     let publisher: any EventPublisher
     let metrics: ServiceMetrics
-    let codec = EventCodec(source: NewBookService.eventSource)
+    let codec: EventCodec
 
-    public init(state: ProjectionHost<NewBookState>, publisher: any EventPublisher, metrics: ServiceMetrics) {
+    /// Every event is checked against `contracts` before it is published.
+    public init(state: ProjectionHost<NewBookState>, publisher: any EventPublisher, contracts: ContractRegistry, metrics: ServiceMetrics) {
         self.state = state
         self.publisher = publisher
+        self.codec = EventCodec(source: NewBookService.eventSource, contracts: contracts)
         self.metrics = metrics
     }
 

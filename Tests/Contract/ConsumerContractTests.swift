@@ -151,7 +151,7 @@ struct Feed<P: Projection> {
         let log = InMemoryEventLog()
         var logger = Logger(label: "contract-consumers")
         logger.logLevel = .critical
-        let host = ProjectionHost<P>(consumer: "\(P.self)", source: log.makeSource(), deadLetters: log, readiness: Readiness(), metrics: ServiceMetrics(), logger: logger)
+        let host = ProjectionHost<P>(consumer: "\(P.self)", source: log.makeSource(), deadLetters: log, contracts: repositoryContracts, readiness: Readiness(), metrics: ServiceMetrics(), logger: logger)
         let running = Task { try await host.run() }
         defer {
             log.close()

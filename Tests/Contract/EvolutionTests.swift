@@ -33,7 +33,7 @@ enum EvolutionPhase {
                 guard let event = example.json, let data = event["data"] else { continue }
                 report.check("schemas", contracts.violations(of: data, against: newest.id, what: "\(example.file) data under the newest version v\(newest.version)"))
                 do {
-                    _ = try EventCodec.decode(example.bytes)
+                    _ = try EventCodec.decode(example.bytes, contracts: repositoryContracts)
                     report.check("consumers", [])
                 } catch {
                     report.check("consumers", [Finding(contract: example.file, pointer: "", instance: "", message: "the consumers' codec (newest version) cannot read it: \(error.code): \(error.message)")])

@@ -49,14 +49,14 @@ enum ProducerPhase {
             )
             kafkaConsumers.append(consumer)
             let deadLetters = KafkaDeadLetterSink(publisher: DeadLetterPublisher(producer: producer, consumer: name, logger: logger))
-            return ProjectionHost<P>(consumer: name, source: KafkaEventSource(consumer: consumer), deadLetters: deadLetters, readiness: Readiness(), metrics: metrics, logger: logger)
+            return ProjectionHost<P>(consumer: name, source: KafkaEventSource(consumer: consumer), deadLetters: deadLetters, contracts: repositoryContracts, readiness: Readiness(), metrics: metrics, logger: logger)
         }
         let newBookRoutes = ServiceRoutes(metrics: metrics, readiness: Readiness())
         let newBook = try host(NewBookState.self, "new-book")
-        NewBookService(state: newBook, publisher: publisher, metrics: metrics).addRoutes(to: newBookRoutes)
+        NewBookService(state: newBook, publisher: publisher, contracts: repositoryContracts, metrics: metrics).addRoutes(to: newBookRoutes)
         let bookReadRoutes = ServiceRoutes(metrics: metrics, readiness: Readiness())
         let known = try host(KnownBooks.self, "book-read")
-        BookReadService(state: known, publisher: publisher, metrics: metrics).addRoutes(to: bookReadRoutes)
+        BookReadService(state: known, publisher: publisher, contracts: repositoryContracts, metrics: metrics).addRoutes(to: bookReadRoutes)
         let list = try host(BookList.self, "list-books")
         let last = try host(LastReadBooks.self, "last-read")
 

@@ -152,13 +152,13 @@ enum RESTPhase {
         var logger = Logger(label: "contract-services")
         logger.logLevel = .critical
         func routes<P: Projection>(_ type: P.Type, _ name: String) -> (ServiceRoutes, ProjectionHost<P>) {
-            let host = ProjectionHost<P>(consumer: name, source: log.makeSource(), deadLetters: log, readiness: Readiness(), metrics: metrics, logger: logger)
+            let host = ProjectionHost<P>(consumer: name, source: log.makeSource(), deadLetters: log, contracts: repositoryContracts, readiness: Readiness(), metrics: metrics, logger: logger)
             return (ServiceRoutes(metrics: metrics, readiness: Readiness()), host)
         }
         let (newBookRoutes, newBook) = routes(NewBookState.self, "new-book")
-        NewBookService(state: newBook, publisher: log, metrics: metrics).addRoutes(to: newBookRoutes)
+        NewBookService(state: newBook, publisher: log, contracts: repositoryContracts, metrics: metrics).addRoutes(to: newBookRoutes)
         let (bookReadRoutes, known) = routes(KnownBooks.self, "book-read")
-        BookReadService(state: known, publisher: log, metrics: metrics).addRoutes(to: bookReadRoutes)
+        BookReadService(state: known, publisher: log, contracts: repositoryContracts, metrics: metrics).addRoutes(to: bookReadRoutes)
         let (listRoutes, list) = routes(BookList.self, "list-books")
         ListBooksService(view: list).addRoutes(to: listRoutes)
         let (lastRoutes, last) = routes(LastReadBooks.self, "last-read")

@@ -14,17 +14,30 @@ public struct UnreadableEvent: ServiceError, Equatable {
     }
 }
 
+/// An event this process built that its own contract refuses: a bug in the producer, reported instead of
+/// produced.
+public struct EventContractViolation: ServiceError {
+    public var code: String { "event-violates-contract" }
+    public var message: String
+    public var isRetryable: Bool { false }
+}
+
 /// CloudEvents 1.0 JSON structured mode for the bookshelf's events. Producers write the newest schema
 /// version; decoding accepts every version (v2 only added optional members) and refuses anything else
-/// with a reason instead of crashing.
+/// with a reason instead of crashing. Both ways, every event is checked against contracts/ (the envelope,
+/// and `data` against the schema its `dataschema` names) by the same validator other teams' tools agree
+/// with: nothing leaves that the contracts refuse, and nothing is applied that they refuse.
 public struct EventCodec: Sendable {
     /// The CloudEvents `source` of what this process produces, e.g. `/bookshelf/new-book`.
     public var source: String
     /// The `dataschema` written per event type: the `$id` of the newest schema version.
     public var dataschemas: [String: String]
+    /// The contracts every event written is checked against before it is handed to the publisher.
+    public let contracts: ContractRegistry
 
-    public init(source: String, dataschemas: [String: String] = EventCodec.newestSchemas) {
+    public init(source: String, contracts: ContractRegistry, dataschemas: [String: String] = EventCodec.newestSchemas) {
         self.source = source
+        self.contracts = contracts
         self.dataschemas = dataschemas
     }
 
@@ -99,26 +112,32 @@ public struct EventCodec: Sendable {
         let schema = dataschemas[event.type] ?? ""
         // Neither event is safe (each changes what views show). Both are idempotent: consumers dedupe by id,
         // and a book finished twice ends up in the same place.
+        let bytes: [UInt8]
         switch event.kind {
         case .added(let book, let key):
-            return Array(try encoder.encode(Envelope(
+            bytes = Array(try encoder.encode(Envelope(
                 specversion: "1.0", id: event.id.lowercaseText, source: source, type: event.type, time: event.time,
                 datacontenttype: "application/json", dataschema: schema, subject: event.key, safe: false, idempotent: true,
                 data: Added(book: book, idempotencyKey: key)
             )))
         case .finished(let bookID):
-            return Array(try encoder.encode(Envelope(
+            bytes = Array(try encoder.encode(Envelope(
                 specversion: "1.0", id: event.id.lowercaseText, source: source, type: event.type, time: event.time,
                 datacontenttype: "application/json", dataschema: schema, subject: event.key, safe: false, idempotent: true,
                 data: Finished(id: bookID.lowercaseText)
             )))
         }
+        let violations = contracts.violations(ofEvent: try JSONValue(parsing: bytes))
+        if let first = violations.first {
+            throw EventContractViolation(message: "The \(event.type) event this service built violates its contract (\(first)); nothing was produced.")
+        }
+        return bytes
     }
 
-    /// Reads an event with jansson and plain field access: replay speed is bounded by decoding, and this
-    /// is several times faster than `JSONDecoder`. Anything unreadable is refused with a reason naming the
-    /// JSON pointer.
-    public static func decode(_ bytes: some Collection<UInt8>) throws(UnreadableEvent) -> BookEvent {
+    /// Reads an event: parsed with jansson, checked against `contracts`, then read by plain field access
+    /// (replay speed is bounded by decoding, and this is several times faster than `JSONDecoder`). Anything
+    /// unreadable is refused with a reason naming the JSON pointer.
+    public static func decode(_ bytes: some Collection<UInt8>, contracts: ContractRegistry) throws(UnreadableEvent) -> BookEvent {
         let root: JSONValue
         do {
             root = try JSONValue(parsing: bytes)
@@ -144,6 +163,9 @@ public struct EventCodec: Sendable {
         }
         func invalid(_ pointer: String, _ what: String) -> UnreadableEvent {
             UnreadableEvent(code: "invalid-event", message: "The \(type) event does not match its schema: \(pointer) \(what).")
+        }
+        if let first = contracts.violations(ofEvent: root).first {
+            throw UnreadableEvent(code: "invalid-event", message: "The \(type) event violates its contract: \(first).")
         }
         guard let id = root["id"]?.string.flatMap(UUID.init(text:)) else { throw invalid("/id", "must be a UUID") }
         guard let time = root["time"]?.string.flatMap(parseTime) else { throw invalid("/time", "must be an RFC 3339 time") }

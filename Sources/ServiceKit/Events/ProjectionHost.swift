@@ -1,3 +1,4 @@
+import Contracts
 import FoundationEssentials
 import Logging
 import ServiceLifecycle
@@ -22,16 +23,19 @@ public final class ProjectionHost<P: Projection>: Service, Sendable {
     private let readiness: Readiness
     private let metrics: ServiceMetrics
     private let consumer: String
+    private let contracts: ContractRegistry
     private let logger: Logger
 
     /// The readiness condition this host registers.
     public static var readinessCondition: String { "replay" }
 
+    /// Every record is checked against `contracts` before it is applied; what they refuse is dead-lettered.
     public init(
-        consumer: String, source: any EventSource, deadLetters: any DeadLetterSink,
+        consumer: String, source: any EventSource, deadLetters: any DeadLetterSink, contracts: ContractRegistry,
         readiness: Readiness, metrics: ServiceMetrics, logger: Logger
     ) {
         self.consumer = consumer
+        self.contracts = contracts
         self.source = source
         self.deadLetters = deadLetters
         self.readiness = readiness
@@ -72,11 +76,11 @@ public final class ProjectionHost<P: Projection>: Service, Sendable {
             // second half is decoded on another thread of the cooperative pool while this one decodes and
             // applies the first.
             let middle = batch.count / 2
-            async let second = Self.decode(batch[middle...])
-            apply(batch[..<middle], Self.decode(batch[..<middle]), to: &outcome)
+            async let second = Self.decode(batch[middle...], contracts)
+            apply(batch[..<middle], Self.decode(batch[..<middle], contracts), to: &outcome)
             apply(batch[middle...], await second, to: &outcome)
         } else {
-            apply(batch[...], Self.decode(batch[...]), to: &outcome)
+            apply(batch[...], Self.decode(batch[...], contracts), to: &outcome)
         }
         for (type, count) in outcome.applied { metrics.eventsConsumed(type: type, count: count) }
         for (record, reason) in outcome.rejected {
@@ -120,8 +124,8 @@ public final class ProjectionHost<P: Projection>: Service, Sendable {
         }
     }
 
-    private static func decode(_ records: ArraySlice<ConsumedRecord>) -> [Result<BookEvent, UnreadableEvent>] {
-        records.map { record in Result { () throws(UnreadableEvent) in try EventCodec.decode(record.value) } }
+    private static func decode(_ records: ArraySlice<ConsumedRecord>, _ contracts: ContractRegistry) -> [Result<BookEvent, UnreadableEvent>] {
+        records.map { record in Result { () throws(UnreadableEvent) in try EventCodec.decode(record.value, contracts: contracts) } }
     }
 
     /// Below this many records, handing half to another thread costs more than it saves.

@@ -1,3 +1,4 @@
+import Contracts
 import Discovery
 import HTTPClient
 import Kafka
@@ -16,6 +17,8 @@ public final class ServiceProcess {
     public let routes: ServiceRoutes
     public let producer: KafkaProducer
     public let publisher: KafkaEventPublisher
+    /// contracts/ as `--contracts` names it: what every event produced and consumed is checked against.
+    public let contracts: ContractRegistry
     private var consumers: [KafkaConsumer] = []
 
     /// Resolves the options, installs the log handler and the Prometheus metrics backend (process-wide, so
@@ -29,6 +32,7 @@ public final class ServiceProcess {
         logger.logLevel = configuration.logLevel
         logger[metadataKey: "service"] = .string(configuration.id)
         self.logger = logger
+        contracts = try ContractsLocation.load(flag: configuration.contracts)
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         metrics = ServiceMetrics(registry: registry)
@@ -52,7 +56,7 @@ public final class ServiceProcess {
         consumers.append(consumer)
         let deadLetters = KafkaDeadLetterSink(publisher: DeadLetterPublisher(producer: producer, consumer: configuration.id, logger: logger))
         return ProjectionHost<P>(
-            consumer: configuration.id, source: KafkaEventSource(consumer: consumer), deadLetters: deadLetters,
+            consumer: configuration.id, source: KafkaEventSource(consumer: consumer), deadLetters: deadLetters, contracts: contracts,
             readiness: readiness, metrics: metrics, logger: logger
         )
     }

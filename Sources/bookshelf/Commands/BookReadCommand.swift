@@ -13,7 +13,7 @@ struct BookReadCommand: AsyncParsableCommand {
     func run() async throws {
         let process = try ServiceProcess(options: options, defaults: BookReadService.defaults)
         let state = try process.projection(KnownBooks.self)
-        BookReadService(state: state, publisher: process.publisher, metrics: process.metrics).addRoutes(to: process.routes)
+        BookReadService(state: state, publisher: process.publisher, contracts: process.contracts, metrics: process.metrics).addRoutes(to: process.routes)
         try await process.run(projections: [state])
     }
 }

@@ -13,7 +13,7 @@ struct NewBookCommand: AsyncParsableCommand {
     func run() async throws {
         let process = try ServiceProcess(options: options, defaults: NewBookService.defaults)
         let state = try process.projection(NewBookState.self)
-        NewBookService(state: state, publisher: process.publisher, metrics: process.metrics).addRoutes(to: process.routes)
+        NewBookService(state: state, publisher: process.publisher, contracts: process.contracts, metrics: process.metrics).addRoutes(to: process.routes)
         try await process.run(projections: [state])
     }
 }

@@ -87,19 +87,28 @@ final class ContractSet: Sendable {
         }
     }
 
-    /// The example files of a contracts/ subfolder (`events/bookshelf.book.added`), valid or invalid, sorted.
+    /// The examples of a contracts/ subfolder (`events/bookshelf.book.added`), valid or invalid, sorted by
+    /// file name. A valid example file is the document itself; an invalid one wraps the document in
+    /// `instance` beside what a validator must report (contracts/README.md), so its `bytes` are the
+    /// `instance`: the document a service is fed.
     func examples(_ subfolder: String, valid: Bool) -> [Example] {
         let directory = folder + "/" + subfolder + "/examples/" + (valid ? "valid" : "invalid")
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(".json") }.sorted()
         return names.compactMap { name in
-            guard let bytes = FileManager.default.contents(atPath: directory + "/" + name) else { return nil }
-            return Example(file: "contracts/\(subfolder)/examples/\(valid ? "valid" : "invalid")/\(name)", bytes: Array(bytes))
+            guard let contents = FileManager.default.contents(atPath: directory + "/" + name) else { return nil }
+            let file = "contracts/\(subfolder)/examples/\(valid ? "valid" : "invalid")/\(name)"
+            if valid { return Example(file: file, bytes: Array(contents)) }
+            guard let instance = (try? JSONValue(parsing: Array(contents)))?["instance"] else {
+                preconditionFailure("\(file) has no `instance`: an invalid example wraps its document (contracts/README.md)")
+            }
+            return Example(file: file, bytes: instance.serializedBytes())
         }
     }
 }
 
 struct Example: Sendable {
     var file: String
+    /// The document: the file itself for a valid example, its `instance` for an invalid one.
     var bytes: [UInt8]
     var json: JSONValue? { try? JSONValue(parsing: bytes) }
 }

@@ -1,3 +1,4 @@
+import Contracts
 import Foundation
 import Logging
 import ServiceKit
@@ -20,11 +21,11 @@ struct AddedCount: Projection {
 }
 
 @Suite struct ProjectionHostTests {
-    let codec = EventCodec(source: "/bookshelf/new-book")
+    let contracts = Result { () throws(ContractError) in try ContractsLocation.load(flag: nil) }
 
     func added(_ id: UUID = UUID(), title: String = "T") throws -> [UInt8] {
         let book = Book(id: UUID(), title: title, author: "A", published: 2000)
-        return try codec.encode(BookEvent(id: id, time: Date(), kind: .added(book, idempotencyKey: nil)))
+        return try EventCodec(source: "/bookshelf/new-book", contracts: contracts.get()).encode(BookEvent(id: id, time: Date(), kind: .added(book, idempotencyKey: nil)))
     }
 
     @Test func replaysAppliesOnceDeadLettersAndBecomesReady() async throws {
@@ -36,7 +37,7 @@ struct AddedCount: Projection {
         try log.append(key: "c", value: try added())
         let readiness = Readiness()
         let host = ProjectionHost<AddedCount>(
-            consumer: "test", source: log.makeSource(), deadLetters: log, readiness: readiness,
+            consumer: "test", source: log.makeSource(), deadLetters: log, contracts: try contracts.get(), readiness: readiness,
             metrics: ServiceMetrics(), logger: Logger(label: "test")
         )
         #expect(!readiness.isReady)
@@ -70,7 +71,7 @@ struct AddedCount: Projection {
         }
         let readiness = Readiness()
         let host = ProjectionHost<AddedCount>(
-            consumer: "test", source: log.makeSource(), deadLetters: log, readiness: readiness,
+            consumer: "test", source: log.makeSource(), deadLetters: log, contracts: try contracts.get(), readiness: readiness,
             metrics: ServiceMetrics(), logger: Logger(label: "test")
         )
         let running = Task { try await host.run() }
@@ -78,6 +79,35 @@ struct AddedCount: Projection {
         #expect(host.read { projection, _ in projection.titles } == expected)
         #expect(log.deadLetters.map(\.record.position) == poison)
         #expect(host.read { _, applied in applied.covers(PositionVector([EventPosition(partition: 0, offset: Int64(log.count - 1))])) })
+        log.close()
+        running.cancel()
+        try await running.value
+    }
+
+    /// contracts/ decide what is applied, not the reader's own field checks: events that read fine but break
+    /// their schema (a five-digit year, a hyphenated ISBN) are dead-lettered, and the next one is applied.
+    @Test func anEventItsContractRefusesIsDeadLetteredAndNeverApplied() async throws {
+        let log = InMemoryEventLog(partitions: 1)
+        let codec = EventCodec(source: "/bookshelf/new-book", contracts: try contracts.get())
+        let book = Book(id: UUID(), title: "Dune", author: "Frank Herbert", published: 1965, isbn: "9780441013593")
+        let text = String(decoding: try codec.encode(BookEvent(id: UUID(), time: Date(), kind: .added(book, idempotencyKey: nil))), as: UTF8.self)
+        let fiveDigitYear = text.replacingOccurrences(of: #""published":1965"#, with: #""published":10000"#)
+        let hyphenated = text.replacingOccurrences(of: #""isbn":"9780441013593""#, with: #""isbn":"978-0441013593""#)
+        #expect(fiveDigitYear != text && hyphenated != text)
+        let refused = [try log.append(key: "k", value: Array(fiveDigitYear.utf8)), try log.append(key: "k", value: Array(hyphenated.utf8))]
+        try log.append(key: "k", value: try added(title: "kept"))
+        let readiness = Readiness()
+        let host = ProjectionHost<AddedCount>(
+            consumer: "test", source: log.makeSource(), deadLetters: log, contracts: try contracts.get(), readiness: readiness,
+            metrics: ServiceMetrics(), logger: Logger(label: "test")
+        )
+        let running = Task { try await host.run() }
+        try await readiness.waitUntilReady()
+        #expect(host.read { projection, _ in projection.titles } == ["kept"])
+        #expect(log.deadLetters.map(\.record.position) == refused)
+        #expect(log.deadLetters.map(\.reason.code) == ["invalid-event", "invalid-event"])
+        #expect(log.deadLetters.first?.reason.message.contains("/data/published") == true)
+        #expect(log.deadLetters.last?.reason.message.contains("/data/isbn") == true)
         log.close()
         running.cancel()
         try await running.value

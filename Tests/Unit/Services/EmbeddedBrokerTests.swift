@@ -29,7 +29,7 @@ import Testing
             )
             consumers.append(consumer)
             let deadLetters = KafkaDeadLetterSink(publisher: DeadLetterPublisher(producer: producer, consumer: name, logger: logger))
-            return ProjectionHost<P>(consumer: name, source: KafkaEventSource(consumer: consumer), deadLetters: deadLetters, readiness: readiness, metrics: metrics, logger: logger)
+            return ProjectionHost<P>(consumer: name, source: KafkaEventSource(consumer: consumer), deadLetters: deadLetters, contracts: repositoryContracts, readiness: readiness, metrics: metrics, logger: logger)
         }
         func routes() -> (ServiceRoutes, Readiness) {
             let readiness = Readiness()
@@ -38,10 +38,10 @@ import Testing
 
         let (newBookRoutes, newBookReady) = routes()
         let newBookState = try host(NewBookState.self, "newbook-test", newBookReady)
-        NewBookService(state: newBookState, publisher: publisher, metrics: metrics).addRoutes(to: newBookRoutes)
+        NewBookService(state: newBookState, publisher: publisher, contracts: repositoryContracts, metrics: metrics).addRoutes(to: newBookRoutes)
         let (bookReadRoutes, bookReadReady) = routes()
         let known = try host(KnownBooks.self, "readbook-test", bookReadReady)
-        BookReadService(state: known, publisher: publisher, metrics: metrics).addRoutes(to: bookReadRoutes)
+        BookReadService(state: known, publisher: publisher, contracts: repositoryContracts, metrics: metrics).addRoutes(to: bookReadRoutes)
         let (listRoutes, listReady) = routes()
         let list = try host(BookList.self, "booklist-test", listReady)
         ListBooksService(view: list).addRoutes(to: listRoutes)

@@ -28,13 +28,13 @@ final class Shelf: Sendable {
     }
 
     func host<P: Projection>(_ type: P.Type, _ readiness: Readiness) -> ProjectionHost<P> {
-        ProjectionHost<P>(consumer: "\(P.self)", source: log.makeSource(), deadLetters: log, readiness: readiness, metrics: metrics, logger: Logger(label: "test"))
+        ProjectionHost<P>(consumer: "\(P.self)", source: log.makeSource(), deadLetters: log, contracts: repositoryContracts, readiness: readiness, metrics: metrics, logger: Logger(label: "test"))
     }
 
     func newBook() -> (ServiceRoutes, any Service) {
         routes { routes, readiness in
             let host = self.host(NewBookState.self, readiness)
-            NewBookService(state: host, publisher: log, metrics: metrics).addRoutes(to: routes)
+            NewBookService(state: host, publisher: log, contracts: repositoryContracts, metrics: metrics).addRoutes(to: routes)
             return host
         }
     }
@@ -42,7 +42,7 @@ final class Shelf: Sendable {
     func bookRead() -> (ServiceRoutes, any Service) {
         routes { routes, readiness in
             let host = self.host(KnownBooks.self, readiness)
-            BookReadService(state: host, publisher: log, metrics: metrics).addRoutes(to: routes)
+            BookReadService(state: host, publisher: log, contracts: repositoryContracts, metrics: metrics).addRoutes(to: routes)
             return host
         }
     }
@@ -167,7 +167,7 @@ func decode<T: Decodable>(_ type: T.Type, _ response: TestResponse) throws -> T 
     @Test func finishesKnownBooks404sUnknownAnd400sMalformed() async throws {
         let shelf = Shelf()
         let dune = book("Dune")
-        try shelf.log.append(key: dune.id.uuidString.lowercased(), value: EventCodec(source: NewBookService.eventSource).encode(added(dune)))
+        try shelf.log.append(key: dune.id.uuidString.lowercased(), value: EventCodec(source: NewBookService.eventSource, contracts: repositoryContracts).encode(added(dune)))
         try await shelf.test(shelf.bookRead) { client in
             let done = try await client.execute(uri: "/bookshelf/books/\(dune.id.uuidString.lowercased())/finished", method: HTTPRequest.Method.post)
             #expect(done.status == .noContent)
@@ -183,7 +183,7 @@ func decode<T: Decodable>(_ type: T.Type, _ response: TestResponse) throws -> T 
 @Suite struct ViewRouteTests {
     @Test func listBooksInOrderWithPagingAndReadYourWrites() async throws {
         let shelf = Shelf()
-        let codec = EventCodec(source: NewBookService.eventSource)
+        let codec = EventCodec(source: NewBookService.eventSource, contracts: repositoryContracts)
         let books = (0..<3).map { book("B\($0)") }
         // One writer after another, each a second apart: "the order added" is the order of the events' times.
         for (second, book) in books.enumerated() {
@@ -213,8 +213,8 @@ func decode<T: Decodable>(_ type: T.Type, _ response: TestResponse) throws -> T 
 
     @Test func lastReadAnswersFullBooksNewestFirstAndDeadLettersPoison() async throws {
         let shelf = Shelf()
-        let added = EventCodec(source: NewBookService.eventSource)
-        let read = EventCodec(source: BookReadService.eventSource)
+        let added = EventCodec(source: NewBookService.eventSource, contracts: repositoryContracts)
+        let read = EventCodec(source: BookReadService.eventSource, contracts: repositoryContracts)
         let (a, b) = (book("A"), book("B"))
         for book in [a, b] { try shelf.log.append(key: book.id.uuidString.lowercased(), value: added.encode(ServicesTests.added(book))) }
         try shelf.log.append(key: "x", value: Array(#"{"specversion":"1.0"}"#.utf8))
