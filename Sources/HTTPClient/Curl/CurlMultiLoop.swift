@@ -279,11 +279,11 @@ let curlGlobalInit: Void = {
 }()
 
 extension CurlTransfer {
-    /// Resumes the waiting task exactly once; the loop thread never finishes a transfer twice because it
+    /// Calls the completion exactly once; the loop thread never finishes a transfer twice because it
     /// finishes only transfers it has just taken out of `active` or never put there.
     func finish(_ result: Result<HTTPClient.Response, HTTPClientError>) {
-        let continuation = self.continuation
-        self.continuation = nil
-        continuation?.resume(returning: result)
+        let completion = self.completion
+        self.completion = nil
+        completion?(result)
     }
 }

@@ -5,7 +5,7 @@ import Synchronization
 /// the one place either is released.
 ///
 /// Built on the caller's thread, then handed to the loop thread, which alone touches the handle, the buffers
-/// and the continuation from then on. Only `isCancelled` is shared, hence the atomic.
+/// and the completion from then on. Only `isCancelled` is shared, hence the atomic.
 final class CurlTransfer: @unchecked Sendable {
     let easy: UnsafeMutableRawPointer
     private let pool: EasyHandlePool
@@ -13,7 +13,7 @@ final class CurlTransfer: @unchecked Sendable {
     private let maxResponseBytes: Int
     let isCancelled = Atomic<Bool>(false)
 
-    var continuation: CheckedContinuation<Result<HTTPClient.Response, HTTPClientError>, Never>?
+    var completion: (@Sendable (Result<HTTPClient.Response, HTTPClientError>) -> Void)?
     private var responseHeaders: [HTTPClient.Header] = []
     private var responseBody: [UInt8] = []
     private(set) var exceededLimit = false
