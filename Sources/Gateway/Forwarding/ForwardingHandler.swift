@@ -28,7 +28,8 @@ extension GatewayService {
 /// the route Hummingbird would name, `Connection: close` honoured.
 ///
 /// HTTP/1 answers in request order, so one request is handled at a time per connection: while Hummingbird or
-/// the upstream has the current one, later (pipelined) request parts wait here and the socket is not read.
+/// the upstream has the current one, later (pipelined) request parts wait here, and the socket is not read
+/// again until they have been handed on.
 final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -105,11 +106,13 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler {
         context.fireChannelInactive()
     }
 
+    /// Reading stops only once a request is waiting here: stopping whenever one is being answered would make
+    /// NIO take the socket's read interest out of epoll and put it back, two system calls per request.
     func read(context: ChannelHandlerContext) {
-        if isBusy || !waiting.isEmpty {
-            readHeld = true
-        } else {
+        if waiting.isEmpty {
             context.read()
+        } else {
+            readHeld = true
         }
     }
 
@@ -201,11 +204,13 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let status = reply.status.code
         settings.metrics.recordRequest(route: Self.metricsRoute, method: exchange.head.method.rawValue, status: status, duration: .now - exchange.start)
         guard isActive else { return }
+        // A reply never carries these (HeaderPolicy keeps the upstream's own out), so they are appended, not looked up.
         var fields = reply.headers
-        if !fields.contains(.contentLength) { fields[.contentLength] = String(reply.body.readableBytes) }
-        fields[.requestID] = exchange.requestID
-        fields[.date] = settings.dates.now()
-        fields[.server] = settings.serverName
+        fields.reserveCapacity(fields.count + 4)
+        fields.append(HTTPField(name: .contentLength, value: String(reply.body.readableBytes)))
+        fields.append(HTTPField(name: .requestID, value: exchange.requestID))
+        fields.append(HTTPField(name: .date, value: settings.dates.now()))
+        fields.append(HTTPField(name: .server, value: settings.serverName))
         context.write(wrapOutboundOut(.head(HTTPResponse(status: reply.status, headerFields: fields))), promise: nil)
         // HEAD answers with the head of the GET it stands for, length included, and no body.
         if exchange.head.method != .head, reply.body.readableBytes > 0 {
@@ -233,7 +238,7 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler {
             delivered = true
         }
         if delivered { context.fireChannelReadComplete() }
-        if readHeld, !isBusy, waiting.isEmpty {
+        if readHeld, waiting.isEmpty {
             readHeld = false
             context.read()
         }

@@ -119,6 +119,10 @@ final class CurlTransfer: @unchecked Sendable {
             let name = String(decoding: bytes[..<colon], as: UTF8.self)
             let value = String(decoding: bytes[(colon + 1)...].trimmingHTTPWhitespace(), as: UTF8.self)
             responseHeaders.append(HTTPClient.Header(name, value))
+            // The body then arrives into one allocation instead of a growing array's several.
+            if responseBody.isEmpty, name.caseInsensitiveEquals("content-length"), let length = Int(value), length > 0 {
+                responseBody.reserveCapacity(min(length, maxResponseBytes))
+            }
         }
         return bytes.count
     }
