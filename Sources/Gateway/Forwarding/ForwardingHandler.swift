@@ -77,6 +77,7 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// The body of the request being collected.
     private var body: [UInt8] = []
     private var readHeld = false
+    /// False once the connection closed or is closing after a `Connection: close` answer.
     private var isActive = true
 
     init(_ settings: Settings) {
@@ -92,6 +93,7 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard isActive else { return }
         let part = unwrapInboundIn(data)
         if isBusy || !waiting.isEmpty {
             waiting.append(part)
@@ -217,6 +219,9 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler {
             context.write(wrapOutboundOut(.body(reply.body)), promise: nil)
         }
         if exchange.head.headerFields[.connection] == "close" {
+            // Whatever the client sent after it is not answered.
+            isActive = false
+            waiting.removeAll()
             let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
             context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in bound.value.close(promise: nil) }
         } else {
@@ -232,6 +237,7 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Hands on the requests that waited for the one just answered, then lets the socket be read again.
     private func resume(context: ChannelHandlerContext) {
+        guard isActive else { return }
         var delivered = false
         while !isBusy, let part = waiting.popFirst() {
             receive(part, context: context)
