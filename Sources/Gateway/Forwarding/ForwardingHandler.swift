@@ -48,14 +48,24 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// What the route counts as in the metrics: the route Hummingbird registers for the API.
     static let metricsRoute = "/bookshelf/**"
 
-    /// One request this handler answers.
-    private struct Exchange {
+    /// One request this handler answers; a class, so the state machine's switches move a reference rather
+    /// than copy the head and the operation.
+    private final class Exchange {
         let head: HTTPRequest
         let path: String
         let operation: RouteTable.Operation
         let requestID: String
         let start: ContinuousClock.Instant
         let wantsBody: Bool
+
+        init(head: HTTPRequest, path: String, operation: RouteTable.Operation, requestID: String, start: ContinuousClock.Instant, wantsBody: Bool) {
+            self.head = head
+            self.path = path
+            self.operation = operation
+            self.requestID = requestID
+            self.start = start
+            self.wantsBody = wantsBody
+        }
     }
 
     private enum State {
@@ -186,13 +196,13 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func forward(_ exchange: Exchange, context: ChannelHandlerContext) {
         let loop = context.eventLoop
-        let bound = NIOLoopBound((self, context), eventLoop: loop)
+        let bound = NIOLoopBound((self, context, exchange), eventLoop: loop)
         settings.gateway.forward(
             exchange.head, path: exchange.path, operation: exchange.operation, requestID: exchange.requestID, body: body,
             logger: settings.logger
         ) { reply in
             let deliver: @Sendable () -> Void = {
-                let (handler, context) = bound.value
+                let (handler, context, exchange) = bound.value
                 handler.state = .idle
                 handler.answer(reply, to: exchange, context: context)
                 handler.resume(context: context)
