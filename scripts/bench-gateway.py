@@ -5,6 +5,10 @@ as a reverse proxy with keep-alive upstream connections in front of the same lis
 Run by `make bench-gateway` (release build). Needs wrk and nginx (Debian: wrk, nginx-light). Prints requests/s
 and latency p50/p99 per path, the CPU each proxy and list-books spend per request, each proxy's share of direct
 throughput, and the latency it adds at p50.
+
+`--gateway LABEL=BINARY` (repeatable) runs several gateway builds side by side in front of the same list-books,
+so a change can be compared with the build before it in one run; `--rounds N` repeats every path N times,
+interleaved, and reports each round, because one figure on a shared machine is not yet a fact.
 Every process runs on this machine's loopback; wrk runs bounded in time; everything is stopped at the end.
 """
 import argparse
@@ -159,7 +163,16 @@ def main():
     parser.add_argument("--books", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--gateway", action="append", default=[], metavar="LABEL=BINARY",
+                        help="a gateway build to measure (repeatable); default: --binary labelled 'gateway'")
+    parser.add_argument("--rounds", type=int, default=1)
     options = parser.parse_args()
+    gateways = []
+    for item in options.gateway or [f"gateway={options.binary}"]:
+        label, separator, binary = item.partition("=")
+        if not separator or not label or not os.access(binary, os.X_OK):
+            sys.exit(f"--gateway {item!r}: expected LABEL=BINARY with an executable BINARY")
+        gateways.append((label, binary))
     directory = tempfile.mkdtemp(prefix="bench-gateway-")
     processes = []
     try:
@@ -176,55 +189,62 @@ def main():
         if book_count(PORTS["list-books"]) != options.books:
             sys.exit("list-books did not show the seeded books")
 
-        gateway = Process([
-            options.binary, "gateway", "--port", str(PORTS["gateway"]), "--log-level", "warning",
-            "--upstream", f"booklist=http://127.0.0.1:{PORTS['list-books']}",
-            "--upstream", f"newbook=http://127.0.0.1:{PORTS['new-book']}",
-        ], "gateway", directory)
-        processes.append(gateway)
-        wait_ready(gateway, PORTS["gateway"])
+        paths = {"direct (list-books)": (PORTS["list-books"], [])}
+        for index, (label, binary) in enumerate(gateways):
+            port = PORTS["gateway"] + index
+            gateway = Process([
+                binary, "gateway", "--port", str(port), "--log-level", "warning",
+                "--upstream", f"booklist=http://127.0.0.1:{PORTS['list-books']}",
+                "--upstream", f"newbook=http://127.0.0.1:{PORTS['new-book']}",
+            ], f"gateway-{index}", directory)
+            processes.append(gateway)
+            wait_ready(gateway, port)
+            paths[label] = (port, [gateway.popen.pid])
         nginx = Process(["nginx", "-e", f"{directory}/nginx-startup.log", "-p", directory, "-c",
                          nginx_config(directory, PORTS["list-books"], PORTS["nginx"])], "nginx", directory)
         processes.append(nginx)
         wait_ready(nginx, PORTS["nginx"], path="/bookshelf/books")
 
-        paths = {
-            "direct (list-books)": (PORTS["list-books"], []),
-            "gateway": (PORTS["gateway"], [gateway.popen.pid]),
-            "nginx": (PORTS["nginx"], with_children(nginx.popen.pid)),
-        }
+        paths["nginx"] = (PORTS["nginx"], with_children(nginx.popen.pid))
         list_books = [process.popen.pid for process in processes if process.name == "list-books"]
         tick = os.sysconf("SC_CLK_TCK")
-        results = {}
-        for label, (port, proxy) in paths.items():
-            url = f"http://127.0.0.1:{port}/bookshelf/books"
-            wrk(url, 2, options.connections)  # warm-up: connections, caches, JIT-free but allocator-warm
-            before = cpu_ticks(proxy), cpu_ticks(list_books)
-            figures = wrk(url, options.seconds, options.connections)
-            requests = max(figures["rps"] * options.seconds, 1)
-            # On a machine whose cores wrk, the proxy and list-books share, CPU per request decides throughput.
-            figures["proxy_us"] = (cpu_ticks(proxy) - before[0]) * 1e6 / tick / requests
-            figures["service_us"] = (cpu_ticks(list_books) - before[1]) * 1e6 / tick / requests
-            results[label] = figures
+        rounds = []
+        for _ in range(options.rounds):
+            results = {}
+            for label, (port, proxy) in paths.items():
+                url = f"http://127.0.0.1:{port}/bookshelf/books"
+                wrk(url, 2, options.connections)  # warm-up: connections, caches, JIT-free but allocator-warm
+                before = cpu_ticks(proxy), cpu_ticks(list_books)
+                figures = wrk(url, options.seconds, options.connections)
+                requests = max(figures["rps"] * options.seconds, 1)
+                # On a machine whose cores wrk, the proxy and list-books share, CPU per request decides throughput.
+                figures["proxy_us"] = (cpu_ticks(proxy) - before[0]) * 1e6 / tick / requests
+                figures["service_us"] = (cpu_ticks(list_books) - before[1]) * 1e6 / tick / requests
+                results[label] = figures
+            rounds.append(results)
 
         print(f"\nGET /bookshelf/books ({options.books} books), wrk -t2 -c{options.connections} -d{options.seconds}s, "
-              f"{os.cpu_count()} cores shared by wrk, the proxies and list-books; events on the embedded broker\n")
-        print(f"{'path':<22}{'requests/s':>12}{'p50 ms':>10}{'p99 ms':>10}{'non-2xx':>10}{'sock err':>10}{'proxy CPU µs/req':>18}{'list-books CPU µs/req':>23}")
-        for label, figures in results.items():
-            proxy = f"{figures['proxy_us']:.0f}" if label != "direct (list-books)" else "-"
-            print(f"{label:<22}{figures['rps']:>12.0f}{figures['50%']:>10.3f}{figures['99%']:>10.3f}{figures['non2xx']:>10}{figures['errors']:>10}"
-                  f"{proxy:>18}{figures['service_us']:>23.0f}")
-        direct = results["direct (list-books)"]
-        print()
-        for label in ("gateway", "nginx"):
-            figures = results[label]
-            print(f"{label:<8} keeps {figures['rps'] / direct['rps']:6.1%} of direct throughput, "
-                  f"adds {figures['50%'] - direct['50%']:+.3f} ms at p50, {figures['99%'] - direct['99%']:+.3f} ms at p99")
-        share_gateway = results["gateway"]["rps"] / direct["rps"]
-        share_nginx = results["nginx"]["rps"] / direct["rps"]
-        print(f"\ngoal: gateway share >= nginx share ({share_gateway:.1%} vs {share_nginx:.1%}): "
-              f"{'met' if share_gateway >= share_nginx else 'NOT met'}; "
-              f"gateway adds < 1 ms at p50: {'met' if results['gateway']['50%'] - direct['50%'] < 1 else 'NOT met'}")
+              f"{os.cpu_count()} cores shared by wrk, the proxies and list-books; events on the embedded broker")
+        proxies = [label for label, _ in gateways] + ["nginx"]
+        for number, results in enumerate(rounds, 1):
+            print(f"\nround {number} of {len(rounds)}\n")
+            print(f"{'path':<22}{'requests/s':>12}{'p50 ms':>10}{'p99 ms':>10}{'non-2xx':>10}{'sock err':>10}{'proxy CPU µs/req':>18}{'list-books CPU µs/req':>23}")
+            for label, figures in results.items():
+                proxy = f"{figures['proxy_us']:.0f}" if label != "direct (list-books)" else "-"
+                print(f"{label:<22}{figures['rps']:>12.0f}{figures['50%']:>10.3f}{figures['99%']:>10.3f}{figures['non2xx']:>10}{figures['errors']:>10}"
+                      f"{proxy:>18}{figures['service_us']:>23.0f}")
+            direct = results["direct (list-books)"]
+            print()
+            for label in proxies:
+                figures = results[label]
+                print(f"{label:<12} keeps {figures['rps'] / direct['rps']:6.1%} of direct throughput, "
+                      f"adds {figures['50%'] - direct['50%']:+.3f} ms at p50, {figures['99%'] - direct['99%']:+.3f} ms at p99")
+            share_nginx = results["nginx"]["rps"] / direct["rps"]
+            for label, _ in gateways:
+                share = results[label]["rps"] / direct["rps"]
+                added = results[label]["50%"] - direct["50%"]
+                print(f"goal for {label}: share >= nginx share ({share:.1%} vs {share_nginx:.1%}): "
+                      f"{'met' if share >= share_nginx else 'NOT met'}; adds < 1 ms at p50: {'met' if added < 1 else 'NOT met'}")
     finally:
         for process in reversed(processes):
             process.stop()

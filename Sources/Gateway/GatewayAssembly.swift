@@ -5,9 +5,12 @@ import ServiceKit
 import ServiceLifecycle
 
 /// Everything a gateway process runs, put together from its configuration: the routes, the long-lived
-/// services (Consul discovery and registration) and the HTTP client to close at the end.
+/// services (Consul discovery and registration), the forwarding handlers for the server's pipeline, and the
+/// HTTP client to close at the end.
 public struct GatewayAssembly: Sendable {
     public let routes: ServiceRoutes.Sendable
+    /// Pass to `ServiceHost.run(frontHandlers:)`: the API's operations are answered there.
+    public let frontHandlers: FrontHandlers
     public let dependencies: [any Service]
     public let client: HTTPClient
 
@@ -59,8 +62,10 @@ public struct GatewayAssembly: Sendable {
             contracts: contracts, validator: validator,
             forwarder: UpstreamForwarder(client: client, discovery: discovery), apiToken: apiToken
         )
-        let routes = ServiceRoutes(metrics: ServiceMetrics(), readiness: readiness)
+        let metrics = ServiceMetrics()
+        let routes = ServiceRoutes(metrics: metrics, readiness: readiness)
         gateway.addRoutes(to: routes)
+        self.frontHandlers = gateway.frontHandlers(metrics: metrics, serverName: configuration.name, logger: logger)
         self.routes = ServiceRoutes.Sendable(routes)
         self.dependencies = dependencies
         self.client = client

@@ -45,19 +45,28 @@ public final class GatewayService: Sendable {
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
         }
         // Every method reaches the handler, which answers 404 and 405 from the contract rather than from
-        // Hummingbird's route list.
-        for method in [HTTPRequest.Method.get, .head, .post, .put, .patch, .delete, .options] {
-            routes.on("/bookshelf/**", method: method) { request, context in
-                try await self.handle(request, context: context)
+        // Hummingbird's route list. Requests for an operation never get here: `ForwardingHandler` answers them.
+        for method in Self.forwardedMethods {
+            routes.on("/bookshelf/**", method: method) { request, _ in
+                try self.refuse(request)
             }
         }
     }
 
-    func handle(_ request: Request, context: ServiceRequestContext) async throws -> Response {
+    /// The methods the gateway answers under /bookshelf.
+    static let forwardedMethods: [HTTPRequest.Method] = [.get, .head, .post, .put, .patch, .delete, .options]
+
+    /// The operation a request is for, when it is one the forwarding path takes.
+    func operation(method: HTTPRequest.Method, path: String) -> (RouteTable.Operation, [String: String])? {
+        guard Self.forwardedMethods.contains(method), case .operation(let operation, let parameters) = contracts.routes.match(method: method.rawValue, path: path)
+        else { return nil }
+        return (operation, parameters)
+    }
+
+    /// 404 and 405 for the /bookshelf paths and methods the contract does not have.
+    func refuse(_ request: Request) throws -> Response {
         let path = request.uri.path
         let method = request.method.rawValue
-        let operation: RouteTable.Operation
-        let pathParameters: [String: String]
         switch contracts.routes.match(method: method, path: path) {
         case .notFound:
             throw Problem.notFound("No route \(method) \(path); the API is described at /apidocs/openapi.json.")
@@ -67,70 +76,79 @@ public final class GatewayService: Sendable {
                 detail: "\(method) is not supported on \(path); use \(allowed.joined(separator: " or ")).",
                 allow: allowed.compactMap { HTTPRequest.Method($0) }
             )
-        case .operation(let matched, let parameters):
-            operation = matched
-            pathParameters = parameters
-        }
-
-        if let token, BearerToken.protects(method: method), !token.accepts(authorization: request.headers[.authorization]) {
-            var response = Problem(
-                status: .unauthorized, code: "unauthorized",
-                detail: "\(method) needs Authorization: Bearer <token>, the token the gateway was started with (--api-token)."
-            ).response(instance: path)
-            response.headers[.wwwAuthenticate] = "Bearer realm=\"bookshelf\""
-            return response
-        }
-        if let problem = check.pathParameters(pathParameters, of: operation) {
-            return problem.response(instance: path)
-        }
-        var body: [UInt8] = []
-        if operation.body != nil || request.headers[.contentLength].map({ $0 != "0" }) == true || request.headers[.transferEncoding] != nil {
-            let declaredLength = request.headers[.contentLength].flatMap(Int.init)
-            if let problem = check.mediaType(request.headers[.contentType], of: operation, bodyLength: declaredLength) {
-                return problem.response(instance: path)
-            }
-            var request = request
-            do {
-                body = Array(buffer: try await request.collectBody(upTo: context.maxUploadSize))
-            } catch is NIOTooManyBytesError {
-                throw Problem(status: .contentTooLarge, code: "body-too-large", detail: "The body exceeds \(context.maxUploadSize) bytes.")
-            }
-            if let problem = check.body(body, of: operation) {
-                return problem.response(instance: path)
-            }
-        }
-
-        let idempotencyKey = request.headers[.idempotencyKey]
-        do {
-            // HEAD goes upstream as the GET it stands for: the services answer GET, and the head of that answer is the reply.
-            let outcome = try await forwarder.forward(
-                service: operation.upstream, method: method == "HEAD" ? "GET" : method, target: request.head.path ?? path,
-                headers: HeaderPolicy.upstreamRequestHeaders(request.headers, requestID: context.requestID), body: body
+        case .operation:
+            // Only a server started without `frontHandlers` gets here; the gateway command always installs them.
+            throw Problem(
+                status: .internalServerError, code: "forwarding-not-installed",
+                detail: "This server was started without the gateway's forwarding handler, so it cannot forward \(method) \(path)."
             )
-            if outcome.attempts > 1 {
-                context.logger.info("read retried on another instance", metadata: [
-                    "upstream": .string(operation.upstream), "instance": .string(outcome.instance.id), "attempts": "\(outcome.attempts)",
-                ])
-            }
-            let response = Self.response(from: outcome.response)
-            return method == "HEAD" ? response.createHeadResponse() : response
-        } catch {
-            if case .transport(_, let cause) = error, cause.code == .cancelled { throw CancellationError() }
-            let retrySafe = !BearerToken.protects(method: method) || idempotencyKey != nil
-            let problem = error.problem(retrySafe: retrySafe)
-            context.logger.warning("upstream failed", metadata: [
-                "operation": .string(operation.id), "upstream": .string(operation.upstream), "code": .string(problem.code), "error": "\(error)",
-            ])
-            return problem.response(instance: path)
         }
     }
 
-    static func response(from upstream: HTTPClient.Response) -> Response {
-        Response(
-            status: HTTPResponse.Status(code: upstream.status),
-            headers: HeaderPolicy.clientResponseHeaders(upstream.headers),
-            body: .init(byteBuffer: ByteBuffer(bytes: upstream.body))
-        )
+    /// The checks that come before the body is read: the token for writes, the path parameters, and the
+    /// media type of a body. A refusal, or nil to go on.
+    func refusalBeforeBody(_ head: HTTPRequest, path: String, operation: RouteTable.Operation, parameters: [String: String], wantsBody: Bool) -> GatewayReply? {
+        let method = head.method.rawValue
+        if let token, BearerToken.protects(method: method), !token.accepts(authorization: head.headerFields[.authorization]) {
+            var reply = GatewayReply(problem: Problem(
+                status: .unauthorized, code: "unauthorized",
+                detail: "\(method) needs Authorization: Bearer <token>, the token the gateway was started with (--api-token)."
+            ), instance: path)
+            reply.headers[.wwwAuthenticate] = "Bearer realm=\"bookshelf\""
+            return reply
+        }
+        if let problem = check.pathParameters(parameters, of: operation) {
+            return GatewayReply(contractProblem: problem, instance: path)
+        }
+        if wantsBody {
+            let declaredLength = head.headerFields[.contentLength].flatMap(Int.init)
+            if let problem = check.mediaType(head.headerFields[.contentType], of: operation, bodyLength: declaredLength) {
+                return GatewayReply(contractProblem: problem, instance: path)
+            }
+        }
+        return nil
+    }
+
+    /// Whether the body is read and checked: the operation takes one, or the client sends one anyway.
+    static func wantsBody(_ head: HTTPRequest, operation: RouteTable.Operation) -> Bool {
+        operation.body != nil || head.headerFields[.contentLength].map({ $0 != "0" }) == true || head.headerFields[.transferEncoding] != nil
+    }
+
+    func refusal(body: [UInt8], operation: RouteTable.Operation, path: String) -> GatewayReply? {
+        check.body(body, of: operation).map { GatewayReply(contractProblem: $0, instance: path) }
+    }
+
+    /// Sends the request upstream; `completion` gets the upstream's answer or the problem that replaces it,
+    /// on the HTTP client's thread.
+    func forward(
+        _ head: HTTPRequest, path: String, operation: RouteTable.Operation, requestID: String, body: [UInt8], logger: Logger,
+        completion: @escaping @Sendable (GatewayReply) -> Void
+    ) {
+        let method = head.method.rawValue
+        let retrySafe = !BearerToken.protects(method: method) || head.headerFields[.idempotencyKey] != nil
+        // HEAD goes upstream as the GET it stands for: the services answer GET, and the head of that answer is the reply.
+        forwarder.forward(
+            service: operation.upstream, method: method == "HEAD" ? "GET" : method, target: head.path ?? path,
+            headers: HeaderPolicy.upstreamRequestHeaders(head.headerFields, requestID: requestID), body: body
+        ) { result in
+            switch result {
+            case .success(let outcome):
+                if outcome.attempts > 1 {
+                    logger.info("read retried on another instance", metadata: [
+                        "request_id": .string(requestID), "upstream": .string(operation.upstream),
+                        "instance": .string(outcome.instance.id), "attempts": "\(outcome.attempts)",
+                    ])
+                }
+                completion(GatewayReply(upstream: outcome.response))
+            case .failure(let error):
+                let problem = error.problem(retrySafe: retrySafe)
+                logger.warning("upstream failed", metadata: [
+                    "request_id": .string(requestID), "operation": .string(operation.id), "upstream": .string(operation.upstream),
+                    "code": .string(problem.code), "error": "\(error)",
+                ])
+                completion(GatewayReply(problem: problem, instance: path))
+            }
+        }
     }
 }
 
@@ -138,22 +156,3 @@ extension HTTPField.Name {
     static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
 }
 
-extension ContractProblem {
-    /// problem+json with the violations as RFC 9457 `errors`, which `Problem` alone cannot carry.
-    public func response(instance: String) -> Response {
-        var response = problem.response(instance: instance)
-        guard !violations.isEmpty, let object = try? JSONValue(parsing: problem.body(instance: instance)), object.isObject else {
-            return response
-        }
-        let errors = JSONValue.array(violations.map { violation in
-            JSONValue.object([
-                ("instanceLocation", .string(violation.instanceLocation)),
-                ("keywordLocation", .string(violation.keywordLocation)),
-                ("message", .string(violation.message)),
-            ])
-        })
-        let body = JSONValue.object(object.members.map { ($0, $1) } + [("errors", errors)])
-        response.body = .init(byteBuffer: ByteBuffer(bytes: body.serializedBytes(sortedKeys: true)))
-        return response
-    }
-}

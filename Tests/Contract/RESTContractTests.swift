@@ -59,7 +59,11 @@ enum RESTPhase {
         var why: String
     }
 
-    typealias Gateway = RouterResponder<ServiceRequestContext>
+    /// A gateway as the gateway command runs it: Hummingbird's routes and the forwarding handler in front.
+    struct Gateway: Sendable {
+        var responder: RouterResponder<ServiceRequestContext>
+        var frontHandlers: FrontHandlers
+    }
 
     /// A gateway in this process, routing by the given upstream flags (`name=url`).
     static func gateway(_ upstreams: [String], token: String?, timeout: Duration) throws -> (Gateway, HTTPClient) {
@@ -72,9 +76,11 @@ enum RESTPhase {
             contracts: contracts, validator: try ContractSchemas(directory: folder, routes: contracts.routes),
             forwarder: UpstreamForwarder(client: client, discovery: try StaticDiscovery(flags: upstreams, environment: [:])), apiToken: token
         )
-        let routes = ServiceRoutes(metrics: ServiceMetrics(), readiness: Readiness())
+        let metrics = ServiceMetrics()
+        let routes = ServiceRoutes(metrics: metrics, readiness: Readiness())
         service.addRoutes(to: routes)
-        return (routes.buildResponder(), client)
+        let front = service.frontHandlers(metrics: metrics, serverName: "gateway", logger: logger)
+        return (Gateway(responder: routes.buildResponder(), frontHandlers: front), client)
     }
 
     static func upstreamFlags(_ url: (String) -> String) -> [String] {
@@ -84,7 +90,8 @@ enum RESTPhase {
     static func send(_ calls: [Call], through gateway: Gateway, into report: inout Report) async throws -> [HTTPResponseBox] {
         var logger = Logger(label: "contract-gateway")
         logger.logLevel = .critical
-        let answers = try await Application(responder: gateway, logger: logger).test(.router) { client in
+        let app = Application(responder: gateway.responder, server: .serviceHTTP1(frontHandlers: gateway.frontHandlers), logger: logger)
+        let answers = try await app.test(.live) { client in
             var answers: [HTTPResponseBox] = []
             for call in calls {
                 let response = try await client.execute(uri: call.uri, method: call.method, headers: call.headers, body: ByteBuffer(bytes: call.body))

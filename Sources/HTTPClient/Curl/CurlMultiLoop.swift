@@ -33,8 +33,11 @@ final class CurlMultiLoop: @unchecked Sendable {
     private let logger: Logger
     /// Loop-thread state: transfers currently inside the multi handle.
     private var active: [UnsafeMutableRawPointer: CurlTransfer] = [:]
-    /// Loop-thread state: the sockets libcurl asked to watch, which are in the epoll set.
-    private var watched: Set<Int32> = []
+    /// Loop-thread state: the sockets libcurl asked to watch, with the epoll events it waits for.
+    private var watched: [Int32: UInt32] = [:]
+    /// Loop-thread state: the sockets in the epoll set, and those of them armed for their next event.
+    private var registered: Set<Int32> = []
+    private var armed: Set<Int32> = []
 
     init(maxIdleConnections: Int, logger: Logger) {
         _ = curlGlobalInit
@@ -163,11 +166,16 @@ final class CurlMultiLoop: @unchecked Sendable {
                     woken = true
                     continue
                 }
+                // One-shot: the socket is disarmed now. An idle connection libcurl stopped watching stays so.
+                armed.remove(socket)
+                guard watched[socket] != nil else { continue }
                 var mask: Int32 = 0
                 if event.events & (EPOLLIN.rawValue | EPOLLHUP.rawValue) != 0 { mask |= CURL_CSELECT_IN }
                 if event.events & EPOLLOUT.rawValue != 0 { mask |= CURL_CSELECT_OUT }
                 if event.events & EPOLLERR.rawValue != 0 { mask |= CURL_CSELECT_ERR }
                 check(curl_multi_socket_action(multi, socket, mask, &running))
+                // Still waited on and not re-armed by libcurl's callback meanwhile: wait for the next event.
+                if let events = watched[socket], !armed.contains(socket) { arm(socket, events) }
             }
             if woken {
                 // Reset the eventfd before taking the queue: a command queued after this read wakes the next wait.
@@ -211,23 +219,36 @@ final class CurlMultiLoop: @unchecked Sendable {
         }
     }
 
-    /// libcurl's socket callback: keeps the epoll set equal to the sockets and directions libcurl waits on.
+    /// libcurl's socket callback: keeps the epoll set armed for the sockets and directions libcurl waits on.
+    ///
+    /// Sockets are registered one-shot and never deleted while open: a connection goes back to libcurl's cache
+    /// after every exchange (libcurl stops watching it) and is watched again for the next one, and re-arming it
+    /// then is one `epoll_ctl` where adding and deleting it were two. A disarmed socket reports nothing, so an
+    /// idle connection the upstream closes cannot wake the loop; libcurl finds it dead when it next reuses it.
     private func watch(_ socket: Int32, _ what: Int32) {
         if what == CURL_POLL_REMOVE {
-            if watched.remove(socket) != nil { _ = epoll_ctl(epoll, EPOLL_CTL_DEL, socket, nil) }
+            watched.removeValue(forKey: socket)
             return
         }
+        let events = (what & CURL_POLL_IN != 0 ? EPOLLIN.rawValue : 0) | (what & CURL_POLL_OUT != 0 ? EPOLLOUT.rawValue : 0)
+        watched[socket] = events
+        arm(socket, events)
+    }
+
+    private func arm(_ socket: Int32, _ events: UInt32) {
         var event = epoll_event()
-        event.events = (what & CURL_POLL_IN != 0 ? EPOLLIN.rawValue : 0) | (what & CURL_POLL_OUT != 0 ? EPOLLOUT.rawValue : 0)
+        event.events = events | EPOLLONESHOT.rawValue
         event.data.fd = socket
-        var operation = watched.insert(socket).inserted ? EPOLL_CTL_ADD : EPOLL_CTL_MOD
+        var operation = registered.insert(socket).inserted ? EPOLL_CTL_ADD : EPOLL_CTL_MOD
         var status = epoll_ctl(epoll, operation, socket, &event)
         // A closed socket leaves the epoll set by itself and its number may come back: trust the kernel's view.
         if status != 0 && (errno == EEXIST || errno == ENOENT) {
             operation = errno == EEXIST ? EPOLL_CTL_MOD : EPOLL_CTL_ADD
             status = epoll_ctl(epoll, operation, socket, &event)
         }
-        if status != 0 {
+        if status == 0 {
+            armed.insert(socket)
+        } else {
             logger.error("the HTTP client cannot watch a socket", metadata: ["error": "\(String(cString: strerror(errno)))"])
         }
     }
@@ -279,11 +300,11 @@ let curlGlobalInit: Void = {
 }()
 
 extension CurlTransfer {
-    /// Resumes the waiting task exactly once; the loop thread never finishes a transfer twice because it
+    /// Calls the completion exactly once; the loop thread never finishes a transfer twice because it
     /// finishes only transfers it has just taken out of `active` or never put there.
     func finish(_ result: Result<HTTPClient.Response, HTTPClientError>) {
-        let continuation = self.continuation
-        self.continuation = nil
-        continuation?.resume(returning: result)
+        let completion = self.completion
+        self.completion = nil
+        completion?(result)
     }
 }

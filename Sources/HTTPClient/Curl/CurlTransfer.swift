@@ -5,7 +5,7 @@ import Synchronization
 /// the one place either is released.
 ///
 /// Built on the caller's thread, then handed to the loop thread, which alone touches the handle, the buffers
-/// and the continuation from then on. Only `isCancelled` is shared, hence the atomic.
+/// and the completion from then on. Only `isCancelled` is shared, hence the atomic.
 final class CurlTransfer: @unchecked Sendable {
     let easy: UnsafeMutableRawPointer
     private let pool: EasyHandlePool
@@ -13,7 +13,7 @@ final class CurlTransfer: @unchecked Sendable {
     private let maxResponseBytes: Int
     let isCancelled = Atomic<Bool>(false)
 
-    var continuation: CheckedContinuation<Result<HTTPClient.Response, HTTPClientError>, Never>?
+    var completion: (@Sendable (Result<HTTPClient.Response, HTTPClientError>) -> Void)?
     private var responseHeaders: [HTTPClient.Header] = []
     private var responseBody: [UInt8] = []
     private(set) var exceededLimit = false
@@ -119,6 +119,10 @@ final class CurlTransfer: @unchecked Sendable {
             let name = String(decoding: bytes[..<colon], as: UTF8.self)
             let value = String(decoding: bytes[(colon + 1)...].trimmingHTTPWhitespace(), as: UTF8.self)
             responseHeaders.append(HTTPClient.Header(name, value))
+            // The body then arrives into one allocation instead of a growing array's several.
+            if responseBody.isEmpty, name.caseInsensitiveEquals("content-length"), let length = Int(value), length > 0 {
+                responseBody.reserveCapacity(min(length, maxResponseBytes))
+            }
         }
         return bytes.count
     }

@@ -23,7 +23,7 @@ public struct RequestIDMiddleware: RouterMiddleware {
         return response
     }
 
-    static func usable(_ value: String) -> String? {
+    public static func usable(_ value: String) -> String? {
         guard (1...128).contains(value.utf8.count), value.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else { return nil }
         return value
     }

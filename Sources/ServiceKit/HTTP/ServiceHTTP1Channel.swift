@@ -7,12 +7,23 @@ extension HTTPServerBuilder {
     /// Hummingbird's HTTP/1 server as every Bookshelf server (and test server) runs it: see
     /// `ServiceHTTP1Channel`.
     public static func serviceHTTP1(
-        configuration: HTTP1Channel.Configuration = .init(), handlersOnEventLoop: Bool = false
+        configuration: HTTP1Channel.Configuration = .init(), handlersOnEventLoop: Bool = false,
+        frontHandlers: FrontHandlers? = nil
     ) -> HTTPServerBuilder {
         HTTPServerBuilder { responder in
-            ServiceHTTP1Channel(inner: HTTP1Channel(responder: responder, configuration: configuration), onEventLoop: handlersOnEventLoop)
+            ServiceHTTP1Channel(
+                inner: HTTP1Channel(responder: responder, configuration: configuration), onEventLoop: handlersOnEventLoop, front: frontHandlers
+            )
         }
     }
+}
+
+/// Handlers a server puts in each connection's pipeline between Hummingbird's connection state handler and
+/// its request handling, so they see every request part and every response part as Hummingbird does and
+/// may answer some requests themselves (the gateway's forwarding path). Made once per connection.
+public typealias FrontHandlers = @Sendable () -> [any ChannelHandler]
+
+extension HTTPServerBuilder {
 }
 
 /// Hummingbird's HTTP/1 channel with two changes.
@@ -25,12 +36,23 @@ extension HTTPServerBuilder {
 ///
 /// And a connection accepted while the server is stopping is closed instead of stopping the process: see
 /// `AcceptedConnection`.
+///
+/// With `front`, those handlers join the pipeline right after `HTTPConnectionStateHandler`, which then counts
+/// the requests they answer too (idle timeout, closing after the last answer on shutdown).
 struct ServiceHTTP1Channel: ServerChildChannel {
     let inner: HTTP1Channel
     let onEventLoop: Bool
+    let front: FrontHandlers?
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<AcceptedConnection> {
-        inner.setup(channel: channel, logger: logger).map(AcceptedConnection.init)
+        inner.setup(channel: channel, logger: logger).flatMapThrowing { connection in
+            if let front {
+                let pipeline = channel.pipeline.syncOperations
+                let state = try pipeline.handler(type: HTTPConnectionStateHandler.self)
+                try pipeline.addHandlers(front(), position: .after(state))
+            }
+            return AcceptedConnection(connection)
+        }
     }
 
     func handle(value: AcceptedConnection, logger: Logger) async {

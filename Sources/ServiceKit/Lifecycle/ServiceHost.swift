@@ -12,14 +12,16 @@ extension ServiceRoutes: HTTPResponderBuilder {}
 public enum ServiceHost {
     /// - Parameter handlersOnEventLoop: handle each connection's requests on its event loop instead of the
     ///   global pool (see `ServiceHTTP1Channel`); for services whose handlers never block.
+    /// - Parameter frontHandlers: channel handlers that may answer requests before Hummingbird does (see `FrontHandlers`).
     public static func application(
-        configuration: ServiceConfiguration, routes: ServiceRoutes, logger: Logger, handlersOnEventLoop: Bool = false
+        configuration: ServiceConfiguration, routes: ServiceRoutes, logger: Logger, handlersOnEventLoop: Bool = false,
+        frontHandlers: FrontHandlers? = nil
     ) -> some ApplicationProtocol {
         let channel = HTTP1Channel.Configuration(
             additionalChannelHandlers: [ParserErrorProblemHandler()], idleTimeout: TimeAmount(configuration.idleTimeout))
         return Application(
             router: routes,
-            server: .serviceHTTP1(configuration: channel, handlersOnEventLoop: handlersOnEventLoop),
+            server: .serviceHTTP1(configuration: channel, handlersOnEventLoop: handlersOnEventLoop, frontHandlers: frontHandlers),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: configuration.name),
             logger: logger
         )
@@ -28,20 +30,23 @@ public enum ServiceHost {
     /// Runs `dependencies` (started first, stopped last) and the HTTP server until SIGTERM or SIGINT.
     public static func run(
         configuration: ServiceConfiguration, routes: ServiceRoutes, dependencies: [any Service], logger: Logger,
-        handlersOnEventLoop: Bool = false
+        handlersOnEventLoop: Bool = false, frontHandlers: FrontHandlers? = nil
     ) async throws {
         try await run(
             configuration: configuration, routes: routes, services: dependencies.map { .init(service: $0) }, logger: logger,
-            handlersOnEventLoop: handlersOnEventLoop
+            handlersOnEventLoop: handlersOnEventLoop, frontHandlers: frontHandlers
         )
     }
 
     /// The same with each dependency's termination behaviour spelled out.
     public static func run(
         configuration: ServiceConfiguration, routes: ServiceRoutes,
-        services: [ServiceGroupConfiguration.ServiceConfiguration], logger: Logger, handlersOnEventLoop: Bool = false
+        services: [ServiceGroupConfiguration.ServiceConfiguration], logger: Logger, handlersOnEventLoop: Bool = false,
+        frontHandlers: FrontHandlers? = nil
     ) async throws {
-        let app = application(configuration: configuration, routes: routes, logger: logger, handlersOnEventLoop: handlersOnEventLoop)
+        let app = application(
+            configuration: configuration, routes: routes, logger: logger, handlersOnEventLoop: handlersOnEventLoop, frontHandlers: frontHandlers
+        )
         let group = ServiceGroup(configuration: .init(
             services: services + [.init(service: app)],
             gracefulShutdownSignals: [.sigterm, .sigint],

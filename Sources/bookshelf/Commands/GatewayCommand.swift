@@ -45,7 +45,7 @@ struct GatewayCommand: AsyncParsableCommand {
         do {
             try await ServiceHost.run(
                 configuration: configuration, routes: assembly.routes.routes, dependencies: assembly.dependencies, logger: logger,
-                handlersOnEventLoop: true
+                handlersOnEventLoop: true, frontHandlers: assembly.frontHandlers
             )
         } catch {
             await assembly.client.shutdown()
