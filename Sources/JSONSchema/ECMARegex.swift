@@ -28,7 +28,7 @@ public final class ECMARegex: Sendable {
     /// Whether the pattern matches anywhere in the text (a search that gives up counts as no match).
     public func matches(_ text: String) -> Bool {
         var text = text
-        return text.withUTF8 { RegexMatcher.search(program, in: UnsafeRawBufferPointer($0)) } == .match
+        return text.withUTF8 { search(UnsafeRawBufferPointer($0)) } == .match
     }
 
     /// Whether the pattern matches, or whether the search gave up (see `RegexMatcher`).
@@ -37,6 +37,11 @@ public final class ECMARegex: Sendable {
     }
 
     func search(_ bytes: UnsafePointer<CChar>, length: Int) -> RegexMatcher.Outcome {
-        RegexMatcher.search(program, in: UnsafeRawBufferPointer(start: bytes, count: length))
+        search(UnsafeRawBufferPointer(start: bytes, count: length))
+    }
+
+    private func search(_ text: UnsafeRawBufferPointer) -> RegexMatcher.Outcome {
+        if let shape = program.fixedShape { return shape.matches(text) ? .match : .noMatch }
+        return RegexMatcher.search(program, in: text)
     }
 }

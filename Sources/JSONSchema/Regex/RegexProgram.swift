@@ -43,6 +43,8 @@ struct RegexProgram: Sendable {
     let anchored: Bool
     /// The bytes a match can start with, when the pattern cannot match the empty string.
     let firstBytes: ByteSet?
+    /// Set when the pattern is a fixed sequence of ASCII classes (see `FixedShape`): matched without the program.
+    let fixedShape: FixedShape?
 
     init(_ source: String) throws(ECMARegex.SyntaxError) {
         var parser = try RegexParser(source)
@@ -58,6 +60,7 @@ struct RegexProgram: Sendable {
         anchored = Self.isAnchored(node)
         let (bytes, nullable) = Self.firstBytes(of: node)
         firstBytes = nullable || bytes.isFull ? nil : bytes
+        fixedShape = FixedShape(node)
     }
 
     private static func isAnchored(_ node: RegexNode) -> Bool {

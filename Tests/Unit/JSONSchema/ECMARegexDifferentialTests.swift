@@ -87,6 +87,55 @@ import Testing
         }
         #expect((1440...3360).contains(matched), "\(matched) of 4800 matched")
     }
+
+    /// Fixed shapes (`^`, ASCII atoms each once or `{n}` times, `$`) are matched byte by byte instead of by
+    /// the program; both must agree, on inputs of the right length and not, with line breaks and with
+    /// characters of more than one UTF-8 byte.
+    @Test func fixedShapesAgreeWithTheProgram() throws {
+        var random = SplitMix(state: 4)
+        // Each atom with a character it matches, so that texts made from them match unless changed.
+        let atoms: [(source: String, sample: Character)] = [
+            ("a", "a"), ("-", "-"), ("[ab]", "b"), ("[a-c]", "c"), ("[0-9a-f]", "f"), ("\\d", "0"), ("[-b\\x66]", "f"),
+        ]
+        let alphabet = Array("ab-c0f9\né")
+        var shapes = 0
+        var matched = 0
+        for _ in 0..<300 {
+            var source = "^"
+            var sample: [Character] = []
+            for _ in 0...random.next(4) {
+                let (atom, character) = atoms[random.next(atoms.count)]
+                let count = 1 + random.next(3)
+                source += atom + (count > 1 || random.next(2) == 0 ? "{\(count)}" : "")
+                sample += repeatElement(character, count: count)
+            }
+            source += ["$", "(?!\\n)$"][random.next(2)]
+            let program = try RegexProgram(source)
+            #expect(program.fixedShape != nil, "\(source) is a fixed shape")
+            if program.fixedShape != nil { shapes += 1 }
+            let regex = try ECMARegex(source)
+            for _ in 0..<12 {
+                // The sample as it is, with one character changed, one added or one removed.
+                var characters = sample
+                switch random.next(4) {
+                case 0: break
+                case 1: characters[random.next(characters.count)] = alphabet[random.next(alphabet.count)]
+                case 2: characters.insert(alphabet[random.next(alphabet.count)], at: random.next(characters.count + 1))
+                default: characters.remove(at: random.next(characters.count))
+                }
+                let text = String(characters)
+                var copy = text
+                let expected = copy.withUTF8 { RegexMatcher.search(program, in: UnsafeRawBufferPointer($0)) }
+                #expect(regex.matches(text) == (expected == .match), "\(source) on \(text.debugDescription)")
+                if expected == .match { matched += 1 }
+            }
+        }
+        #expect(shapes == 300)
+        #expect((900...2700).contains(matched), "\(matched) of 3600 matched")
+        for source in ["^a{1,3}$", "^[^a]{2}$", "^(a){2}$", "a{2}$", "^a{2}", "^[ab]|c$", "^é$", "^.{2}$", "^a*$"] {
+            #expect(try RegexProgram(source).fixedShape == nil, "\(source) is not a fixed shape")
+        }
+    }
 }
 
 extension ECMARegexDifferentialTests.SplitMix: RandomNumberGenerator {
