@@ -228,7 +228,8 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler {
         if exchange.head.method != .head, reply.body.readableBytes > 0 {
             context.write(wrapOutboundOut(.body(reply.body)), promise: nil)
         }
-        if exchange.head.headerFields[.connection] == "close" {
+        // Connection's options are case-insensitive tokens (RFC 9110, 7.6.1).
+        if exchange.head.headerFields[values: .connection].contains(where: { $0.split(separator: ",").contains { $0.lowercased().filter { $0 != " " && $0 != "\t" } == "close" } }) {
             // Whatever the client sent after it is not answered.
             isActive = false
             waiting.removeAll()

@@ -212,11 +212,13 @@ final class RawConnection: @unchecked Sendable {
         #expect(upstream.requests.map(\.method) == ["GET"])
     }
 
-    @Test func connectionCloseIsHonouredAfterTheAnswer() async throws {
+    /// Connection's options are case-insensitive tokens, and the header may list several.
+    @Test(arguments: ["close", "Close", "keep-alive, CLOSE"])
+    func connectionCloseIsHonouredAfterTheAnswer(option: String) async throws {
         let upstream = Upstream()
         try await Self.withGateway(upstream) { port, _ in
             let connection = try RawConnection(port: port)
-            connection.send("GET /bookshelf/books HTTP/1.1\r\nHost: g\r\nConnection: close\r\n\r\n")
+            connection.send("GET /bookshelf/books HTTP/1.1\r\nHost: g\r\nConnection: \(option)\r\n\r\n")
             let answer = try await connection.answer()
             #expect(answer.status == 200)
             #expect(await connection.isClosedByServer())
