@@ -26,7 +26,19 @@ struct RegexMatcher {
     /// `plainBudget` overrides the steps plain backtracking may take before the explored-state
     /// search takes over (tests set 0 to check that both searches agree).
     static func search(_ program: RegexProgram, in text: UnsafeRawBufferPointer, plainBudget: Int? = nil) -> Outcome {
-        program.instructions.withUnsafeBufferPointer { instructions in
+        if let fixed = program.fixedBytes {
+            guard text.count == fixed.count else { return .noMatch }
+            return fixed.withUnsafeBufferPointer { sets in
+                for index in 0..<sets.count where !sets[index].contains(text[index]) { return .noMatch }
+                return .match
+            }
+        }
+        if program.isSingleScalar, let first = program.firstBytes {
+            guard let index = text.firstIndex(where: first.contains) else { return .noMatch }
+            // A lead byte of a longer scalar may begin one outside the class: the machine decides those.
+            if text[index] < 0x80 { return .match }
+        }
+        return program.instructions.withUnsafeBufferPointer { instructions in
             program.classes.withUnsafeBufferPointer { classes in
                 withUnsafeTemporaryAllocation(of: Int.self, capacity: max(program.slotCount, 1)) { slots in
                     withUnsafeTemporaryAllocation(of: Backtrack.self, capacity: 64) { stack in
