@@ -254,14 +254,12 @@ extension Keyword {
                                                               instanceToken: Self.string(key, length)) {
                         valid = false
                     }
-                } else if let additional {
-                    if additional.node.boolean == false {
-                        ev.fail(node, "additionalProperties", "the property \"\(Self.string(key, length))\" is not allowed here")
-                        valid = false
-                    } else if !additional.descend(json_object_iter_value(current), &ev, keyword: "additionalProperties",
-                                                       instanceToken: Self.string(key, length)) {
-                        valid = false
-                    }
+                } else if additional.node.boolean == false {
+                    ev.fail(node, "additionalProperties", "the property \"\(Self.string(key, length))\" is not allowed here")
+                    valid = false
+                } else if !additional.descend(json_object_iter_value(current), &ev, keyword: "additionalProperties",
+                                                   instanceToken: Self.string(key, length)) {
+                    valid = false
                 }
                 if !valid && !ev.collecting { return false }
             }
