@@ -36,6 +36,12 @@ public struct JSONValue: @unchecked Sendable {
         self.raw = raw
     }
 
+    /// This value with a jansson reference of its own, so that it no longer keeps the rest of its
+    /// document alive: the document is freed when its last other value goes, by the thread that drops it.
+    public var detached: JSONValue {
+        raw == storage.root ? self : JSONValue(retaining: raw)
+    }
+
     /// The JSON types of RFC 8259. Integers and reals are both `.number`: see `isInteger`.
     public enum Kind: String, Sendable, Hashable, CaseIterable {
         case object, array, string, number, bool, null

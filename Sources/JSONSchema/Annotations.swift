@@ -29,14 +29,9 @@ extension SchemaNode {
                 for property in properties where property.key.lookup(in: instance) != nil {
                     evaluated.names.insert(property.key.name)
                 }
-            case .objectShape(let properties, let additional, _):
-                if additional != nil {
-                    evaluated.all = true
-                    return
-                }
-                for property in properties where property.key.lookup(in: instance) != nil {
-                    evaluated.names.insert(property.key.name)
-                }
+            case .objectShape:
+                evaluated.all = true
+                return
             case .patternProperties(let patterns):
                 var cursor = json_object_iter(instance)
                 while let current = cursor {

@@ -40,8 +40,21 @@ public final class ECMARegex: Sendable {
         search(UnsafeRawBufferPointer(start: bytes, count: length))
     }
 
+    /// The shortcuts the program allows (see `RegexProgram.fixedBytes` and `isSingleScalar`), else the
+    /// backtracking machine, which the tests compare them with.
     private func search(_ text: UnsafeRawBufferPointer) -> RegexMatcher.Outcome {
-        if let shape = program.fixedShape { return shape.matches(text) ? .match : .noMatch }
+        if let fixed = program.fixedBytes {
+            guard text.count == fixed.count else { return .noMatch }
+            return fixed.withUnsafeBufferPointer { sets in
+                for index in 0..<sets.count where !sets[index].contains(text[index]) { return .noMatch }
+                return .match
+            }
+        }
+        if program.isSingleScalar, let first = program.firstBytes {
+            guard let index = text.firstIndex(where: first.contains) else { return .noMatch }
+            // A lead byte of a longer scalar may begin one outside the class: the machine decides those.
+            if text[index] < 0x80 { return .match }
+        }
         return RegexMatcher.search(program, in: text)
     }
 }

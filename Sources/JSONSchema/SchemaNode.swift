@@ -217,9 +217,9 @@ enum Keyword: @unchecked Sendable {
     case properties(UnsafeBufferPointer<PropertySchema>)
     /// `properties`, `additionalProperties` and the `required` names among the properties, in
     /// one pass over the instance's members (no hash lookups): bit i of `required` is
-    /// properties[i]. Compiled from the three keywords when there are at most 64 properties and
-    /// no `patternProperties`.
-    case objectShape(UnsafeBufferPointer<PropertySchema>, additional: Unowned?, required: UInt64)
+    /// properties[i]. Compiled from the three keywords when there are at most 64 properties, an
+    /// `additionalProperties` and no `patternProperties`.
+    case objectShape(UnsafeBufferPointer<PropertySchema>, additional: Unowned, required: UInt64)
     case patternProperties(UnsafeBufferPointer<PatternSchema>)
     case additionalProperties(Unowned, properties: UnsafeBufferPointer<PropertyKey>,
                               patterns: UnsafeBufferPointer<Unmanaged<ECMARegex>>)

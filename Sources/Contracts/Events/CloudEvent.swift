@@ -136,8 +136,20 @@ public struct CloudEvent: Sendable, Hashable {
         guard json.isObject else { throw violation("", "an event is a JSON object, not \(json.kind.rawValue)") }
         // One pass over the members instead of a hash lookup (and a key String) per attribute.
         var specversion, id, source, type, time, datacontenttype, dataschema, subject, safe, idempotent, data: JSONValue?
+        // Events list their attributes in this order, so each search starts after the last one found.
+        var start = 0
         json.forEachMember { key, value in
-            switch Self.attributeNames.firstIndex(where: { $0.utf8CodeUnitCount == key.count && memcmp($0.utf8Start, key.baseAddress!, key.count) == 0 }) {
+            let names = Self.attributeNames
+            var found: Int?
+            for probe in 0..<names.count {
+                let index = (start + probe) % names.count
+                if names[index].utf8CodeUnitCount == key.count && memcmp(names[index].utf8Start, key.baseAddress!, key.count) == 0 {
+                    found = index
+                    start = index + 1
+                    break
+                }
+            }
+            switch found {
             case 0: specversion = value
             case 1: id = value
             case 2: source = value
@@ -152,9 +164,10 @@ public struct CloudEvent: Sendable, Hashable {
             default: break
             }
         }
-        func string(_ value: JSONValue?, _ name: String) throws(ContractError) -> String {
+        func string(_ value: JSONValue?, _ name: String, known: [String] = []) throws(ContractError) -> String {
             guard let value else { throw violation(name, "attribute \"\(name)\" is missing") }
-            guard let text = value.string else { throw violation(name, "attribute \"\(name)\" must be a string") }
+            let text = value.withUTF8 { bytes in Self.known(bytes, among: known) ?? String(decoding: bytes, as: UTF8.self) }
+            guard let text else { throw violation(name, "attribute \"\(name)\" must be a string") }
             return text
         }
         func bool(_ value: JSONValue?, _ name: String) throws(ContractError) -> Bool {
@@ -169,16 +182,34 @@ public struct CloudEvent: Sendable, Hashable {
         guard let data else { throw violation("data", "attribute \"data\" is missing") }
         self.init(
             id: try string(id, "id"),
-            source: try string(source, "source"),
-            type: try string(type, "type"),
+            source: try string(source, "source", known: Self.knownSources),
+            type: try string(type, "type", known: Self.knownTypes),
             time: try string(time, "time"),
-            datacontenttype: try string(datacontenttype, "datacontenttype"),
+            datacontenttype: try string(datacontenttype, "datacontenttype", known: Self.knownContentTypes),
             dataschema: try string(dataschema, "dataschema"),
             subject: subject == nil ? nil : try string(subject, "subject"),
             safe: try bool(safe, "safe"),
             idempotent: try bool(idempotent, "idempotent"),
-            data: data
+            // Its own reference to the data, so that the envelope's other nodes are freed as soon as the
+            // caller drops the document: on the thread that parsed it, whose allocator reuses them at once.
+            data: data.detached
         )
+    }
+
+    /// Attribute values that nearly every event repeats, as the literals they are: taking one costs no
+    /// allocation (a String longer than 15 bytes made from the JSON would need one).
+    private static let knownSources = [EventNames.newBookSource, EventNames.bookReadSource]
+    private static let knownTypes = [EventNames.bookAdded, EventNames.bookFinished]
+    private static let knownContentTypes = ["application/json"]
+
+    private static func known(_ bytes: UnsafeBufferPointer<UInt8>, among candidates: [String]) -> String? {
+        for candidate in candidates where candidate.utf8.count == bytes.count {
+            let equal = candidate.utf8.withContiguousStorageIfAvailable {
+                bytes.isEmpty || memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0
+            }
+            if equal == true { return candidate }
+        }
+        return nil
     }
 
     /// The attributes `init(json:)` reads, in the order of its `switch`.

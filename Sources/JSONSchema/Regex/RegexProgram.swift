@@ -43,8 +43,13 @@ struct RegexProgram: Sendable {
     let anchored: Bool
     /// The bytes a match can start with, when the pattern cannot match the empty string.
     let firstBytes: ByteSet?
-    /// Set when the pattern is a fixed sequence of ASCII classes (see `FixedShape`): matched without the program.
-    let fixedShape: FixedShape?
+    /// For a pattern that is `^`, then runs of ASCII-only classes of fixed length, then `$` (a UUID's, a
+    /// date's): the class of each byte. It matches exactly the inputs of that many bytes whose every byte
+    /// is in its class, which one pass checks without the backtracking machine.
+    let fixedBytes: [ASCIISet]?
+    /// The pattern is one unanchored class or character (`[^ \t\r\n]`): any ASCII byte among
+    /// `firstBytes` is a match by itself.
+    let isSingleScalar: Bool
 
     init(_ source: String) throws(ECMARegex.SyntaxError) {
         var parser = try RegexParser(source)
@@ -60,7 +65,52 @@ struct RegexProgram: Sendable {
         anchored = Self.isAnchored(node)
         let (bytes, nullable) = Self.firstBytes(of: node)
         firstBytes = nullable || bytes.isFull ? nil : bytes
-        fixedShape = FixedShape(node)
+        fixedBytes = Self.fixedBytes(instructions, classes)
+        switch instructions.first {
+        case .set, .scalar: isSingleScalar = instructions.count == 2 && !anchored
+        default: isSingleScalar = false
+        }
+    }
+
+    /// See `fixedBytes`. A negative lookahead for one character right before `$` (the contracts' `(?!\n)$`)
+    /// always holds at the end of the input, so it adds nothing to `$`.
+    private static func fixedBytes(_ instructions: [RegexInstruction], _ classes: [ScalarClass]) -> [ASCIISet]? {
+        func ascii(_ set: ScalarClass) -> ASCIISet? {
+            guard !set.admitsNonASCII else { return nil }
+            var bytes = ASCIISet()
+            for byte in UInt8(0)..<128 where set.contains(UInt32(byte)) { bytes.insert(byte) }
+            return bytes
+        }
+        guard case .inputStart? = instructions.first else { return nil }
+        var sets: [ASCIISet] = []
+        var pc = 1
+        while pc < instructions.count {
+            switch instructions[pc] {
+            case .scalar(let value) where value < 0x80:
+                var bytes = ASCIISet()
+                bytes.insert(UInt8(value))
+                sets.append(bytes)
+            case .set(let index):
+                guard let bytes = ascii(classes[index]) else { return nil }
+                sets.append(bytes)
+            case .setCount(let index, let count):
+                guard let bytes = ascii(classes[index]) else { return nil }
+                sets.append(contentsOf: repeatElement(bytes, count: count))
+            case .look(_, negated: true, let next) where next == pc + 3 && next < instructions.count:
+                switch (instructions[pc + 1], instructions[pc + 2], instructions[next]) {
+                case (.scalar, .match, .inputEnd), (.set, .match, .inputEnd): pc = next
+                default: return nil
+                }
+                continue
+            case .inputEnd:
+                guard pc + 2 == instructions.count, case .match = instructions[pc + 1] else { return nil }
+                return sets
+            default:
+                return nil
+            }
+            pc += 1
+        }
+        return nil
     }
 
     private static func isAnchored(_ node: RegexNode) -> Bool {
@@ -250,6 +300,23 @@ struct RegexProgram: Sendable {
                 instructions[split] = greedy ? .split(split + 1, instructions.count) : .split(instructions.count, split + 1)
             }
         }
+    }
+}
+
+/// A set of ASCII bytes, tested without branches: one per byte of a fixed-shape pattern's input.
+struct ASCIISet: Sendable {
+    private var low: UInt64 = 0
+    private var high: UInt64 = 0
+
+    mutating func insert(_ byte: UInt8) {
+        precondition(byte < 0x80)
+        if byte < 64 { low |= 1 << UInt64(byte) } else { high |= 1 << UInt64(byte - 64) }
+    }
+
+    @inline(__always)
+    func contains(_ byte: UInt8) -> Bool {
+        let word = byte < 64 ? low : high
+        return byte < 0x80 && (word >> UInt64(byte & 63)) & 1 != 0
     }
 }
 

@@ -46,16 +46,17 @@ public struct EventConsumer: Sendable {
         public struct AsyncIterator: AsyncIteratorProtocol {
             let consumer: EventConsumer
             var batches: KafkaConsumerBatches.AsyncIterator
-            /// The current batch, decoded ahead; records are handed out (or dead-lettered) in order.
+            /// The current batch; its records are handed out (or dead-lettered) in order.
             var batch: [KafkaRecord] = []
-            var decoded: [Result<CloudEvent, ContractError>] = []
+            /// The current batch's outcomes, decoded ahead.
+            let decoded = DecodedBatch()
             var index = 0
 
             public mutating func next() async -> ConsumedEvent? {
                 while true {
                     while index < batch.count {
+                        let outcome = decoded.take(index)
                         let record = batch[index]
-                        let outcome = decoded[index]
                         index += 1
                         switch outcome {
                         case .success(let event):
@@ -66,28 +67,12 @@ public struct EventConsumer: Sendable {
                     }
                     // Asking for the next batch marks the whole previous one processed: every record of it
                     // has been handed out or dead-lettered by now.
+                    batch = []
                     guard let next = await batches.next() else { return nil }
-                    decoded = await Self.decode(next, registry: consumer.registry)
+                    await decoded.decode(next, registry: consumer.registry)
                     batch = next
                     index = 0
                 }
-            }
-
-            /// Parses, validates and decodes a batch, its two halves at once: nearly all of a replay's
-            /// time is this work, and each record's outcome depends on that record alone.
-            static func decode(_ records: [KafkaRecord], registry: ContractRegistry) async -> [Result<CloudEvent, ContractError>] {
-                let decode: @Sendable (ArraySlice<KafkaRecord>) -> [Result<CloudEvent, ContractError>] = { slice in
-                    slice.map { record in Result { () throws(ContractError) in try registry.decodeEvent(record.value) } }
-                }
-                guard records.count >= 64 else { return decode(records[...]) }
-                let middle = records.count / 2
-                async let first = decode(records[..<middle])
-                let second = decode(records[middle...])
-                // Appending to the first half's array instead of concatenating into a third saves one large
-                // allocation per batch.
-                var all = await first
-                all.append(contentsOf: second)
-                return all
             }
         }
 
@@ -109,4 +94,69 @@ extension DeadLetterReason {
         let violations = error.violations.map { "\($0.instanceLocation): \($0.message) (\($0.keywordLocation))" }
         self.init(code: code, detail: ([error.message] + violations).joined(separator: "; "))
     }
+}
+
+/// A batch's outcomes in one buffer that every batch reuses: an array per batch cost a large allocation
+/// (which makes glibc consolidate its free lists), and handing out an element copied it. Outcomes are
+/// moved in by ``decode(_:registry:)`` and moved out by ``take(_:)``, each exactly once.
+final class DecodedBatch: @unchecked Sendable {
+    typealias Outcome = Result<CloudEvent, ContractError>
+
+    private var storage: UnsafeMutablePointer<Outcome>?
+    private var capacity = 0
+    /// Outcomes `taken..<filled` are initialized.
+    private var taken = 0
+    private var filled = 0
+
+    /// Parses, validates and decodes `records`, its two halves at once: nearly all of a replay's time is
+    /// this work, and each record's outcome depends on that record alone. Outcomes not yet taken are
+    /// dropped first.
+    func decode(_ records: [KafkaRecord], registry: ContractRegistry) async {
+        reset(capacity: records.count)
+        guard let storage else { return }
+        let slot = UnsafeSendablePointer(storage)
+        let fill: @Sendable (Range<Int>) -> Void = { range in
+            for index in range {
+                (slot.pointer + index).initialize(to: Result { () throws(ContractError) in try registry.decodeEvent(records[index].value) })
+            }
+        }
+        if records.count >= 64 {
+            let middle = records.count / 2
+            async let first: Void = fill(0..<middle)
+            fill(middle..<records.count)
+            await first
+        } else {
+            fill(0..<records.count)
+        }
+        filled = records.count
+    }
+
+    /// Moves out the outcome of record `index` of the decoded batch; each is taken once, in order.
+    func take(_ index: Int) -> Outcome {
+        precondition(index == taken && index < filled, "outcomes are taken once each, in order")
+        taken += 1
+        return (storage! + index).move()
+    }
+
+    private func reset(capacity needed: Int) {
+        if let storage, filled > taken { (storage + taken).deinitialize(count: filled - taken) }
+        taken = 0
+        filled = 0
+        if needed > capacity {
+            storage?.deallocate()
+            storage = .allocate(capacity: needed)
+            capacity = needed
+        }
+    }
+
+    deinit {
+        reset(capacity: 0)
+        storage?.deallocate()
+    }
+}
+
+/// A pointer that the two decoding tasks write through, each to its own range of outcomes.
+private struct UnsafeSendablePointer<Pointee>: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<Pointee>
+    init(_ pointer: UnsafeMutablePointer<Pointee>) { self.pointer = pointer }
 }

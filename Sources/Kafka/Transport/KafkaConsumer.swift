@@ -1,4 +1,9 @@
 import CRdKafka
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -143,15 +148,19 @@ public final class KafkaConsumer: Service, Sendable {
         rd_kafka_poll_set_consumer(rk)
         start()
         var topicNames = TopicNames()
+        var sharedHeaders = SharedHeaders()
         while !stopRequested.load(ordering: .acquiring) {
             storeProcessedOffsets()
             // rd_kafka_consumer_poll also serves rebalances and errors; after the first record, draining
             // what is already fetched without waiting makes a batch for one hand-off to the reader.
             var batch = [KafkaRecord]()
             var message = rd_kafka_consumer_poll(rk, 100)
+            // One allocation at full size instead of a doubling series: every growth past 1 KiB made glibc
+            // consolidate its free lists.
+            if message != nil { batch.reserveCapacity(Self.batchSize) }
             while let current = message {
                 if current.pointee.err == RD_KAFKA_RESP_ERR_NO_ERROR {
-                    batch.append(Self.record(from: current, topicNames: &topicNames))
+                    batch.append(Self.record(from: current, topicNames: &topicNames, headers: &sharedHeaders))
                 } else {
                     let error = KafkaError(current.pointee.err, context: "consumer error")
                     logger.warning("\(error.message)", metadata: ["kafka.error.code": "\(error.code.rawValue)"])
@@ -300,28 +309,62 @@ public final class KafkaConsumer: Service, Sendable {
         }
     }
 
-    private static func record(from message: UnsafeMutablePointer<rd_kafka_message_t>, topicNames: inout TopicNames) -> KafkaRecord {
-        let m = message.pointee
-        let value = m.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: m.len)) } ?? []
-        let key = m.key.map { Array(UnsafeRawBufferPointer(start: $0, count: m.key_len)) }
-        var headers: [KafkaHeader] = []
-        var hdrs: OpaquePointer?
-        if rd_kafka_message_headers(message, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR, let hdrs {
+    /// Remembers the last record's headers: the records of one producer carry the same ones (the events'
+    /// content type), and reusing the array saves two allocations per record and their frees on the reader.
+    private struct SharedHeaders {
+        var last: [KafkaHeader] = []
+
+        mutating func headers(of message: UnsafeMutablePointer<rd_kafka_message_t>) -> [KafkaHeader] {
+            var hdrs: OpaquePointer?
+            guard rd_kafka_message_headers(message, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR, let hdrs else { return [] }
+            if Self.headers(hdrs, equal: last) { return last }
+            var headers: [KafkaHeader] = []
+            Self.forEach(hdrs) { name, value in
+                headers.append(KafkaHeader(name: String(decoding: name, as: UTF8.self), value: Array(value)))
+                return true
+            }
+            last = headers
+            return headers
+        }
+
+        private static func headers(_ hdrs: OpaquePointer, equal known: [KafkaHeader]) -> Bool {
+            guard !known.isEmpty, rd_kafka_header_cnt(hdrs) == known.count else { return false }
+            var index = 0
+            var equal = true
+            forEach(hdrs) { name, value in
+                let header = known[index]
+                index += 1
+                equal = header.name.utf8.elementsEqual(name) && header.value.elementsEqual(value)
+                return equal
+            }
+            return equal
+        }
+
+        /// Calls `body` with each header's name and value bytes until it returns false. A header without a
+        /// value reads as an empty one, as it does without a name.
+        private static func forEach(_ hdrs: OpaquePointer, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Bool) {
             var index = 0
             var name: UnsafePointer<CChar>?
             var bytes: UnsafeRawPointer?
             var size = 0
             while rd_kafka_header_get_all(hdrs, index, &name, &bytes, &size) == RD_KAFKA_RESP_ERR_NO_ERROR {
-                let headerValue = bytes.map { Array(UnsafeRawBufferPointer(start: $0, count: size)) } ?? []
-                headers.append(KafkaHeader(name: name.map { String(cString: $0) } ?? "", value: headerValue))
+                let nameBytes = UnsafeRawBufferPointer(start: name, count: name.map { strlen($0) } ?? 0)
+                guard body(nameBytes, UnsafeRawBufferPointer(start: bytes, count: bytes == nil ? 0 : size)) else { return }
                 index += 1
             }
         }
+    }
+
+    private static func record(from message: UnsafeMutablePointer<rd_kafka_message_t>, topicNames: inout TopicNames,
+                               headers: inout SharedHeaders) -> KafkaRecord {
+        let m = message.pointee
+        let value = m.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: m.len)) } ?? []
+        let key = m.key.map { Array(UnsafeRawBufferPointer(start: $0, count: m.key_len)) }
         var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
         let timestamp = rd_kafka_message_timestamp(message, &timestampType)
         return KafkaRecord(
             position: RecordPosition(topic: topicNames.name(of: m.rkt), partition: m.partition, offset: m.offset),
-            key: key, value: value, headers: headers,
+            key: key, value: value, headers: headers.headers(of: message),
             timestamp: timestampType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : timestamp)
     }
 }

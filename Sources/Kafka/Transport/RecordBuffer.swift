@@ -76,7 +76,10 @@ final class RecordBuffer: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         if head < batches.count {
+            // Moved out, not copied: a copy left in the slot would keep the batch's records alive until the
+            // slot is compacted, and free dozens of batches at once then.
             let batch = batches[head]
+            batches[head] = []
             head += 1
             count -= batch.count
             if head > 64 && head * 2 > batches.count {

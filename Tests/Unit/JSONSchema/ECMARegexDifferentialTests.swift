@@ -88,8 +88,8 @@ import Testing
         #expect((1440...3360).contains(matched), "\(matched) of 4800 matched")
     }
 
-    /// Fixed shapes (`^`, ASCII atoms each once or `{n}` times, `$`) are matched byte by byte instead of by
-    /// the program; both must agree, on inputs of the right length and not, with line breaks and with
+    /// Fixed shapes (`^`, ASCII atoms each once or `{n}` times, `$`) are matched byte by byte
+    /// (`RegexProgram.fixedBytes`) instead of by the program; both must agree, on inputs of the right length and not, with line breaks and with
     /// characters of more than one UTF-8 byte.
     @Test func fixedShapesAgreeWithTheProgram() throws {
         var random = SplitMix(state: 4)
@@ -111,8 +111,8 @@ import Testing
             }
             source += ["$", "(?!\\n)$"][random.next(2)]
             let program = try RegexProgram(source)
-            #expect(program.fixedShape != nil, "\(source) is a fixed shape")
-            if program.fixedShape != nil { shapes += 1 }
+            #expect(program.fixedBytes != nil, "\(source) is a fixed shape")
+            if program.fixedBytes != nil { shapes += 1 }
             let regex = try ECMARegex(source)
             for _ in 0..<12 {
                 // The sample as it is, with one character changed, one added or one removed.
@@ -133,7 +133,7 @@ import Testing
         #expect(shapes == 300)
         #expect((900...2700).contains(matched), "\(matched) of 3600 matched")
         for source in ["^a{1,3}$", "^[^a]{2}$", "^(a){2}$", "a{2}$", "^a{2}", "^[ab]|c$", "^é$", "^.{2}$", "^a*$"] {
-            #expect(try RegexProgram(source).fixedShape == nil, "\(source) is not a fixed shape")
+            #expect(try RegexProgram(source).fixedBytes == nil, "\(source) is not a fixed shape")
         }
     }
 }

@@ -252,3 +252,44 @@ private extension ECMARegex {
         }
     }
 }
+
+/// The shortcuts that skip the backtracking machine (`RegexProgram.fixedBytes`, `isSingleScalar`) must give
+/// the machine's verdicts; each case first checks that the shortcut is the one taken.
+@Suite struct RegexShortcutTests {
+    private func verdicts(_ source: String, _ inputs: [String]) throws -> [Bool] {
+        let regex = try ECMARegex(source)
+        return inputs.map { regex.matches($0) }
+    }
+
+    @Test func aFixedRunOfASCIIClassesBetweenAnchorsIsCheckedByteByByte() throws {
+        let uuid = #"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?!\n)$"#
+        #expect(try RegexProgram(uuid).fixedBytes?.count == 36)
+        #expect(try verdicts(uuid, [
+            "6f1c2a9e-3b7d-4c58-9e21-0a4f5d7b8c31",
+            "6F1C2A9E-3b7d-4c58-9e21-0a4f5d7b8c31",   // upper case is outside the class
+            "6f1c2a9e-3b7d-4c58-9e21-0a4f5d7b8c3",    // one byte short
+            "6f1c2a9e-3b7d-4c58-9e21-0a4f5d7b8c31\n", // the newline `(?!\n)$` refuses
+            "6f1c2a9e-3b7d-4c58-9e21-0a4f5d7b8c3é",   // same scalar count, more bytes
+            "",
+        ]) == [true, false, false, false, false, false])
+        #expect(try verdicts("^a[bc]d$", ["abd", "acd", "add", "abdx"]) == [true, true, false, false])
+    }
+
+    @Test func patternsOutsideTheFixedShapeKeepTheMachine() throws {
+        for source in ["^[0-9]+$", "^.{3}$", "^(a)b$", "^[a-zé]{2}$", "^a(?!b)c$", "a{3}$", "^ab"] {
+            #expect(try RegexProgram(source).fixedBytes == nil, "\(source)")
+        }
+        #expect(try verdicts("^[a-zé]{2}$", ["éa", "ab", "aé", "a"]) == [true, true, true, false])
+    }
+
+    @Test func aSingleClassMatchesAtItsFirstASCIIMember() throws {
+        let text = #"[^ \t\r\n]"#
+        #expect(try RegexProgram(text).isSingleScalar)
+        #expect(try verdicts(text, ["Dune", "  x", " \t\r\n", "", "\u{3000}", " é"]) == [true, true, false, false, true, true])
+        // A lead byte among the first bytes may start a scalar outside the class: the machine settles it.
+        #expect(try RegexProgram("[^é]").isSingleScalar)
+        #expect(try verdicts("[^é]", ["é", "éa", "ê", ""]) == [false, true, true, false])
+        #expect(try verdicts("é", ["é", "e", "xé"]) == [true, false, true])
+        #expect(try !RegexProgram("^a").isSingleScalar)
+    }
+}

@@ -33,6 +33,30 @@ final class KafkaConsumerTests: XCTestCase {
         XCTAssertGreaterThan(Set(records.map(\.position.partition)).count, 1, "every key landed in one partition")
     }
 
+    /// The consumer reuses the previous record's header list when the next record's headers are the same;
+    /// every record must still come with exactly its own headers.
+    func testEachRecordKeepsItsOwnHeadersWhenNeighboursShareOrDiffer() async throws {
+        let topic = uniqueTopic()
+        let fixture = try BrokerFixture(topics: [topic: 1])
+        let producer = try fixture.producer()
+        let json = KafkaHeader(name: "content-type", value: "application/cloudevents+json")
+        let headerLists: [[KafkaHeader]] = [
+            [json], [json],
+            [KafkaHeader(name: "content-type", value: "application/cloudevents+jsoN")],
+            [], [json],
+            [json, KafkaHeader(name: "trace", value: [0, 255])],
+            [json, KafkaHeader(name: "trace", value: [0, 254])],
+            [KafkaHeader(name: "content-typf", value: "application/cloudevents+json")],
+            [KafkaHeader(name: "empty", value: [])], [json],
+        ]
+        let records = headerLists.map { ProducerRecord(topic: topic, key: "k", value: [1], headers: $0, partition: 0) }
+        for result in await producer.send(contentsOf: records) { _ = try result.get() }
+        await producer.shutdown()
+
+        let received = try await replayAll([topic], on: fixture)
+        XCTAssertEqual(received.map(\.headers), headerLists)
+    }
+
     func testReplayAfterRestartSeesEverythingAgainAndKnowsWhenItCaughtUp() async throws {
         let topic = uniqueTopic()
         let fixture = try BrokerFixture(topics: [topic: 4])
