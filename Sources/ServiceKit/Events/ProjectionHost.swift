@@ -18,6 +18,8 @@ public final class ProjectionHost<P: Projection>: Service, Sendable {
     }
 
     private let state = Mutex(State())
+    /// The task of the newest batch handed over; it finishes only after every batch before it.
+    private let newestBatch = Mutex<Task<Void, Never>?>(nil)
     private let source: any EventSource
     private let deadLetters: any DeadLetterSink
     private let readiness: Readiness
@@ -47,40 +49,51 @@ public final class ProjectionHost<P: Projection>: Service, Sendable {
     /// Applies records until the source ends, then stays until its own graceful shutdown: a ServiceGroup
     /// treats a service that returns before being asked as a failure. List the consumer after this host in
     /// the group, so the consumer closes first and this loop drains.
+    ///
+    /// Batches are pipelined: each is decoded by its own task as soon as it arrives, while the batch before
+    /// it is still being applied, and applied only after that one (so in the topic's order). At most two
+    /// are in flight. The source counts a batch as processed once the next is asked for, which can be
+    /// before it is applied, so readiness also waits for the newest batch's task.
     public func run() async throws {
         await withDiscardingTaskGroup { group in
             group.addTask {
-                if await self.source.caughtUp() { self.announceCaughtUp() }
+                guard await self.source.caughtUp() else { return }
+                await self.newestBatch.withLock { $0 }?.value
+                self.announceCaughtUp()
             }
-            var sinceLagSample = 0
+            var previous: Task<Void, Never>?
             for await batch in source.batches {
-                let (applied, newest) = await consume(batch)
-                sinceLagSample += applied
-                if let newest, sinceLagSample >= 256 || isCaughtUp {
-                    sinceLagSample = 0
-                    metrics.consumerLag(seconds: Date().timeIntervalSince(newest))
-                }
+                let prior = previous
+                let task = Task { await self.consume(batch, after: prior) }
+                newestBatch.withLock { $0 = task }
+                previous = task
+                await prior?.value
             }
+            await previous?.value
             group.cancelAll()
         }
         try? await gracefulShutdown()
     }
 
-    /// Applies a batch: each record decoded, applied once, its position recorded whatever the outcome, since
-    /// a record that was dead-lettered is handled as much as one that was applied.
-    /// Returns how many events were applied and the time of the last one.
-    func consume(_ batch: [ConsumedRecord]) async -> (applied: Int, newest: Date?) {
+    /// Decodes a batch, waits for the batch before it (`prior`) to be done, then applies each record once,
+    /// dead-letters what it cannot read, and records every position whatever the outcome, since a record
+    /// that was dead-lettered is handled as much as one that was applied.
+    private func consume(_ batch: [ConsumedRecord], after prior: Task<Void, Never>?) async {
+        let decoded = await Self.decode(batch, contracts)
+        await prior?.value
         var outcome = BatchOutcome()
-        if batch.count >= Self.parallelDecodingThreshold {
-            // Decoding (parsing the JSON) is most of a replay's work and needs nothing but the bytes: the
-            // second half is decoded on another thread of the cooperative pool while this one decodes and
-            // applies the first.
-            let middle = batch.count / 2
-            async let second = Self.decode(batch[middle...], contracts)
-            apply(batch[..<middle], Self.decode(batch[..<middle], contracts), to: &outcome)
-            apply(batch[middle...], await second, to: &outcome)
-        } else {
-            apply(batch[...], Self.decode(batch[...], contracts), to: &outcome)
+        state.withLock { state in
+            for (record, result) in zip(batch, decoded) {
+                switch result.map({ ($0, state.projection.apply($0)) }) {
+                case .success((let event, .applied)):
+                    outcome.applied[event.type, default: 0] += 1
+                    outcome.newest = event.time
+                case .success((_, .duplicate)):
+                    break
+                case .success((_, .rejected(let reason))), .failure(let reason):
+                    outcome.rejected.append((record, reason))
+                }
+            }
         }
         for (type, count) in outcome.applied { metrics.eventsConsumed(type: type, count: count) }
         for (record, reason) in outcome.rejected {
@@ -98,7 +111,7 @@ public final class ProjectionHost<P: Projection>: Service, Sendable {
             }
         }
         advance(to: batch.lazy.map(\.position))
-        return (outcome.applied.values.reduce(0, +), outcome.newest)
+        if let newest = outcome.newest { metrics.consumerLag(seconds: Date().timeIntervalSince(newest)) }
     }
 
     private struct BatchOutcome {
@@ -107,21 +120,14 @@ public final class ProjectionHost<P: Projection>: Service, Sendable {
         var rejected: [(record: ConsumedRecord, reason: UnreadableEvent)] = []
     }
 
-    /// Applies decoded records in order under one lock, noting what was applied and what must be dead-lettered.
-    private func apply(_ records: ArraySlice<ConsumedRecord>, _ decoded: [Result<BookEvent, UnreadableEvent>], to outcome: inout BatchOutcome) {
-        state.withLock { state in
-            for (record, result) in zip(records, decoded) {
-                switch result.map({ ($0, state.projection.apply($0)) }) {
-                case .success((let event, .applied)):
-                    outcome.applied[event.type, default: 0] += 1
-                    outcome.newest = event.time
-                case .success((_, .duplicate)):
-                    break
-                case .success((_, .rejected(let reason))), .failure(let reason):
-                    outcome.rejected.append((record, reason))
-                }
-            }
-        }
+    /// Decoding (parsing, checking and reading the JSON) is most of a replay's work and needs nothing but
+    /// the bytes: a large batch is decoded in two halves at once on the cooperative pool's threads.
+    private static func decode(_ batch: [ConsumedRecord], _ contracts: ContractRegistry) async -> [Result<BookEvent, UnreadableEvent>] {
+        guard batch.count >= parallelDecodingThreshold else { return decode(batch[...], contracts) }
+        let middle = batch.count / 2
+        async let second = decode(batch[middle...], contracts)
+        let first = decode(batch[..<middle], contracts)
+        return await first + second
     }
 
     private static func decode(_ records: ArraySlice<ConsumedRecord>, _ contracts: ContractRegistry) -> [Result<BookEvent, UnreadableEvent>] {

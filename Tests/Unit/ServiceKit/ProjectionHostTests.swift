@@ -112,4 +112,29 @@ struct AddedCount: Projection {
         running.cancel()
         try await running.value
     }
+
+    /// Batches are decoded while the one before them is applied, and the source counts a batch as processed
+    /// as soon as the next one is asked for; readiness must still mean that everything present at start has
+    /// been applied. Decoding 2,000 records (outside the lock a reader takes) leaves a wide window to
+    /// answer ready too early, and the start is repeated, since which thread picks up what is scheduling.
+    @Test func readinessWaitsUntilEveryRecordPresentAtStartIsApplied() async throws {
+        let log = InMemoryEventLog(partitions: 1)
+        for index in 0..<2_000 { try log.append(key: "k", value: try added(title: "book \(index)")) }
+        var runs: [Task<Void, any Error>] = []
+        for _ in 0..<3 {
+            let readiness = Readiness()
+            let host = ProjectionHost<AddedCount>(
+                consumer: "test", source: log.makeSource(), deadLetters: log, contracts: try contracts.get(), readiness: readiness,
+                metrics: ServiceMetrics(), logger: Logger(label: "test")
+            )
+            runs.append(Task { try await host.run() })
+            try await readiness.waitUntilReady()
+            #expect(host.read { projection, _ in projection.count } == 2_000)
+        }
+        log.close()
+        for run in runs {
+            run.cancel()
+            try await run.value
+        }
+    }
 }
