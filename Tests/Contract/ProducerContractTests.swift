@@ -48,7 +48,7 @@ enum ProducerPhase {
                 logger: logger
             )
             kafkaConsumers.append(consumer)
-            let deadLetters = KafkaDeadLetterSink(publisher: DeadLetterPublisher(producer: producer, consumer: name, logger: logger))
+            let deadLetters = KafkaDeadLetterSink(publisher: DeadLetterPublisher(producer: producer, consumer: name, logger: logger), bootstrapServers: broker.bootstrapServers, logger: logger)
             return ProjectionHost<P>(consumer: name, source: KafkaEventSource(consumer: consumer), deadLetters: deadLetters, contracts: repositoryContracts, readiness: Readiness(), metrics: metrics, logger: logger)
         }
         let newBookRoutes = ServiceRoutes(metrics: metrics, readiness: Readiness())

@@ -54,7 +54,11 @@ public final class ServiceProcess {
             logger: logger
         )
         consumers.append(consumer)
-        let deadLetters = KafkaDeadLetterSink(publisher: DeadLetterPublisher(producer: producer, consumer: configuration.id, logger: logger))
+        // contracts/deadletter/headers.schema.json: `dlq-consumer` is the service name, shared by its replicas.
+        let deadLetters = KafkaDeadLetterSink(
+            publisher: DeadLetterPublisher(producer: producer, consumer: configuration.name, logger: logger),
+            bootstrapServers: configuration.broker, logger: logger
+        )
         return ProjectionHost<P>(
             consumer: configuration.id, source: KafkaEventSource(consumer: consumer), deadLetters: deadLetters, contracts: contracts,
             readiness: readiness, metrics: metrics, logger: logger

@@ -28,7 +28,7 @@ import Testing
                 logger: logger
             )
             consumers.append(consumer)
-            let deadLetters = KafkaDeadLetterSink(publisher: DeadLetterPublisher(producer: producer, consumer: name, logger: logger))
+            let deadLetters = KafkaDeadLetterSink(publisher: DeadLetterPublisher(producer: producer, consumer: name, logger: logger), bootstrapServers: broker.bootstrapServers, logger: logger)
             return ProjectionHost<P>(consumer: name, source: KafkaEventSource(consumer: consumer), deadLetters: deadLetters, contracts: repositoryContracts, readiness: readiness, metrics: metrics, logger: logger)
         }
         func routes() -> (ServiceRoutes, Readiness) {
@@ -91,28 +91,37 @@ import Testing
         let poison = try await producer.send(ProducerRecord(topic: EmbeddedBroker.eventsTopic, key: "poison", value: Array("not an event".utf8)))
         #expect(await list.waitUntilApplied(PositionVector([EventPosition(partition: poison.partition, offset: poison.offset)]), timeout: .seconds(10)))
 
+        // A view started again (a restart or a replica) meets the poison again, and does not dead-letter it
+        // a second time.
+        let againReady = Readiness()
+        let again = try host(BookList.self, "booklist-test", againReady)
+        let againGroup = ServiceGroup(configuration: .init(
+            services: [.init(service: again, successTerminationBehavior: .gracefullyShutdownGroup), .init(service: consumers.last!)],
+            logger: logger
+        ))
+        let runningAgain = Task { try await againGroup.run() }
+        try await againReady.waitUntilReady()
+        await againGroup.triggerGracefulShutdown()
+        try await runningAgain.value
+
+        // Every dead letter so far, read to where the topic ended.
         let deadLetters = try KafkaConsumer(
             configuration: .init(bootstrapServers: broker.bootstrapServers, topics: [EmbeddedBroker.deadLetterTopic], mode: .replay, name: "dlq-reader"),
             logger: logger
         )
-        var reasons: [String: String] = [:]
         let reader = Task {
-            var found: [String: String] = [:]
+            var found: [(consumer: String, reason: String)] = []
             for await record in deadLetters.records {
-                let consumer = record.header(DeadLetterPublisher.Header.consumer)?.stringValue ?? ""
-                found[consumer] = record.header(DeadLetterPublisher.Header.reasonCode)?.stringValue
-                if found.count == 4 { break }
+                found.append((record.header(DeadLetterPublisher.Header.consumer)?.stringValue ?? "", record.header(DeadLetterPublisher.Header.reasonCode)?.stringValue ?? ""))
             }
             return found
         }
-        let watchdog = Task {
-            try await Task.sleep(for: .seconds(10))
-            await deadLetters.shutdown()
-        }
-        reasons = await reader.value
-        watchdog.cancel()
+        _ = await deadLetters.caughtUp()
         await deadLetters.shutdown()
-        #expect(reasons == ["newbook-test": "not-a-cloudevent", "readbook-test": "not-a-cloudevent", "booklist-test": "not-a-cloudevent", "lastread-test": "not-a-cloudevent"])
+        let letters = await reader.value
+        #expect(Dictionary(letters.map { ($0.consumer, $0.reason) }, uniquingKeysWith: { first, _ in first })
+            == ["newbook-test": "not-a-cloudevent", "readbook-test": "not-a-cloudevent", "booklist-test": "not-a-cloudevent", "lastread-test": "not-a-cloudevent"])
+        #expect(letters.count == 4, "one dead letter per consumer, however often it replays: \(letters.map(\.consumer))")
 
         await group.triggerGracefulShutdown()
         try await running.value
