@@ -34,19 +34,20 @@ public enum HeaderPolicy {
 
     /// The upstream's headers as they go to the client; a name HTTP does not allow is dropped.
     public static func clientResponseHeaders(_ headers: [HTTPClient.Header]) -> HTTPFields {
+        // Names are validated (and lower-cased, in canonicalName) once; a Connection header may come after the ones it lists.
         var listed: [String] = []
-        var lowered: [String] = []
-        lowered.reserveCapacity(headers.count)
+        var names: [HTTPField.Name?] = []
+        names.reserveCapacity(headers.count)
         for header in headers {
-            let name = header.name.lowercased()
-            if name == "connection" { listed += connectionOptions(header.value) }
-            lowered.append(name)
+            let name = HTTPField.Name(header.name)
+            if name == .connection { listed += connectionOptions(header.value) }
+            names.append(name)
         }
         var fields = HTTPFields()
         fields.reserveCapacity(headers.count)
-        for (header, name) in zip(headers, lowered) where !droppedFromResponses.contains(name) && !listed.contains(name) {
-            guard let fieldName = HTTPField.Name(header.name) else { continue }
-            fields.append(HTTPField(name: fieldName, value: header.value))
+        for (header, name) in zip(headers, names) {
+            guard let name, !droppedFromResponses.contains(name.canonicalName), !listed.contains(name.canonicalName) else { continue }
+            fields.append(HTTPField(name: name, value: header.value))
         }
         return fields
     }
