@@ -25,6 +25,8 @@ final class PooledEasyHandle: @unchecked Sendable {
         var status = bs_curl_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1)
         // Upstreams are on the service network; a proxy from the environment must not reroute them.
         status = status.then(bs_curl_easy_setopt_str(easy, CURLOPT_PROXY, ""))
+        // Without it libcurl reads no_proxy and NO_PROXY from the environment for every transfer, to no end without a proxy.
+        status = status.then(bs_curl_easy_setopt_str(easy, CURLOPT_NOPROXY, ""))
         status = status.then(bs_curl_easy_setopt_str(easy, CURLOPT_PROTOCOLS_STR, "http,https"))
         status = status.then(bs_curl_easy_setopt_long(easy, CURLOPT_TCP_NODELAY, 1))
         status = status.then(bs_curl_easy_setopt_write(easy, CURLOPT_WRITEFUNCTION) { data, size, count, context in
