@@ -79,7 +79,14 @@ extension HTTPClient {
 }
 
 extension String {
+    /// ASCII case-insensitive, as HTTP compares header names, without building lower-cased copies.
     func caseInsensitiveEquals(_ other: String) -> Bool {
-        self.utf8.count == other.utf8.count && self.lowercased() == other.lowercased()
+        self.utf8.count == other.utf8.count && self.utf8.elementsEqual(other.utf8) { $0.asciiLowercased == $1.asciiLowercased }
+    }
+}
+
+extension UInt8 {
+    var asciiLowercased: UInt8 {
+        self >= UInt8(ascii: "A") && self <= UInt8(ascii: "Z") ? self | 0x20 : self
     }
 }

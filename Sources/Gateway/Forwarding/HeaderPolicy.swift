@@ -1,6 +1,19 @@
 import HTTPClient
 import HTTPTypes
 
+extension String {
+    /// ASCII case-insensitive, as HTTP compares header names, without building lower-cased copies.
+    fileprivate func caseInsensitiveEquals(_ other: String) -> Bool {
+        utf8.count == other.utf8.count && utf8.elementsEqual(other.utf8) { $0.asciiLowercased == $1.asciiLowercased }
+    }
+}
+
+extension UInt8 {
+    fileprivate var asciiLowercased: UInt8 {
+        self >= UInt8(ascii: "A") && self <= UInt8(ascii: "Z") ? self | 0x20 : self
+    }
+}
+
 /// Which headers cross the gateway. End-to-end headers pass both ways (so `Idempotency-Key`, `traceparent`,
 /// `X-Bookshelf-*` reach the service, `Location` and `Retry-After` reach the client); hop-by-hop headers
 /// (RFC 9110 §7.6.1) describe one connection and stop here.
@@ -34,22 +47,24 @@ public enum HeaderPolicy {
 
     /// The upstream's headers as they go to the client; a name HTTP does not allow is dropped.
     public static func clientResponseHeaders(_ headers: [HTTPClient.Header]) -> HTTPFields {
+        // A Connection header may come after the ones it lists, so it is looked for first.
         var listed: [String] = []
-        var lowered: [String] = []
-        lowered.reserveCapacity(headers.count)
-        for header in headers {
-            let name = header.name.lowercased()
-            if name == "connection" { listed += connectionOptions(header.value) }
-            lowered.append(name)
+        for header in headers where header.name.caseInsensitiveEquals("connection") {
+            listed += connectionOptions(header.value)
         }
         var fields = HTTPFields()
         fields.reserveCapacity(headers.count)
-        for (header, name) in zip(headers, lowered) where !droppedFromResponses.contains(name) && !listed.contains(name) {
-            guard let fieldName = HTTPField.Name(header.name) else { continue }
-            fields.append(HTTPField(name: fieldName, value: header.value))
+        for header in headers {
+            // Dropped names are compared in place: most of an upstream's headers are dropped ones, and lower-casing each costs an allocation.
+            guard !droppedFromResponsesList.contains(where: header.name.caseInsensitiveEquals),
+                let name = HTTPField.Name(header.name), listed.isEmpty || !listed.contains(name.canonicalName)
+            else { continue }
+            fields.append(HTTPField(name: name, value: header.value))
         }
         return fields
     }
+
+    private static let droppedFromResponsesList = Array(droppedFromResponses)
 
     /// The lower-case names a `Connection` value lists.
     private static func connectionOptions(_ value: String) -> [String] {

@@ -1,15 +1,13 @@
 import CCurl
 import Synchronization
 
-/// One request: holds its easy handle (from `pool`) and header list, and gives back or frees both in `deinit`,
-/// the one place either is released.
+/// One request: holds its easy handle (from `pool`) and gives it back in `deinit`, the one place it is released.
 ///
 /// Built on the caller's thread, then handed to the loop thread, which alone touches the handle, the buffers
 /// and the completion from then on. Only `isCancelled` is shared, hence the atomic.
 final class CurlTransfer: @unchecked Sendable {
-    let easy: UnsafeMutableRawPointer
+    private let handle: PooledEasyHandle
     private let pool: EasyHandlePool
-    private var headerList: UnsafeMutablePointer<curl_slist>?
     private let maxResponseBytes: Int
     let isCancelled = Atomic<Bool>(false)
 
@@ -18,59 +16,48 @@ final class CurlTransfer: @unchecked Sendable {
     private var responseBody: [UInt8] = []
     private(set) var exceededLimit = false
 
+    var easy: UnsafeMutableRawPointer { handle.easy }
+
     init(
         request: HTTPClient.Request, pool: EasyHandlePool, connectTimeout: Duration, timeout: Duration, maxResponseBytes: Int
     ) throws(HTTPClientError) {
-        guard let easy = pool.take() else {
+        guard let handle = pool.take() else {
             throw HTTPClientError(.invalidRequest, "libcurl could not allocate a transfer handle")
         }
-        self.easy = easy
+        self.handle = handle
         self.pool = pool
         self.maxResponseBytes = maxResponseBytes
+        // On a throw the handle still goes back to the pool (deinit): the next request sets every option again.
         try configure(request, connectTimeout: connectTimeout, timeout: timeout)
     }
 
     deinit {
         // The loop has taken the handle out of the multi handle by now: a transfer is released only after it finished.
-        pool.give(easy)
-        curl_slist_free_all(headerList)
+        pool.give(handle)
     }
 
+    /// Sets every option that can differ between requests, each one on every request (back to libcurl's default
+    /// where this request does not need it), since the pooled handle still has the previous request's values.
     private func configure(_ request: HTTPClient.Request, connectTimeout: Duration, timeout: Duration) throws(HTTPClientError) {
         guard !request.method.isEmpty, request.method.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
             throw HTTPClientError(.invalidRequest, "'\(request.method)' is not an HTTP method")
         }
+        let easy = handle.easy
         var status = bs_curl_easy_setopt_str(easy, CURLOPT_URL, request.url)
-        // Signals cannot be used to time out name resolution from a non-main thread.
-        status = status.then(bs_curl_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1))
-        // Upstreams are on the service network; a proxy from the environment must not reroute them.
-        status = status.then(bs_curl_easy_setopt_str(easy, CURLOPT_PROXY, ""))
-        status = status.then(bs_curl_easy_setopt_str(easy, CURLOPT_PROTOCOLS_STR, "http,https"))
         status = status.then(bs_curl_easy_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, connectTimeout.milliseconds))
         status = status.then(bs_curl_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, timeout.milliseconds))
-        status = status.then(bs_curl_easy_setopt_long(easy, CURLOPT_TCP_NODELAY, 1))
         let me = Unmanaged.passUnretained(self).toOpaque()
         status = status.then(bs_curl_easy_setopt_ptr(easy, CURLOPT_WRITEDATA, me))
-        status = status.then(bs_curl_easy_setopt_write(easy, CURLOPT_WRITEFUNCTION) { data, size, count, context in
-            Unmanaged<CurlTransfer>.fromOpaque(context!).takeUnretainedValue()
-                .receiveBody(UnsafeRawBufferPointer(start: data, count: size * count))
-        })
         status = status.then(bs_curl_easy_setopt_ptr(easy, CURLOPT_HEADERDATA, me))
-        status = status.then(bs_curl_easy_setopt_write(easy, CURLOPT_HEADERFUNCTION) { data, size, count, context in
-            Unmanaged<CurlTransfer>.fromOpaque(context!).takeUnretainedValue()
-                .receiveHeaderLine(UnsafeRawBufferPointer(start: data, count: size * count))
-        })
+        // Back to a bodiless GET first: no body, no custom method, NOBODY off (HTTPGET clears it, and the
+        // POSTFIELDS call leaves the method at POST until HTTPGET sets it back).
+        status = status.then(bs_curl_easy_setopt_ptr(easy, CURLOPT_POSTFIELDS, nil))
+        status = status.then(bs_curl_easy_setopt_off(easy, CURLOPT_POSTFIELDSIZE_LARGE, -1))
+        status = status.then(bs_curl_easy_setopt_str(easy, CURLOPT_CUSTOMREQUEST, nil))
+        status = status.then(bs_curl_easy_setopt_long(easy, CURLOPT_HTTPGET, 1))
 
-        var lines: [String] = []
-        var hasContentType = false
-        for header in request.headers {
-            if header.name.caseInsensitiveEquals("content-type") { hasContentType = true }
-            // "Name:" would tell curl to drop the header; "Name;" is its spelling of an empty value.
-            lines.append(header.value.isEmpty ? header.name + ";" : header.name + ": " + header.value)
-        }
         // curl waits up to a second for "100 Continue" before sending a large body; no upstream of ours needs that.
-        lines.append("Expect:")
-
+        var directives: [StaticString] = ["Expect:"]
         switch request.method {
         case "GET" where request.body.isEmpty:
             break
@@ -88,21 +75,16 @@ final class CurlTransfer: @unchecked Sendable {
             }
             status = status.then(bs_curl_easy_setopt_str(easy, CURLOPT_CUSTOMREQUEST, request.method))
             // Otherwise curl labels every body as a form.
-            if !hasContentType { lines.append("Content-Type:") }
+            if !request.headers.contains(where: { $0.name.caseInsensitiveEquals("content-type") }) { directives.append("Content-Type:") }
         }
-        for line in lines {
-            guard let appended = curl_slist_append(headerList, line) else {
-                throw HTTPClientError(.invalidRequest, "libcurl could not allocate the header list")
-            }
-            headerList = appended
-        }
-        status = status.then(bs_curl_easy_setopt_ptr(easy, CURLOPT_HTTPHEADER, UnsafeMutableRawPointer(headerList)))
+        let list = handle.headerList(request.headers, extraLines: directives)
+        status = status.then(bs_curl_easy_setopt_ptr(easy, CURLOPT_HTTPHEADER, UnsafeMutableRawPointer(list)))
         guard status == CURLE_OK else {
             throw HTTPClientError(.invalidRequest, "libcurl rejected the request for \(request.url): \(String(cString: curl_easy_strerror(status)))")
         }
     }
 
-    private func receiveBody(_ bytes: UnsafeRawBufferPointer) -> Int {
+    func receiveBody(_ bytes: UnsafeRawBufferPointer) -> Int {
         guard responseBody.count + bytes.count <= maxResponseBytes else {
             exceededLimit = true
             return 0
@@ -111,7 +93,7 @@ final class CurlTransfer: @unchecked Sendable {
         return bytes.count
     }
 
-    private func receiveHeaderLine(_ bytes: UnsafeRawBufferPointer) -> Int {
+    func receiveHeaderLine(_ bytes: UnsafeRawBufferPointer) -> Int {
         if bytes.starts(with: "HTTP/".utf8) {
             // A new status line starts a new header block (after a 1xx interim response).
             responseHeaders.removeAll(keepingCapacity: true)
@@ -156,13 +138,6 @@ final class CurlTransfer: @unchecked Sendable {
         default:
             return HTTPClientError(.transferFailed, "exchange with \(target) failed: \(reason)")
         }
-    }
-}
-
-extension CURLcode {
-    /// Keeps the first failure of a chain of setopt calls.
-    fileprivate func then(_ next: @autoclosure () -> CURLcode) -> CURLcode {
-        self == CURLE_OK ? next() : self
     }
 }
 

@@ -15,6 +15,7 @@ import Testing
         router.on("/echo", method: .get) { request, context in try await echo(request, context) }
         router.on("/echo", method: .post) { request, context in try await echo(request, context) }
         router.on("/echo", method: .put) { request, context in try await echo(request, context) }
+        router.on("/echo", method: .head) { request, context in try await echo(request, context) }
         router.get("/slow") { _, _ -> String in
             try await Task.sleep(for: .seconds(30))
             return "late"
@@ -153,6 +154,22 @@ import Testing
             #expect(Self.lines(post).contains("method=POST"))
             #expect(Self.lines(post).contains("body=second"))
             #expect(!Self.lines(post).contains { $0.hasPrefix("header:content-type=") })
+
+            // HEAD after a body: no body sent; then a GET must not stay bodiless (NOBODY) nor keep the HEAD method.
+            let head = try await client.execute(.init(method: "HEAD", url: "http://127.0.0.1:\(port)/echo"))
+            #expect(head.status == 201 && head.body.isEmpty)
+            let afterHead = Self.lines(try await client.execute(.init(url: "http://127.0.0.1:\(port)/echo")))
+            #expect(afterHead.contains("method=GET"))
+            #expect(afterHead.contains("body="))
+
+            // A header list longer than the handle's buffers held so far, then a short one: exactly the new headers go.
+            let many = (0..<20).map { HTTPClient.Header("X-Many-\($0)", String(repeating: "v", count: 40)) }
+            let long = Self.lines(try await client.execute(.init(url: "http://127.0.0.1:\(port)/echo", headers: many + [.init("X-Empty", "")])))
+            #expect(long.filter { $0.hasPrefix("header:x-many-") }.count == 20)
+            #expect(long.contains("header:x-empty="))
+            let short = Self.lines(try await client.execute(.init(url: "http://127.0.0.1:\(port)/echo", headers: [.init("X-One", "1")])))
+            #expect(short.contains("header:x-one=1"))
+            #expect(!short.contains { $0.hasPrefix("header:x-many-") || $0.hasPrefix("header:x-empty") })
         }
         await client.shutdown()
     }
@@ -163,14 +180,14 @@ import Testing
             Issue.record("libcurl could not allocate a handle")
             return
         }
-        #expect(first != second)
+        #expect(first !== second)
         pool.give(first)
         pool.give(second)
         let reused = pool.take()
-        #expect(reused == first)
-        // The second was past the capacity and freed, so the pool makes a fresh handle.
+        #expect(reused === first)
+        // The second was past the capacity and let go, so the pool makes a fresh handle.
         let fresh = pool.take()
-        #expect(fresh != nil && fresh != first)
+        #expect(fresh != nil && fresh !== first)
         reused.map(pool.give)
         fresh.map(pool.give)
     }
