@@ -26,19 +26,34 @@ extension JSONValue: CustomStringConvertible {
     public var description: String { serialized() }
 }
 
-/// Writes JSON text into one growing buffer: runs of plain string bytes are copied whole, and the result
-/// is copied once into the array or string the caller gets.
-struct JSONWriter: ~Copyable {
+/// Writes compact JSON text into one growing buffer, which a writer reused for many documents (see
+/// ``removeAll()``) allocates once: what a producer that serializes one event after another uses.
+public struct JSONWriter: ~Copyable {
     private var buffer: UnsafeMutablePointer<UInt8>
     private var capacity: Int
     private var count = 0
 
-    init(capacity: Int = 512) {
+    public init(capacity: Int = 512) {
         self.capacity = capacity
         buffer = .allocate(capacity: capacity)
     }
 
     deinit { buffer.deallocate() }
+
+    /// Appends `value` as compact JSON text, as ``JSONValue/serializedBytes(sortedKeys:)`` writes it.
+    public mutating func write(_ value: JSONValue) {
+        withExtendedLifetime(value) { write(value.raw, sortedKeys: false) }
+    }
+
+    /// Forgets the text written so far and keeps the buffer.
+    public mutating func removeAll() {
+        count = 0
+    }
+
+    /// The text written so far, valid for the duration of `body`.
+    public func withUnsafeBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
+        try body(UnsafeRawBufferPointer(start: buffer, count: count))
+    }
 
     func bytes() -> [UInt8] {
         [UInt8](UnsafeBufferPointer(start: buffer, count: count))
@@ -166,6 +181,18 @@ struct JSONWriter: ~Copyable {
         count += written
     }
 
+    /// False only when none of the word's eight bytes is a control character, `"` or `\\` (the classic
+    /// "has a zero byte" bit trick, applied to the word and to it XORed with each quote byte). A true may be
+    /// wrong, never a false: the caller then looks at the bytes one by one.
+    @inline(__always)
+    private static func mayNeedEscaping(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        func hasZeroByte(_ value: UInt64) -> Bool { (value &- ones) & ~value & highs != 0 }
+        let control = (word &- ones &* 0x20) & ~word & highs != 0
+        return control || hasZeroByte(word ^ (ones &* 0x22)) || hasZeroByte(word ^ (ones &* 0x5C))
+    }
+
     /// A quoted string: `"`, `\` and control characters escaped, everything else (valid UTF-8) as is.
     private mutating func writeString(_ bytes: UnsafePointer<UInt8>, count length: Int) {
         append(UInt8(ascii: "\""))
@@ -176,6 +203,16 @@ struct JSONWriter: ~Copyable {
             reserve((chunkEnd - index) * 6)
             var out = buffer + count
             while index < chunkEnd {
+                // Eight plain bytes at a time: most text has nothing to escape.
+                if chunkEnd - index >= 8 {
+                    let word = UnsafeRawPointer(bytes + index).loadUnaligned(as: UInt64.self)
+                    if !Self.mayNeedEscaping(word) {
+                        UnsafeMutableRawPointer(out).storeBytes(of: word, as: UInt64.self)
+                        out += 8
+                        index += 8
+                        continue
+                    }
+                }
                 let byte = bytes[index]
                 index += 1
                 if byte >= 0x20 && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\") {

@@ -1,3 +1,4 @@
+import BookshelfJSON
 import Contracts
 
 /// Produces CloudEvents in JSON structured mode: every event is validated against its contract first, and
@@ -18,40 +19,46 @@ public struct EventProducer: Sendable {
     ///
     /// Throws `ContractError` (not retryable) for an invalid event and ``KafkaError`` for a failed send.
     public func send(_ event: CloudEvent, key: String) async throws -> RecordPosition {
-        return try await producer.send(validatedRecord(event, key: key))
+        try await send(contentsOf: [(event, key)])[0].get()
     }
 
     /// Sends many events at once (see ``KafkaProducer/send(contentsOf:)``) and returns each one's position
     /// or error, in order. Invalid events fail with their `ContractError` and are not produced; the valid
     /// ones are sent regardless.
     public func send(contentsOf events: [(event: CloudEvent, key: String)]) async -> [Result<RecordPosition, any Error>] {
-        var results = [Result<RecordPosition, any Error>?](repeating: nil, count: events.count)
-        var valid: [Int] = []
-        var records: [ProducerRecord] = []
-        for (index, item) in events.enumerated() {
-            do throws(ContractError) {
-                records.append(try validatedRecord(item.event, key: item.key))
-                valid.append(index)
-            } catch {
-                results[index] = .failure(error)
+        var invalid: [Int: ContractError] = [:]
+        let topic = self.topic
+        let outcomes = await producer.send(batchOf: events.count, topics: { _ in topic }) { writer in
+            // Each event is validated as the JSON tree it is encoded from, and encoded into one buffer that
+            // librdkafka copies from: no value or key array per event.
+            var text = JSONWriter()
+            for (index, item) in events.enumerated() {
+                let json = item.event.json
+                // Only an invalid event pays for `validate`, which says why it failed.
+                if !registry.violations(ofEvent: json).isEmpty {
+                    do throws(ContractError) {
+                        try registry.validate(item.event)
+                    } catch {
+                        invalid[index] = error
+                        continue
+                    }
+                }
+                text.removeAll()
+                text.write(json)
+                var key = item.key
+                key.withUTF8 { key in
+                    text.withUnsafeBytes { value in
+                        writer.produce(at: index, topic: topic, partition: nil, key: UnsafeRawBufferPointer(key), value: value,
+                                       headers: Self.headers)
+                    }
+                }
             }
         }
-        for (index, outcome) in zip(valid, await producer.send(contentsOf: records)) {
-            results[index] = outcome.mapError { $0 }
+        return outcomes.enumerated().map { index, outcome in
+            outcome.map { $0.mapError { $0 } } ?? .failure(invalid[index]!)
         }
-        return results.map { $0! }
     }
 
-    private func validatedRecord(_ event: CloudEvent, key: String) throws(ContractError) -> ProducerRecord {
-        let json = event.json
-        // A valid event's JSON is built once, for validating and for encoding; only an invalid one pays
-        // for `validate`, which says why it failed.
-        if !registry.violations(ofEvent: json).isEmpty {
-            try registry.validate(event)
-        }
-        return ProducerRecord(topic: topic, key: key, value: json.serializedBytes(), headers: Self.headers)
-    }
-
-    /// Every event's headers: made once and shared, not built for every record.
-    private static let headers = [KafkaHeader(name: EventNames.contentTypeHeader, value: CloudEvent.mediaType)]
+    /// Every event's headers, laid out for librdkafka once.
+    private static let headers = CHeaderList([KafkaHeader(name: EventNames.contentTypeHeader, value: CloudEvent.mediaType)])
 }

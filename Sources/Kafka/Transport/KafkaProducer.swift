@@ -5,9 +5,10 @@ import Synchronization
 
 /// An idempotent Kafka producer whose `send` returns once the broker has acknowledged the record.
 ///
-/// librdkafka's delivery reports are served by `rd_kafka_poll` on a dedicated thread; each record carries a
-/// box with its continuation as the per-message opaque, and the delivery-report callback resumes it. As a
-/// ServiceLifecycle service, `run()` waits for graceful shutdown, then flushes within `flushTimeout`.
+/// librdkafka's delivery reports are served by `rd_kafka_poll` on a dedicated thread; each record's
+/// per-message opaque is its slot in its send's batch, where the delivery-report callback writes the
+/// outcome, and the batch's last report resumes the sender. As a ServiceLifecycle service, `run()` waits
+/// for graceful shutdown, then flushes within `flushTimeout`.
 public final class KafkaProducer: Service, Sendable {
     private enum State {
         case running
@@ -15,77 +16,117 @@ public final class KafkaProducer: Service, Sendable {
         case shutDown
     }
 
-    /// The records of one `send` call. Each record's per-message opaque is a slot that points back at
-    /// its batch, so the delivery-report callback finds both the batch and the record's index; the last
-    /// report resumes the caller. Retained once until then.
-    private final class PendingBatch: @unchecked Sendable {
-        private struct Outcome {
-            var results: [Result<RecordPosition, KafkaError>]
-            var remaining: Int
+    /// What librdkafka reported for one record: plain values that the delivery-report callback writes
+    /// without a lock or an allocation; the waiting sender turns them into results.
+    fileprivate struct Delivery {
+        enum Outcome {
+            /// Handed to librdkafka, no report yet.
+            case pending
+            case reported(rd_kafka_resp_err_t, partition: Int32, offset: Int64)
+            /// Never handed to librdkafka, so it gets no report.
+            case refused(KafkaError)
+            /// No record: the sender answers for this index itself.
+            case skipped
         }
 
-        let slots: UnsafeMutablePointer<UnsafeMutableRawPointer>
-        private let topics: [String]
-        private let continuation: CheckedContinuation<[Result<RecordPosition, KafkaError>], Never>
-        private let outcome: Mutex<Outcome>
+        /// The record's ``PendingBatch``, unretained: the batch outlives its reports.
+        var batch: UnsafeMutableRawPointer?
+        var outcome: Outcome
+    }
 
-        init(topics: [String], continuation: CheckedContinuation<[Result<RecordPosition, KafkaError>], Never>) {
-            self.topics = topics
+    /// The records of one send: one delivery slot per record, whose address is the record's per-message
+    /// opaque. `outstanding` counts the reports still to come plus one held by the sender while it
+    /// enqueues; whoever brings it to zero resumes the sender, so each batch costs one continuation.
+    fileprivate final class PendingBatch: @unchecked Sendable {
+        let deliveries: UnsafeMutablePointer<Delivery>
+        let capacity: Int
+        let continuation: CheckedContinuation<Void, Never>
+        private let outstanding = Atomic<Int>(1)
+
+        init(capacity: Int, continuation: CheckedContinuation<Void, Never>) {
+            self.capacity = capacity
             self.continuation = continuation
-            self.outcome = Mutex(Outcome(results: Array(repeating: .failure(.producerShutDown), count: topics.count), remaining: topics.count))
-            self.slots = .allocate(capacity: max(1, topics.count))
+            deliveries = .allocate(capacity: max(1, capacity))
+            deliveries.initialize(repeating: Delivery(batch: nil, outcome: .skipped), count: capacity)
         }
 
-        /// Records that librdkafka will report on hold the batch; returns the opaque for record `index`.
-        func opaque(for index: Int, retained: Unmanaged<PendingBatch>) -> UnsafeMutableRawPointer {
-            (slots + index).initialize(to: retained.toOpaque())
-            return UnsafeMutableRawPointer(slots + index)
+        deinit {
+            deliveries.deinitialize(count: capacity)
+            deliveries.deallocate()
         }
 
-        static func fromOpaque(_ opaque: UnsafeMutableRawPointer) -> (PendingBatch, Int) {
-            let slot = opaque.assumingMemoryBound(to: UnsafeMutableRawPointer.self)
-            let batch = Unmanaged<PendingBatch>.fromOpaque(slot.pointee).takeUnretainedValue()
-            return (batch, slot - batch.slots)
+        /// Before a record goes to librdkafka, whose report may arrive at once.
+        func expectReport() {
+            outstanding.add(1, ordering: .relaxed)
         }
 
-        func delivered(_ index: Int, err: rd_kafka_resp_err_t, partition: Int32, offset: Int64) {
-            let result: Result<RecordPosition, KafkaError> = err == RD_KAFKA_RESP_ERR_NO_ERROR
-                ? .success(RecordPosition(topic: topics[index], partition: partition, offset: offset))
-                : .failure(KafkaError(err, context: "delivery to \(topics[index]) failed"))
-            complete(index, result)
-        }
-
-        /// Must be the caller's last use of the batch: the final completion releases it.
-        func complete(_ index: Int, _ result: Result<RecordPosition, KafkaError>) {
-            let finished = outcome.withLock { outcome -> [Result<RecordPosition, KafkaError>]? in
-                outcome.results[index] = result
-                outcome.remaining -= 1
-                return outcome.remaining == 0 ? outcome.results : nil
+        /// A report arrived, or the sender let go of its hold, or librdkafka refused a record it expected.
+        /// Nothing may touch the batch after the call that resumes the sender.
+        func settle() {
+            if outstanding.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 {
+                // A copy of its own: once resumed, the sender may free the batch.
+                let continuation = self.continuation
+                continuation.resume()
             }
-            guard let finished else { return }
-            continuation.resume(returning: finished)
-            Unmanaged.passUnretained(self).release()
         }
 
-        deinit { slots.deallocate() }
+        static func deliver(_ message: UnsafePointer<rd_kafka_message_t>) {
+            guard let opaque = message.pointee._private else { return }
+            let delivery = opaque.assumingMemoryBound(to: Delivery.self)
+            delivery.pointee.outcome = .reported(message.pointee.err, partition: message.pointee.partition, offset: message.pointee.offset)
+            Unmanaged<PendingBatch>.fromOpaque(delivery.pointee.batch!).takeUnretainedValue().settle()
+        }
+    }
+
+    /// Enqueues the records of one send, on the sender's thread, into one ``PendingBatch``.
+    struct BatchWriter: ~Copyable {
+        private let producer: KafkaProducer
+        private let batch: PendingBatch
+        /// Whether the producer still took records when the send began; the handle outlives the send.
+        private let accepting: Bool
+
+        fileprivate init(producer: KafkaProducer, batch: PendingBatch, accepting: Bool) {
+            self.producer = producer
+            self.batch = batch
+            self.accepting = accepting
+        }
+
+        /// Hands librdkafka (which copies key, value and headers) the record for result `index`, at most
+        /// once per index; an index that gets no record has no result.
+        func produce(at index: Int, topic: String, partition: Int32?, key: UnsafeRawBufferPointer?,
+                     value: UnsafeRawBufferPointer, headers: CHeaderList) {
+            let slot = batch.deliveries + index
+            slot.pointee = Delivery(batch: Unmanaged.passUnretained(batch).toOpaque(), outcome: .pending)
+            batch.expectReport()
+            let refused = accepting
+                ? producer.enqueue(topic: topic, partition: partition, key: key, value: value, headers: headers,
+                                   opaque: UnsafeMutableRawPointer(slot))
+                : .producerShutDown
+            // A record librdkafka refused gets no delivery report; settle it here.
+            if let refused {
+                slot.pointee.outcome = .refused(refused)
+                batch.settle()
+            }
+        }
     }
 
     public let configuration: KafkaProducerConfiguration
     private let client: RdKafkaClient
     private let logger: Logger
-    /// Guards the handle's lifetime: `produceva` only runs while `running`, and the poll thread destroys
-    /// the handle only after leaving it.
     private let state = Mutex(State.running)
+    /// Guard the handle's lifetime without a lock on the way of every record: a send counts itself in
+    /// `activeSenders`, then enqueues only if no stop was requested; the poll thread, once a stop is
+    /// requested, waits for the count to reach zero before it flushes and destroys the handle. Both sides
+    /// write one and then read the other, sequentially consistent, so at least one of them sees the other.
     private let stopRequested = Atomic<Bool>(false)
+    private let activeSenders = Atomic<Int>(0)
 
     public init(configuration: KafkaProducerConfiguration, logger: Logger) throws(KafkaError) {
         self.configuration = configuration
         self.logger = logger
         self.client = try RdKafkaClient(type: RD_KAFKA_PRODUCER, properties: configuration.librdkafkaProperties, logger: logger) { conf in
             rd_kafka_conf_set_dr_msg_cb(conf) { _, message, _ in
-                guard let message, let opaque = message.pointee._private else { return }
-                let (batch, index) = PendingBatch.fromOpaque(opaque)
-                batch.delivered(index, err: message.pointee.err, partition: message.pointee.partition, offset: message.pointee.offset)
+                if let message { PendingBatch.deliver(message) }
             }
         }
         DedicatedThread.start(name: "kafka-producer") { [self] in pollLoop() }
@@ -104,18 +145,49 @@ public final class KafkaProducer: Service, Sendable {
     /// would have), once all of them are settled. One suspension for the whole batch instead of one per
     /// record: what a high-throughput producer uses.
     public func send(contentsOf records: [ProducerRecord]) async -> [Result<RecordPosition, KafkaError>] {
-        guard !records.isEmpty else { return [] }
-        return await withCheckedContinuation { continuation in
-            let batch = PendingBatch(topics: records.map(\.topic), continuation: continuation)
-            let retained = Unmanaged.passRetained(batch)
+        let topics = records.map(\.topic)
+        let outcomes = await send(batchOf: records.count, topics: { topics[$0] }) { writer in
+            // Records usually share their headers: they are laid out for C once per distinct list in a row.
+            var rendered = CHeaderList(records[0].headers)
             for (index, record) in records.enumerated() {
-                let opaque = batch.opaque(for: index, retained: retained)
-                let error = state.withLock { state -> KafkaError? in
-                    guard case .running = state else { return .producerShutDown }
-                    return enqueue(record, opaque: opaque)
+                if rendered.headers != record.headers { rendered = CHeaderList(record.headers) }
+                record.value.withUnsafeBytes { value in
+                    withOptionalBytes(record.key) { key in
+                        writer.produce(at: index, topic: record.topic, partition: record.partition, key: key, value: value,
+                                       headers: rendered)
+                    }
                 }
-                // A record librdkafka refused gets no delivery report; settle it here.
-                if let error { batch.complete(index, .failure(error)) }
+            }
+        }
+        return outcomes.map { $0! }
+    }
+
+    /// Runs `fill`, which produces records for some of the indexes below `count` with the writer it is
+    /// given, then waits for every produced record's report. An index without a record has a nil result;
+    /// `topics` names each record's topic, for its position and errors.
+    func send(batchOf count: Int, topics: (Int) -> String, _ fill: (borrowing BatchWriter) -> Void) async
+        -> [Result<RecordPosition, KafkaError>?] {
+        guard count > 0 else { return [] }
+        var batch: PendingBatch!
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            batch = PendingBatch(capacity: count, continuation: continuation)
+            activeSenders.add(1, ordering: .sequentiallyConsistent)
+            fill(BatchWriter(producer: self, batch: batch, accepting: !stopRequested.load(ordering: .sequentiallyConsistent)))
+            activeSenders.subtract(1, ordering: .sequentiallyConsistent)
+            batch.settle()
+        }
+        return (0..<count).map { index -> Result<RecordPosition, KafkaError>? in
+            switch batch.deliveries[index].outcome {
+            case .reported(RD_KAFKA_RESP_ERR_NO_ERROR, let partition, let offset):
+                return .success(RecordPosition(topic: topics(index), partition: partition, offset: offset))
+            case .reported(let error, _, _):
+                return .failure(KafkaError(error, context: "delivery to \(topics(index)) failed"))
+            case .refused(let error):
+                return .failure(error)
+            case .skipped:
+                return nil
+            case .pending:
+                preconditionFailure("a record of a settled batch has no outcome")
             }
         }
     }
@@ -140,7 +212,7 @@ public final class KafkaProducer: Service, Sendable {
             if resumeNow {
                 continuation.resume()
             } else {
-                stopRequested.store(true, ordering: .releasing)
+                stopRequested.store(true, ordering: .sequentiallyConsistent)
             }
         }
     }
@@ -150,27 +222,26 @@ public final class KafkaProducer: Service, Sendable {
         await shutdown()
     }
 
-    private func enqueue(_ record: ProducerRecord, opaque: UnsafeMutableRawPointer) -> KafkaError? {
-        let error: OpaquePointer? = record.value.withUnsafeBytes { value in
-            withOptionalBytes(record.key) { key in
-                withCHeaders(record.headers) { names, values, sizes in
-                    bookshelf_rdk_produce(
-                        client.handle, record.topic, record.partition ?? bookshelf_rdk_partition_ua,
-                        key?.baseAddress, key?.count ?? 0,
-                        value.isEmpty ? nil : value.baseAddress, value.count,
-                        names, values, sizes, record.headers.count,
-                        opaque)
-                }
-            }
-        }
+    private func enqueue(topic: String, partition: Int32?, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer,
+                         headers: CHeaderList, opaque: UnsafeMutableRawPointer) -> KafkaError? {
+        let error: OpaquePointer? = bookshelf_rdk_produce(
+            client.handle, topic, partition ?? bookshelf_rdk_partition_ua,
+            key?.baseAddress, key?.count ?? 0,
+            value.isEmpty ? nil : value.baseAddress, value.count,
+            headers.names, headers.values, headers.sizes, headers.count,
+            opaque)
         guard let error else { return nil }
         defer { rd_kafka_error_destroy(error) }
-        return KafkaError(rd_kafka_error_code(error), context: "could not enqueue a record for \(record.topic)")
+        return KafkaError(rd_kafka_error_code(error), context: "could not enqueue a record for \(topic)")
     }
 
     private func pollLoop() {
-        while !stopRequested.load(ordering: .acquiring) {
+        while !stopRequested.load(ordering: .sequentiallyConsistent) {
             rd_kafka_poll(client.handle, 100)
+        }
+        // Sends that began before the stop finish enqueueing; their records are flushed with the rest.
+        while activeSenders.load(ordering: .sequentiallyConsistent) > 0 {
+            rd_kafka_poll(client.handle, 1)
         }
         let flushed = rd_kafka_flush(client.handle, Int32(clamping: configuration.flushTimeout.milliseconds))
         if flushed != RD_KAFKA_RESP_ERR_NO_ERROR {
@@ -196,38 +267,56 @@ private func withOptionalBytes<R>(_ bytes: [UInt8]?, _ body: (UnsafeRawBufferPoi
     return bytes.withUnsafeBytes { body($0) }
 }
 
-/// Hands C the headers as parallel arrays (NUL-terminated names, values, sizes), valid for the duration of
-/// `body`. Everything lives in temporary allocations (on the stack when small): nothing is allocated per
-/// header on the way to every record.
-private func withCHeaders<R>(
-    _ headers: [KafkaHeader],
-    _ body: (UnsafePointer<UnsafePointer<CChar>?>?, UnsafePointer<UnsafeRawPointer?>?, UnsafePointer<Int>?) -> R
-) -> R {
-    if headers.isEmpty { return body(nil, nil, nil) }
-    let byteCount = headers.reduce(0) { $0 + $1.name.utf8.count + 1 + $1.value.count }
-    return withUnsafeTemporaryAllocation(of: CChar.self, capacity: byteCount) { bytes in
-        withUnsafeTemporaryAllocation(of: UnsafePointer<CChar>?.self, capacity: headers.count) { names in
-            withUnsafeTemporaryAllocation(of: UnsafeRawPointer?.self, capacity: headers.count) { values in
-                withUnsafeTemporaryAllocation(of: Int.self, capacity: headers.count) { sizes in
-                    var cursor = bytes.baseAddress!
-                    for (index, header) in headers.enumerated() {
-                        names[index] = UnsafePointer(cursor)
-                        for byte in header.name.utf8 {
-                            cursor.pointee = CChar(bitPattern: byte)
-                            cursor += 1
-                        }
-                        cursor.pointee = 0
-                        cursor += 1
-                        header.value.withUnsafeBytes { value in
-                            if let base = value.baseAddress { UnsafeMutableRawPointer(cursor).copyMemory(from: base, byteCount: value.count) }
-                        }
-                        values[index] = UnsafeRawPointer(cursor)
-                        sizes[index] = header.value.count
-                        cursor += header.value.count
-                    }
-                    return body(UnsafePointer(names.baseAddress), UnsafePointer(values.baseAddress), UnsafePointer(sizes.baseAddress))
-                }
-            }
+/// Headers laid out for C as parallel arrays (NUL-terminated names, values, sizes) in one allocation:
+/// made once for the records of a batch that share them, not once per record. Immutable once made.
+final class CHeaderList: @unchecked Sendable {
+    let headers: [KafkaHeader]
+    let count: Int
+    private let storage: UnsafeMutableRawPointer?
+
+    init(_ headers: [KafkaHeader]) {
+        self.headers = headers
+        count = headers.count
+        guard !headers.isEmpty else {
+            storage = nil
+            return
         }
+        let arrays = headers.count * (MemoryLayout<UnsafePointer<CChar>?>.stride + MemoryLayout<UnsafeRawPointer?>.stride + MemoryLayout<Int>.stride)
+        let bytes = headers.reduce(0) { $0 + $1.name.utf8.count + 1 + $1.value.count }
+        let storage = UnsafeMutableRawPointer.allocate(byteCount: arrays + bytes, alignment: MemoryLayout<Int>.alignment)
+        self.storage = storage
+        let names = storage.bindMemory(to: UnsafePointer<CChar>?.self, capacity: count)
+        let values = (storage + count * MemoryLayout<UnsafePointer<CChar>?>.stride).bindMemory(to: UnsafeRawPointer?.self, capacity: count)
+        let sizes = (storage + count * 2 * MemoryLayout<UnsafeRawPointer?>.stride).bindMemory(to: Int.self, capacity: count)
+        var cursor = storage + arrays
+        for (index, header) in headers.enumerated() {
+            names[index] = UnsafePointer(cursor.assumingMemoryBound(to: CChar.self))
+            for byte in header.name.utf8 {
+                cursor.storeBytes(of: byte, as: UInt8.self)
+                cursor += 1
+            }
+            cursor.storeBytes(of: 0, as: UInt8.self)
+            cursor += 1
+            header.value.withUnsafeBytes { value in
+                if let base = value.baseAddress { cursor.copyMemory(from: base, byteCount: value.count) }
+            }
+            values[index] = UnsafeRawPointer(cursor)
+            sizes[index] = header.value.count
+            cursor += header.value.count
+        }
+    }
+
+    deinit { storage?.deallocate() }
+
+    var names: UnsafePointer<UnsafePointer<CChar>?>? {
+        storage.map { UnsafePointer($0.assumingMemoryBound(to: UnsafePointer<CChar>?.self)) }
+    }
+
+    var values: UnsafePointer<UnsafeRawPointer?>? {
+        storage.map { UnsafePointer(($0 + count * MemoryLayout<UnsafePointer<CChar>?>.stride).assumingMemoryBound(to: UnsafeRawPointer?.self)) }
+    }
+
+    var sizes: UnsafePointer<Int>? {
+        storage.map { UnsafePointer(($0 + count * 2 * MemoryLayout<UnsafeRawPointer?>.stride).assumingMemoryBound(to: Int.self)) }
     }
 }

@@ -102,6 +102,30 @@ import Testing
         #expect(try JSONValue(parsing: value.serialized()) == value)
     }
 
+    @Test func aReusedWriterWritesEachDocumentAsSerializedBytesDoes() throws {
+        let long = JSONValue.object([("text", .string(String(repeating: "plain text, then \"quoted\" and \u{7}\n ", count: 40)))])
+        let short = JSONValue.object([("n", 1), ("s", "é")])
+        var writer = JSONWriter(capacity: 16)
+        for value in [long, short, long] {
+            writer.removeAll()
+            writer.write(value)
+            #expect(writer.withUnsafeBytes { Array($0) } == value.serializedBytes())
+        }
+    }
+
+    @Test func stringsAreEscapedWhereverTheSpecialBytesFall() throws {
+        // Every offset of a special byte within a run of plain ones, so that no stride of a chunked scan
+        // can skip one.
+        for special in ["\"", "\\", "\n", "\u{1}", "\u{1F}"] {
+            for offset in 0..<20 {
+                let text = String(repeating: "a", count: offset) + special + String(repeating: "é", count: 20 - offset)
+                let value = JSONValue.string(text)
+                #expect(try JSONValue(parsing: value.serialized()) == value)
+                #expect(value.serialized().utf8.filter { $0 < 0x20 }.isEmpty)
+            }
+        }
+    }
+
     @Test func childrenOutliveTheirParentVariable() throws {
         var child: JSONValue?
         do {

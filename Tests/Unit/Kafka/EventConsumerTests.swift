@@ -57,6 +57,31 @@ final class EventConsumerTests: XCTestCase {
         XCTAssertEqual(stored.count, 0)
     }
 
+    func testABatchProducesItsValidEventsAndRefusesItsInvalidOnesEachInItsPlace() async throws {
+        let registry = try ContractRegistry(folder: Self.contracts)
+        let topic = uniqueTopic()
+        let fixture = try BrokerFixture(topics: [topic: 2])
+        let producer = try fixture.producer()
+        let first = try bookAdded(registry, title: "First")
+        var invalid = try bookAdded(registry, title: "Invalid")
+        invalid.data = ["id": "not-a-uuid", "title": "Invalid", "author": "Nobody", "published": 1965]
+        let last = try bookAdded(registry, title: "Last")
+        let outcomes = await EventProducer(producer: producer, registry: registry, topic: topic)
+            .send(contentsOf: [(first, first.subject!), (invalid, "invalid"), (last, last.subject!)])
+        await producer.shutdown()
+
+        XCTAssertEqual(outcomes.count, 3)
+        let positions = try [outcomes[0].get(), outcomes[2].get()]
+        XCTAssertThrowsError(try outcomes[1].get()) { error in
+            XCTAssertEqual((error as? ContractError)?.code, .contractViolation)
+        }
+        let stored = try await replayAll([topic], on: fixture)
+        XCTAssertEqual(Set(stored.map(\.position)), Set(positions))
+        let decoded = try stored.map { try registry.decodeEvent($0.value) }
+        XCTAssertEqual(Set(decoded), [first, last])
+        XCTAssertEqual(Set(stored.map(\.keyString)), [first.subject, last.subject])
+    }
+
     func testPoisonRecordsGoToTheDeadLetterTopicAndTheConsumerGoesOn() async throws {
         let registry = try ContractRegistry(folder: Self.contracts)
         let topic = uniqueTopic()
