@@ -23,6 +23,14 @@ struct AddedCount: Projection {
 @Suite struct ProjectionHostTests {
     let contracts = Result { () throws(ContractError) in try ContractsLocation.load(flag: nil) }
 
+    /// A host of `AddedCount` replaying `log`, dead-lettering into it, named "test".
+    func host(over log: InMemoryEventLog, readiness: Readiness) throws -> ProjectionHost<AddedCount> {
+        ProjectionHost<AddedCount>(
+            consumer: "test", source: log.makeSource(), deadLetters: log, contracts: try contracts.get(), readiness: readiness,
+            metrics: ServiceMetrics(), logger: Logger(label: "test")
+        )
+    }
+
     func added(_ id: UUID = UUID(), title: String = "T") throws -> [UInt8] {
         let book = Book(id: UUID(), title: title, author: "A", published: 2000)
         return try EventCodec(source: "/bookshelf/new-book", contracts: contracts.get()).encode(BookEvent(id: id, time: Date(), kind: .added(book, idempotencyKey: nil)))
@@ -36,10 +44,7 @@ struct AddedCount: Projection {
         try log.append(key: "b", value: Array("garbage".utf8))
         try log.append(key: "c", value: try added())
         let readiness = Readiness()
-        let host = ProjectionHost<AddedCount>(
-            consumer: "test", source: log.makeSource(), deadLetters: log, contracts: try contracts.get(), readiness: readiness,
-            metrics: ServiceMetrics(), logger: Logger(label: "test")
-        )
+        let host = try host(over: log, readiness: readiness)
         #expect(!readiness.isReady)
         let running = Task { try await host.run() }
         try await readiness.waitUntilReady()
@@ -70,10 +75,7 @@ struct AddedCount: Projection {
             }
         }
         let readiness = Readiness()
-        let host = ProjectionHost<AddedCount>(
-            consumer: "test", source: log.makeSource(), deadLetters: log, contracts: try contracts.get(), readiness: readiness,
-            metrics: ServiceMetrics(), logger: Logger(label: "test")
-        )
+        let host = try host(over: log, readiness: readiness)
         let running = Task { try await host.run() }
         try await readiness.waitUntilReady()
         #expect(host.read { projection, _ in projection.titles } == expected)
@@ -97,10 +99,7 @@ struct AddedCount: Projection {
         let refused = [try log.append(key: "k", value: Array(fiveDigitYear.utf8)), try log.append(key: "k", value: Array(hyphenated.utf8))]
         try log.append(key: "k", value: try added(title: "kept"))
         let readiness = Readiness()
-        let host = ProjectionHost<AddedCount>(
-            consumer: "test", source: log.makeSource(), deadLetters: log, contracts: try contracts.get(), readiness: readiness,
-            metrics: ServiceMetrics(), logger: Logger(label: "test")
-        )
+        let host = try host(over: log, readiness: readiness)
         let running = Task { try await host.run() }
         try await readiness.waitUntilReady()
         #expect(host.read { projection, _ in projection.titles } == ["kept"])
@@ -123,10 +122,7 @@ struct AddedCount: Projection {
         var runs: [Task<Void, any Error>] = []
         for _ in 0..<3 {
             let readiness = Readiness()
-            let host = ProjectionHost<AddedCount>(
-                consumer: "test", source: log.makeSource(), deadLetters: log, contracts: try contracts.get(), readiness: readiness,
-                metrics: ServiceMetrics(), logger: Logger(label: "test")
-            )
+            let host = try host(over: log, readiness: readiness)
             runs.append(Task { try await host.run() })
             try await readiness.waitUntilReady()
             #expect(host.read { projection, _ in projection.count } == 2_000)
