@@ -157,9 +157,8 @@ actor DeadLetterHistory {
         let collecting = Task {
             var found: Set<EventPosition> = []
             for await letter in reader.records {
-                func header(_ name: String) -> String? {
-                    letter.headers.last { $0.name == name }.map { String(decoding: $0.value, as: UTF8.self) }
-                }
+                // The last of a name: the dead letter's own headers follow the original record's.
+                func header(_ name: String) -> String? { letter.headers.last { $0.name == name }?.stringValue }
                 guard header(DeadLetterPublisher.Header.consumer) == consumer,
                       header(DeadLetterPublisher.Header.topic) == sourceTopic,
                       let partition = header(DeadLetterPublisher.Header.partition).flatMap({ Int32($0) }),
