@@ -34,6 +34,8 @@ public struct BookList: Projection {
     /// change when the list is sorted or a book is inserted before it.
     private var keysByBook: [UUID: AddedKey] = [:]
     private var isInOrder = true
+    /// While replaying, everything before this index is sorted in chunks of `replaySortChunk`.
+    private var unsortedFrom = 0
     /// False while replaying: books are appended as they come and sorted once, by `settle()`. After that
     /// each book goes straight to its place, which is near the end (only near-simultaneous books from
     /// two partitions arrive out of order).
@@ -61,6 +63,10 @@ public struct BookList: Projection {
             guard insertsInOrder else {
                 isInOrder = false
                 append(book, key)
+                if keys.count - unsortedFrom >= Self.replaySortChunk {
+                    sort(unsortedFrom..<keys.count)
+                    unsortedFrom = keys.count
+                }
                 return .applied
             }
             let low = insertionPoint(of: key)
@@ -96,18 +102,37 @@ public struct BookList: Projection {
         return place >= 0 && keys[place] == key ? place : nil
     }
 
+    /// Room for one book per record: on the events topic most records add a book, and a replay that
+    /// grows its tables instead rehashes each of them about twenty times.
+    public mutating func reserveCapacity(forRecords count: Int) {
+        seen.reserveCapacity(count)
+        keysByBook.reserveCapacity(count)
+        books.reserveCapacity(count)
+        keys.reserveCapacity(count)
+    }
+
     /// Called once replay has caught up: sorts what replay appended out of order (one sort instead of
     /// an insertion per event), and from then on `apply` keeps the order itself.
     public mutating func settle() {
         insertsInOrder = true
         guard !isInOrder else { return }
-        // Sorting the keys with their places, rather than places compared through the keys, keeps each
-        // comparison to the two elements in hand.
-        let order = zip(keys, keys.indices).sorted { $0.0 < $1.0 }
-        books = order.map { books[$0.1] }
-        keys = order.map(\.0)
+        sort(keys.indices)
         isInOrder = true
         reorderedFrom.append(0)
+    }
+
+    /// Replay sorts what it appends in chunks of this many books: the sort finds the chunks as sorted runs
+    /// and only merges them, so `settle`, which readiness waits for with one core idle, does a third of the
+    /// work it did sorting the whole list, and replay does the rest while the other core decodes.
+    private static var replaySortChunk: Int { 1 << 15 }
+
+    /// Sorts `books[range]` by their keys, stably.
+    private mutating func sort(_ range: Range<Int>) {
+        // Sorting the keys with their places, rather than places compared through the keys, keeps each
+        // comparison to the two elements in hand.
+        let order = zip(keys[range], range).sorted { $0.0 < $1.0 }
+        books.replaceSubrange(range, with: order.map { books[$0.1] })
+        keys.replaceSubrange(range, with: order.map(\.0))
     }
 
     public func book(id: UUID) -> Book? {

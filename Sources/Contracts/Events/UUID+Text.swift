@@ -9,51 +9,59 @@ extension UUID {
     /// Parses the canonical form, hex digits in either case; nil for anything else (braces, missing or
     /// misplaced hyphens, other lengths).
     public init?(text: some StringProtocol) {
-        let parsed = text.utf8.withContiguousStorageIfAvailable { UUID.parse(UnsafeRawBufferPointer($0)) }
-            ?? Array(text.utf8).withUnsafeBytes { UUID.parse($0) }
+        let parsed = text.utf8.withContiguousStorageIfAvailable { UUID(utf8: $0) }
+            ?? Array(text.utf8).withUnsafeBufferPointer { UUID(utf8: $0) }
         guard let parsed else { return nil }
-        self.init(uuid: parsed)
+        self = parsed
     }
 
-    private static func parse(_ text: UnsafeRawBufferPointer) -> uuid_t? {
-        guard text.count == 36 else { return nil }
-        var value: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        let valid = withUnsafeMutableBytes(of: &value) { bytes -> Bool in
-            var index = 0
-            for byte in 0..<16 {
-                if index == 8 || index == 13 || index == 18 || index == 23 {
-                    guard text[index] == UInt8(ascii: "-") else { return false }
-                    index += 1
-                }
-                guard let high = hexValue(text[index]), let low = hexValue(text[index + 1]) else { return false }
-                bytes[byte] = high << 4 | low
-                index += 2
-            }
-            return true
+    /// Parses the canonical form from UTF-8 bytes, as `init?(text:)` does, for a reader that holds the
+    /// bytes (a JSON string) and need not make a `String` of them first.
+    public init?(utf8 text: UnsafeBufferPointer<UInt8>) {
+        let hyphen = UInt8(ascii: "-")
+        guard text.count == 36, text[8] == hyphen, text[13] == hyphen, text[18] == hyphen, text[23] == hyphen else {
+            return nil
         }
-        return valid ? value : nil
+        // Every digit is read whatever came before and the verdict is taken once at the end: no branch per
+        // digit for the processor to mispredict (this runs twice per event of a replay).
+        var invalid: UInt8 = 0
+        @inline(__always) func digits(_ range: Range<Int>, into word: inout UInt64) {
+            for index in range {
+                let byte = text[index]
+                let decimal = byte &- UInt8(ascii: "0")
+                // Setting bit 5 maps A–F onto a–f and leaves no other byte in a–f.
+                let letter = (byte | 0x20) &- UInt8(ascii: "a")
+                invalid |= (decimal >= 10 ? 1 : 0) & (letter >= 6 ? 1 : 0)
+                // Valid digits are 0x30–0x39, 0x41–0x46 and 0x61–0x66: bit 6 tells letters, the low four
+                // bits are the value (minus 9 for a letter).
+                word = word << 4 | UInt64(byte & 0x0F &+ 9 &* (byte >> 6))
+            }
+        }
+        var high: UInt64 = 0
+        var low: UInt64 = 0
+        digits(0..<8, into: &high)
+        digits(9..<13, into: &high)
+        digits(14..<18, into: &high)
+        digits(19..<23, into: &low)
+        digits(24..<36, into: &low)
+        guard invalid == 0 else { return nil }
+        self.init(words: high, low)
     }
 
-    @inline(__always)
-    private static func hexValue(_ digit: UInt8) -> UInt8? {
-        let decimal = digit &- UInt8(ascii: "0")
-        if decimal < 10 { return decimal }
-        // Setting bit 5 maps A–F onto a–f and leaves no other byte in a–f.
-        let letter = (digit | 0x20) &- UInt8(ascii: "a")
-        return letter < 6 ? letter + 10 : nil
-    }
-
-    /// A version 4 (random) UUID made of two 64-bit words, most significant first; the version and variant
-    /// bits are set here, the other 122 bits are the caller's.
-    public init(version4 high: UInt64, _ low: UInt64) {
-        let high = high & ~0xF000 | 0x4000
-        let low = low & ~(0b11 << 62) | (0b10 << 62)
+    /// The UUID whose 16 bytes are `high` then `low`, most significant byte first.
+    private init(words high: UInt64, _ low: UInt64) {
         var value: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
         withUnsafeMutableBytes(of: &value) { bytes in
             bytes.storeBytes(of: high.bigEndian, toByteOffset: 0, as: UInt64.self)
             bytes.storeBytes(of: low.bigEndian, toByteOffset: 8, as: UInt64.self)
         }
         self.init(uuid: value)
+    }
+
+    /// A version 4 (random) UUID made of two 64-bit words, most significant first; the version and variant
+    /// bits are set here, the other 122 bits are the caller's.
+    public init(version4 high: UInt64, _ low: UInt64) {
+        self.init(words: high & ~0xF000 | 0x4000, low & ~(0b11 << 62) | (0b10 << 62))
     }
 
     /// The canonical form in lower case, as every contract requires it.

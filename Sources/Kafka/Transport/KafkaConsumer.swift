@@ -25,6 +25,7 @@ public final class KafkaConsumer: Service, Sendable {
         /// Per partition, the end offset (high watermark) seen at start that is not yet processed; nil
         /// until the replay assignment is made.
         var remaining: [TopicPartition: Int64]?
+        var recordsAtStart: Int?
         var caughtUp = false
         var ended = false
         var caughtUpWaiters: [CheckedContinuation<Bool, Never>] = []
@@ -80,6 +81,12 @@ public final class KafkaConsumer: Service, Sendable {
             }
             if let result { continuation.resume(returning: result) }
         }
+    }
+
+    /// Replay: how many records lay between the beginning and the end offsets seen at start, set before the
+    /// first record is handed over; nil until then, and in group mode.
+    public var recordsAtStart: Int? {
+        progress.withLock { progress in progress.recordsAtStart }
     }
 
     /// Whether ``caughtUp()`` would return true now: for a readiness check that must not wait.
@@ -220,6 +227,7 @@ public final class KafkaConsumer: Service, Sendable {
     private func assignFromBeginning() throws(KafkaError) {
         let rk = client.handle
         var ends: [TopicPartition: Int64] = [:]
+        var records = 0
         var partitions: [TopicPartition] = []
         for topic in configuration.topics {
             let count = try Self.partitionCount(rk, topic: topic)
@@ -233,11 +241,15 @@ public final class KafkaConsumer: Service, Sendable {
                 }
                 let key = TopicPartition(topic: topic, partition: partition)
                 partitions.append(key)
-                if high > low { ends[key] = high }
+                if high > low {
+                    ends[key] = high
+                    records += Int(high - low)
+                }
             }
         }
         progress.withLock { progress in
             progress.remaining = ends
+            progress.recordsAtStart = records
             if ends.isEmpty { progress.caughtUp = true }
         }
         if ends.isEmpty {
@@ -257,7 +269,7 @@ public final class KafkaConsumer: Service, Sendable {
             throw KafkaError(code: .metadata, message: "assigning \(partitions.count) partitions: \(String(cString: rd_kafka_err2str(err)))",
                              isRetryable: true, rdKafkaCode: err.rawValue)
         }
-        logger.debug("replaying \(partitions.count) partitions, \(ends.values.reduce(0, +)) records behind the end offsets")
+        logger.debug("replaying \(partitions.count) partitions, \(records) records behind the end offsets")
     }
 
     static func partitionCount(_ rk: OpaquePointer, topic: String) throws(KafkaError) -> Int32 {

@@ -1,6 +1,11 @@
 import BookshelfJSON
 import Contracts
 import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Why a record could not become a `BookEvent`: the reason a dead letter carries.
 public struct UnreadableEvent: ServiceError, Equatable {
@@ -144,21 +149,24 @@ public struct EventCodec: Sendable {
         } catch {
             throw UnreadableEvent(code: "not-a-cloudevent", message: "The record is not JSON: \(error.message).")
         }
-        guard root.isObject, let specversion = root["specversion"]?.string, let type = root["type"]?.string else {
+        // Identifiers are read from jansson's bytes in place: a `String` for each would cost an allocation
+        // per attribute per event, and a replay reads half a million events.
+        guard root.isObject, let specversion = root["specversion"], specversion.isString, let typeValue = root["type"],
+              let type = (typeValue.withUTF8(Self.knownType) ?? nil) ?? typeValue.string else {
             throw UnreadableEvent(code: "not-a-cloudevent", message: "The record is not a CloudEvents JSON envelope: it needs string members specversion and type.")
         }
-        guard specversion == "1.0" else {
-            throw UnreadableEvent(code: "unsupported-specversion", message: "CloudEvents specversion '\(specversion)' is not 1.0.")
+        guard specversion.withUTF8({ Self.equal($0, "1.0") }) == true else {
+            throw UnreadableEvent(code: "unsupported-specversion", message: "CloudEvents specversion '\(specversion.string ?? "")' is not 1.0.")
         }
         guard type == EventTypes.bookAdded || type == EventTypes.bookFinished else {
             throw UnreadableEvent(code: "unknown-type", message: "Event type '\(type)' is not one this consumer reads.")
         }
-        if let schema = root["dataschema"]?.string {
-            guard let schemaType = readableSchemas[schema] else {
-                throw UnreadableEvent(code: "unknown-dataschema", message: "dataschema '\(schema)' names no version of \(type) this consumer reads.")
+        if let schema = root["dataschema"], schema.isString {
+            guard let schemaType = schema.withUTF8(Self.readableSchemaType) ?? nil else {
+                throw UnreadableEvent(code: "unknown-dataschema", message: "dataschema '\(schema.string ?? "")' names no version of \(type) this consumer reads.")
             }
             guard schemaType == type else {
-                throw UnreadableEvent(code: "schema-type-mismatch", message: "dataschema '\(schema)' belongs to \(schemaType), not \(type).")
+                throw UnreadableEvent(code: "schema-type-mismatch", message: "dataschema '\(schema.string ?? "")' belongs to \(schemaType), not \(type).")
             }
         }
         func invalid(_ pointer: String, _ what: String) -> UnreadableEvent {
@@ -167,10 +175,10 @@ public struct EventCodec: Sendable {
         if let first = contracts.violations(ofEvent: root).first {
             throw UnreadableEvent(code: "invalid-event", message: "The \(type) event violates its contract: \(first).")
         }
-        guard let id = root["id"]?.string.flatMap(UUID.init(text:)) else { throw invalid("/id", "must be a UUID") }
-        guard let time = root["time"]?.string.flatMap(parseTime) else { throw invalid("/time", "must be an RFC 3339 time") }
+        guard let id = root["id"]?.withUTF8(UUID.init(utf8:)) ?? nil else { throw invalid("/id", "must be a UUID") }
+        guard let time = root["time"]?.withUTF8(parseTime) ?? nil else { throw invalid("/time", "must be an RFC 3339 time") }
         guard let data = root["data"], data.isObject else { throw invalid("/data", "must be an object") }
-        guard let bookID = data["id"]?.string.flatMap(UUID.init(text:)) else { throw invalid("/data/id", "must be a UUID") }
+        guard let bookID = data["id"]?.withUTF8(UUID.init(utf8:)) ?? nil else { throw invalid("/data/id", "must be a UUID") }
         if type == EventTypes.bookFinished {
             return BookEvent(id: id, time: time, kind: .finished(bookID: bookID))
         }
@@ -197,64 +205,83 @@ public struct EventCodec: Sendable {
         return BookEvent(id: id, time: time, kind: .added(book, idempotencyKey: key))
     }
 
+    /// The event type these bytes name, as the shared constant; nil for any other type.
+    static func knownType(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        if equal(bytes, EventTypes.bookAdded) { return EventTypes.bookAdded }
+        if equal(bytes, EventTypes.bookFinished) { return EventTypes.bookFinished }
+        return nil
+    }
+
+    /// The event type of the readable `dataschema` these bytes name; nil for any other.
+    static func readableSchemaType(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        readableSchemas.first { equal(bytes, $0.key) }?.value
+    }
+
+    static func equal(_ bytes: UnsafeBufferPointer<UInt8>, _ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { $0.count == bytes.count && (bytes.isEmpty || memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0) }
+    }
+
     /// RFC 3339 as the envelope schema allows it (`2026-11-26T09:15:00.123Z`, `…+01:00`), parsed by hand:
     /// the Foundation parsers cost more than the rest of an event.
     static func parseTime(_ text: String) -> Date? {
         var text = text
-        return text.withUTF8 { bytes -> Date? in
-            func number(_ start: Int, _ count: Int) -> Int? {
-                guard start + count <= bytes.count else { return nil }
-                var value = 0
-                for index in start..<(start + count) {
-                    let digit = Int(bytes[index]) - 48
-                    guard (0...9).contains(digit) else { return nil }
-                    value = value * 10 + digit
-                }
-                return value
+        return text.withUTF8(parseTime)
+    }
+
+    static func parseTime(_ bytes: UnsafeBufferPointer<UInt8>) -> Date? {
+        func number(_ start: Int, _ count: Int) -> Int? {
+            guard start + count <= bytes.count else { return nil }
+            var value = 0
+            for index in start..<(start + count) {
+                let digit = Int(bytes[index]) - 48
+                guard (0...9).contains(digit) else { return nil }
+                value = value * 10 + digit
             }
-            guard bytes.count >= 20, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
-                  bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: "t"),
-                  bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"),
-                  let year = number(0, 4), let month = number(5, 2), let day = number(8, 2),
-                  let hour = number(11, 2), let minute = number(14, 2), let second = number(17, 2),
-                  (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second <= 60
-            else { return nil }
-            var index = 19
-            var fraction = 0.0
-            if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
-                index += 1
-                var digits = 0
-                var scale = 1.0
-                let start = index
-                while index < bytes.count, (48...57).contains(bytes[index]), index - start < 9 {
-                    digits = digits * 10 + Int(bytes[index] - 48)
-                    scale *= 10
-                    index += 1
-                }
-                guard index > start else { return nil }
-                fraction = Double(digits) / scale
-            }
-            guard index < bytes.count else { return nil }
-            var offset = 0
-            switch bytes[index] {
-            case UInt8(ascii: "Z"), UInt8(ascii: "z"):
-                guard index + 1 == bytes.count else { return nil }
-            case UInt8(ascii: "+"), UInt8(ascii: "-"):
-                guard index + 6 == bytes.count, bytes[index + 3] == UInt8(ascii: ":"),
-                      let hours = number(index + 1, 2), let minutes = number(index + 4, 2) else { return nil }
-                offset = (hours * 60 + minutes) * 60 * (bytes[index] == UInt8(ascii: "-") ? -1 : 1)
-            default:
-                return nil
-            }
-            // Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil).
-            let y = month <= 2 ? year - 1 : year
-            let era = (y >= 0 ? y : y - 399) / 400
-            let yearOfEra = y - era * 400
-            let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-            let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-            let days = era * 146_097 + dayOfEra - 719_468
-            let seconds = days * 86_400 + hour * 3_600 + minute * 60 + second - offset
-            return Date(timeIntervalSince1970: Double(seconds) + fraction)
+            return value
         }
+        guard bytes.count >= 20, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
+              bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: "t"),
+              bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"),
+              let year = number(0, 4), let month = number(5, 2), let day = number(8, 2),
+              let hour = number(11, 2), let minute = number(14, 2), let second = number(17, 2),
+              (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second <= 60
+        else { return nil }
+        var index = 19
+        var fraction = 0.0
+        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+            index += 1
+            var digits = 0
+            var scale = 1.0
+            let start = index
+            while index < bytes.count, (48...57).contains(bytes[index]), index - start < 9 {
+                digits = digits * 10 + Int(bytes[index] - 48)
+                scale *= 10
+                index += 1
+            }
+            guard index > start else { return nil }
+            fraction = Double(digits) / scale
+        }
+        guard index < bytes.count else { return nil }
+        var offset = 0
+        switch bytes[index] {
+        case UInt8(ascii: "Z"), UInt8(ascii: "z"):
+            guard index + 1 == bytes.count else { return nil }
+        case UInt8(ascii: "+"), UInt8(ascii: "-"):
+            guard index + 6 == bytes.count, bytes[index + 3] == UInt8(ascii: ":"),
+                  let hours = number(index + 1, 2), let minutes = number(index + 4, 2) else { return nil }
+            offset = (hours * 60 + minutes) * 60 * (bytes[index] == UInt8(ascii: "-") ? -1 : 1)
+        default:
+            return nil
+        }
+        // Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil).
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        let days = era * 146_097 + dayOfEra - 719_468
+        let seconds = days * 86_400 + hour * 3_600 + minute * 60 + second - offset
+        return Date(timeIntervalSince1970: Double(seconds) + fraction)
     }
 }

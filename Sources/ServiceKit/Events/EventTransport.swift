@@ -43,6 +43,9 @@ public protocol EventSource: Sendable {
     /// Resolves true once every record that existed when the source started has been processed, false if
     /// the source shut down first.
     func caughtUp() async -> Bool
+    /// How many records the source held when it started (what replay will read before it has caught up),
+    /// known by the time the first batch arrives; nil before that.
+    var recordsAtStart: Int? { get }
 }
 
 /// Where records a consumer cannot read go, with the reason, so they are kept and counted rather than lost.

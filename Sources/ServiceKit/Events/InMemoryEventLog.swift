@@ -124,6 +124,8 @@ public final class InMemoryEventLog: EventPublisher, DeadLetterSink, Sendable {
 
         var batches: any AsyncSequence<[ConsumedRecord], Never> & Sendable { Batches(reader: self) }
 
+        var recordsAtStart: Int? { endAtStart }
+
         func caughtUp() async -> Bool {
             await withCheckedContinuation { continuation in
                 let done = progress.withLock { progress -> Bool in

@@ -64,6 +64,8 @@ public struct KafkaEventSource: EventSource {
     public func caughtUp() async -> Bool {
         await consumer.caughtUp()
     }
+
+    public var recordsAtStart: Int? { consumer.recordsAtStart }
 }
 
 /// Dead letters through the Kafka layer's publisher, which adds the headers naming the source topic,

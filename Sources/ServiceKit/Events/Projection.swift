@@ -9,10 +9,14 @@ public protocol Projection: Sendable {
     /// projection whose answer depends on an order across partitions restores it here, once, instead of
     /// on every event of the replay.
     mutating func settle()
+    /// Called before replay with how many records the topic held at start: a projection that keeps a
+    /// table per event makes room for them at once instead of rehashing it ever larger as they arrive.
+    mutating func reserveCapacity(forRecords count: Int)
 }
 
 extension Projection {
     public mutating func settle() {}
+    public mutating func reserveCapacity(forRecords count: Int) {}
 }
 
 public enum ApplyOutcome: Sendable, Equatable {
@@ -35,4 +39,8 @@ public struct SeenEvents: Sendable {
     }
 
     public var count: Int { ids.count }
+
+    public mutating func reserveCapacity(_ count: Int) {
+        ids.reserveCapacity(count)
+    }
 }

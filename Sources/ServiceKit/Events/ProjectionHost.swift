@@ -50,9 +50,10 @@ public final class ProjectionHost<P: Projection>: Service, Sendable {
     /// treats a service that returns before being asked as a failure. List the consumer after this host in
     /// the group, so the consumer closes first and this loop drains.
     ///
+    /// Before the first batch the projection makes room for every record the topic held at start.
     /// Batches are pipelined: each is decoded by its own task as soon as it arrives, while the batch before
-    /// it is still being applied, and applied only after that one (so in the topic's order). At most two
-    /// are in flight. The source counts a batch as processed once the next is asked for, which can be
+    /// it is still being applied, and applied only after that one (so in the topic's order). At most
+    /// `batchesInFlight` are. The source counts a batch as processed once the next is asked for, which can be
     /// before it is applied, so readiness also waits for the newest batch's task.
     public func run() async throws {
         await withDiscardingTaskGroup { group in
@@ -61,19 +62,28 @@ public final class ProjectionHost<P: Projection>: Service, Sendable {
                 await self.newestBatch.withLock { $0 }?.value
                 self.announceCaughtUp()
             }
-            var previous: Task<Void, Never>?
+            var inFlight: [Task<Void, Never>] = []
+            var isFirst = true
             for await batch in source.batches {
-                let prior = previous
+                if isFirst, let count = source.recordsAtStart {
+                    state.withLock { $0.projection.reserveCapacity(forRecords: count) }
+                }
+                isFirst = false
+                let prior = inFlight.last
                 let task = Task { await self.consume(batch, after: prior) }
                 newestBatch.withLock { $0 = task }
-                previous = task
-                await prior?.value
+                inFlight.append(task)
+                if inFlight.count == Self.batchesInFlight { await inFlight.removeFirst().value }
             }
-            await previous?.value
+            for task in inFlight { await task.value }
             group.cancelAll()
         }
         try? await gracefulShutdown()
     }
+
+    /// With two, a batch's decoding waited whenever applying the one before took longer (and the other way
+    /// round), which left a core idle a quarter of a replay; a third keeps one decoded ahead.
+    private static var batchesInFlight: Int { 3 }
 
     /// Decodes a batch, waits for the batch before it (`prior`) to be done, then applies each record once,
     /// dead-letters what it cannot read, and records every position whatever the outcome, since a record
@@ -83,19 +93,26 @@ public final class ProjectionHost<P: Projection>: Service, Sendable {
         await prior?.value
         var outcome = BatchOutcome()
         state.withLock { state in
-            for (record, result) in zip(batch, decoded) {
-                switch result.map({ ($0, state.projection.apply($0)) }) {
-                case .success((let event, .applied)):
-                    outcome.applied[event.type, default: 0] += 1
-                    outcome.newest = event.time
-                case .success((_, .duplicate)):
-                    break
-                case .success((_, .rejected(let reason))), .failure(let reason):
+            for (record, result) in zip(batch, decoded.joined()) {
+                switch result {
+                case .success(let event):
+                    switch state.projection.apply(event) {
+                    case .applied:
+                        if case .added = event.kind { outcome.added += 1 } else { outcome.finished += 1 }
+                        outcome.newest = event.time
+                    case .duplicate:
+                        break
+                    case .rejected(let reason):
+                        outcome.rejected.append((record, reason))
+                    }
+                case .failure(let reason):
                     outcome.rejected.append((record, reason))
                 }
             }
         }
-        for (type, count) in outcome.applied { metrics.eventsConsumed(type: type, count: count) }
+        for (type, count) in [(EventTypes.bookAdded, outcome.added), (EventTypes.bookFinished, outcome.finished)] where count > 0 {
+            metrics.eventsConsumed(type: type, count: count)
+        }
         for (record, reason) in outcome.rejected {
             metrics.eventDeadLettered(reason: reason.code)
             logger.warning("dead-lettering a record", metadata: [
@@ -114,20 +131,24 @@ public final class ProjectionHost<P: Projection>: Service, Sendable {
         if let newest = outcome.newest { metrics.consumerLag(seconds: Date().timeIntervalSince(newest)) }
     }
 
+    /// Counted per kind rather than in a dictionary keyed by type name: that hashed a string per event
+    /// inside the lock every batch waits for.
     private struct BatchOutcome {
-        var applied: [String: Int] = [:]
+        var added = 0
+        var finished = 0
         var newest: Date?
         var rejected: [(record: ConsumedRecord, reason: UnreadableEvent)] = []
     }
 
     /// Decoding (parsing, checking and reading the JSON) is most of a replay's work and needs nothing but
-    /// the bytes: a large batch is decoded in two halves at once on the cooperative pool's threads.
-    private static func decode(_ batch: [ConsumedRecord], _ contracts: ContractRegistry) async -> [Result<BookEvent, UnreadableEvent>] {
-        guard batch.count >= parallelDecodingThreshold else { return decode(batch[...], contracts) }
+    /// the bytes: a large batch is decoded in two halves at once on the cooperative pool's threads. The
+    /// halves stay apart (joined lazily when applied): concatenating them copied every event.
+    private static func decode(_ batch: [ConsumedRecord], _ contracts: ContractRegistry) async -> [[Result<BookEvent, UnreadableEvent>]] {
+        guard batch.count >= parallelDecodingThreshold else { return [decode(batch[...], contracts)] }
         let middle = batch.count / 2
         async let second = decode(batch[middle...], contracts)
         let first = decode(batch[..<middle], contracts)
-        return await first + second
+        return [first, await second]
     }
 
     private static func decode(_ records: ArraySlice<ConsumedRecord>, _ contracts: ContractRegistry) -> [Result<BookEvent, UnreadableEvent>] {
@@ -139,7 +160,17 @@ public final class ProjectionHost<P: Projection>: Service, Sendable {
 
     private func advance(to positions: some Sequence<EventPosition>) {
         let released = state.withLock { state -> [CheckedContinuation<Bool, Never>] in
-            for position in positions { state.applied.advance(to: position) }
+            // A batch holds long runs from one partition: one vector update per run, not per record.
+            var run: EventPosition?
+            for position in positions {
+                if let current = run, current.partition == position.partition {
+                    if position.offset > current.offset { run = position }
+                    continue
+                }
+                if let current = run { state.applied.advance(to: current) }
+                run = position
+            }
+            if let run { state.applied.advance(to: run) }
             guard !state.waiters.isEmpty else { return [] }
             var released: [CheckedContinuation<Bool, Never>] = []
             for (id, waiter) in state.waiters where state.applied.covers(waiter.target) {

@@ -30,6 +30,26 @@ import Testing
         #expect(UUID(uuidString: text) == nil)
     }
 
+    /// Every byte value in every place of a canonical id: the bytes parser reads the digits without an early
+    /// exit, so each wrong byte must still be refused, and each right one read as Foundation reads it.
+    /// (Foundation itself is laxer: its `sscanf` lets a space or a sign start a pair of digits.)
+    @Test func readsBytesAsTheCanonicalFormAllowsForEveryByteInEveryPlace() {
+        let id = UUID()
+        let canonical = Array(id.uuidString.lowercased().utf8)
+        let hexDigits = Set("0123456789abcdefABCDEF".utf8)
+        for place in canonical.indices {
+            for byte in UInt8.min...UInt8.max {
+                var text = canonical
+                text[place] = byte
+                let allowed = [8, 13, 18, 23].contains(place) ? byte == UInt8(ascii: "-") : hexDigits.contains(byte)
+                let parsed = text.withUnsafeBufferPointer { UUID(utf8: $0) }
+                #expect(parsed == (allowed ? UUID(uuidString: String(decoding: text, as: UTF8.self)) : nil), "byte \(byte) at \(place)")
+            }
+        }
+        #expect(canonical.withUnsafeBufferPointer { UUID(utf8: $0) } == id)
+        #expect(Array(id.uuidString.utf8).withUnsafeBufferPointer { UUID(utf8: $0) } == id)
+    }
+
     @Test func ordersAsTheTextsDo() {
         var ids = (0..<500).map { _ in UUID() }
         // Ids that differ only where a digit meets a letter, and only in the last byte.

@@ -159,6 +159,33 @@ func finished(_ book: Book, at seconds: TimeInterval, id: UUID = UUID()) -> Book
         #expect(books.allSatisfy { list.book(id: $0.id) == $0 })
     }
 
+    /// A replay long enough that the list sorts what it appended in chunks before `settle` (many partitions
+    /// read in turn, each in order), with duplicates: the settled list is the one an in-order read gives,
+    /// and every book is found by id before and after settling.
+    @Test func aLongReplayReadInChunksSettlesToTheOrderAdded() throws {
+        let partitions = 7
+        let count = 80_000
+        let books = (0..<count).map { book("B\($0)") }
+        let events = books.enumerated().map { added($1, time: Date(timeIntervalSince1970: 1000 + Double($0) / 8)) }
+        var list = BookList()
+        list.reserveCapacity(forRecords: count)
+        var (applied, duplicates) = (0, 0)
+        for partition in 0..<partitions {
+            for index in stride(from: partition, to: count, by: partitions) where list.apply(events[index]) == .applied {
+                applied += 1
+            }
+            if list.apply(events[partition]) == .duplicate { duplicates += 1 }
+        }
+        #expect(applied == count && duplicates == partitions)
+        #expect(list.books.count == count)
+        #expect(list.book(id: books[count / 2].id) == books[count / 2])
+        list.settle()
+        #expect(list.books == books)
+        #expect(list.generation == 1)
+        #expect(stride(from: 0, to: count, by: 997).allSatisfy { list.book(id: books[$0].id) == books[$0] })
+        #expect(try list.page(limit: 2, after: books[65_535].id).books == [books[65_536], books[65_537]])
+    }
+
     /// Books added in the same instant keep one order (by event id), and each is still found by id.
     @Test func booksAddedAtTheSameTimeAreOrderedByEventID() throws {
         let books = (0..<50).map { book("B\($0)") }
