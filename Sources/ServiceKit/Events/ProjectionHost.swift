@@ -127,7 +127,7 @@ public final class ProjectionHost<P: Projection>: Service, Sendable {
                 ])
             }
         }
-        advance(to: batch.lazy.map(\.position))
+        advance(over: batch)
         if let newest = outcome.newest { metrics.consumerLag(seconds: Date().timeIntervalSince(newest)) }
     }
 
@@ -158,11 +158,14 @@ public final class ProjectionHost<P: Projection>: Service, Sendable {
     /// Below this many records, handing half to another thread costs more than it saves.
     private static var parallelDecodingThreshold: Int { 64 }
 
-    private func advance(to positions: some Sequence<EventPosition>) {
+    /// Takes the batch itself: through a lazy map of positions this was generic code that looked up type
+    /// metadata for every record.
+    private func advance(over batch: [ConsumedRecord]) {
         let released = state.withLock { state -> [CheckedContinuation<Bool, Never>] in
             // A batch holds long runs from one partition: one vector update per run, not per record.
             var run: EventPosition?
-            for position in positions {
+            for record in batch {
+                let position = record.position
                 if let current = run, current.partition == position.partition {
                     if position.offset > current.offset { run = position }
                     continue
