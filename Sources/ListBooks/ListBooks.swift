@@ -121,9 +121,9 @@ public struct BookList: Projection {
         reorderedFrom.append(0)
     }
 
-    /// Replay sorts what it appends in chunks of this many books: the sort finds the chunks as sorted runs
-    /// and only merges them, so `settle`, which readiness waits for with one core idle, does a third of the
-    /// work it did sorting the whole list, and replay does the rest while the other core decodes.
+    /// Replay sorts what it appends in chunks of this many books. The sort in `settle` finds the chunks as
+    /// sorted runs and only merges them, so less of the work is left for that moment, when readiness waits
+    /// with one core idle; the rest is done during replay while the other core decodes.
     private static var replaySortChunk: Int { 1 << 15 }
 
     /// Sorts `books[range]` by their keys, stably.

@@ -81,8 +81,9 @@ public final class ProjectionHost<P: Projection>: Service, Sendable {
         try? await gracefulShutdown()
     }
 
-    /// With two, a batch's decoding waited whenever applying the one before took longer (and the other way
-    /// round), which left a core idle a quarter of a replay; a third keeps one decoded ahead.
+    /// With two, the next batch could not start decoding until the one before had been applied, so a slow
+    /// apply left a core without work; a third lets one more be decoded ahead. Each holds at most a
+    /// consumer batch (256 records).
     private static var batchesInFlight: Int { 3 }
 
     /// Decodes a batch, waits for the batch before it (`prior`) to be done, then applies each record once,

@@ -94,6 +94,8 @@ final class KafkaConsumerTests: XCTestCase {
         var iterator = consumer.records.makeAsyncIterator()
         let caughtUp = Task { await consumer.caughtUp() }
         _ = try await collect(3, from: &iterator, of: consumer)
+        // Known by the time records arrive: a replaying view sizes its tables by it.
+        XCTAssertEqual(consumer.recordsAtStart, 3)
         try await Task.sleep(for: .milliseconds(200))
         // The third record was handed out but the reader has not come back for more: not processed yet.
         XCTAssertFalse(consumer.isCaughtUp, "caught up before the last record was processed")

@@ -9,7 +9,12 @@ struct AddedCount: Projection {
     var seen = SeenEvents()
     var count = 0
     var titles: [String] = []
+    /// What the host said the topic held before replay began, or nil if it never said.
+    var reservedFor: Int?
     init() {}
+    mutating func reserveCapacity(forRecords count: Int) {
+        reservedFor = count
+    }
     mutating func apply(_ event: BookEvent) -> ApplyOutcome {
         guard seen.insert(event.id) else { return .duplicate }
         if case .added(let book, _) = event.kind {
@@ -49,6 +54,7 @@ struct AddedCount: Projection {
         let running = Task { try await host.run() }
         try await readiness.waitUntilReady()
         #expect(host.read { projection, _ in projection.count } == 2)
+        #expect(host.read { projection, _ in projection.reservedFor } == 4)
         #expect(log.deadLetters.map(\.reason.code) == ["not-a-cloudevent"])
         #expect(log.deadLetters.first?.consumer == "test")
         let position = try log.append(key: "d", value: try added())
