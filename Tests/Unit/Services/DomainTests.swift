@@ -140,6 +140,7 @@ func finished(_ book: Book, at seconds: TimeInterval, id: UUID = UUID()) -> Book
         #expect { try known.finish(rawID: unknown, caughtUp: true, eventID: UUID(), now: Date()) } throws: { ($0 as? Problem)?.status == .notFound }
         #expect { try known.finish(rawID: unknown, caughtUp: false, eventID: UUID(), now: Date()) } throws: { ($0 as? Problem)?.status == .serviceUnavailable }
         #expect { try known.finish(rawID: "not-a-uuid", caughtUp: true, eventID: UUID(), now: Date()) } throws: { ($0 as? Problem)?.status == .badRequest }
+        #expect { try known.finish(rawID: dune.id.uuidString, caughtUp: true, eventID: UUID(), now: Date()) } throws: { ($0 as? Problem)?.status == .badRequest }
     }
 }
 
