@@ -3,14 +3,21 @@ import Glibc
 import Logging
 import Synchronization
 
-/// The thread that owns the multi handle. Every curl call on a transfer after it is submitted happens here.
+/// The multi handle, the thread that watches its sockets and timers, and the lock that lets other threads
+/// drive it too.
 ///
-/// The loop drives libcurl's socket interface (`curl_multi_socket_action`) from its own epoll set, so each
-/// wakeup touches only the transfers whose sockets are ready; `curl_multi_perform` would visit, and poll,
-/// every transfer in flight on every wakeup. Other threads talk to the loop only through `shared` (a queue
-/// of commands) and an eventfd in the same epoll set. The multi handle and both descriptors are freed in
-/// `deinit`, when neither the thread nor any caller holds this object any more, so a wakeup can never reach
-/// a closed descriptor.
+/// libcurl's socket interface (`curl_multi_socket_action`) runs from this object's epoll set, so each call
+/// touches only the transfers whose sockets are ready (`curl_multi_perform` would visit, and poll, every
+/// transfer in flight). The multi handle is not thread-safe: every call on it, and the state below `driving`,
+/// happens with `driving` held. Two kinds of thread hold it:
+/// - the loop thread (`bookshelf-curl`), which waits in `epoll_wait` for sockets and timers, and applies the
+///   commands other threads queue in `shared` (waking it through an eventfd in the same set);
+/// - a thread that starts a transfer itself (`start(_:)`: a NIO event loop, never Swift's cooperative pool),
+///   which adds the handle and lets libcurl send the request there and then, without waking the loop thread.
+///
+/// Completions run after `driving` is released, on whichever of those threads finished the transfer, so a
+/// completion may start another transfer. The multi handle and both descriptors are freed in `deinit`, when
+/// neither the thread nor any caller holds this object any more, so a wakeup can never reach a closed descriptor.
 final class CurlMultiLoop: @unchecked Sendable {
     fileprivate enum Command {
         case add(CurlTransfer)
@@ -31,13 +38,22 @@ final class CurlMultiLoop: @unchecked Sendable {
     private let wakeDescriptor: Int32
     private let shared = Mutex(Shared())
     private let logger: Logger
-    /// Loop-thread state: transfers currently inside the multi handle.
+    /// Held for every call on the multi handle and every access to the state below.
+    private let driving = Mutex(())
+    /// Transfers currently inside the multi handle.
     private var active: [UnsafeMutableRawPointer: CurlTransfer] = [:]
-    /// Loop-thread state: the sockets libcurl asked to watch, with the epoll events it waits for.
+    /// Transfers finished while `driving` was held, completed once it is released.
+    private var completed: [(CurlTransfer, Result<HTTPClient.Response, HTTPClientError>)] = []
+    /// The sockets libcurl asked to watch, with the epoll events it waits for.
     private var watched: [Int32: UInt32] = [:]
-    /// Loop-thread state: the sockets in the epoll set, and those of them armed for their next event.
+    /// The sockets in the epoll set, and those of them armed for their next event.
     private var registered: Set<Int32> = []
     private var armed: Set<Int32> = []
+    /// When the loop thread wakes for libcurl's next timer (`.max`: not before an event). A thread that
+    /// starts a transfer with an earlier timer wakes it, so no deadline is slept through.
+    private var loopWakesAt = UInt64.max
+    /// Set by the loop thread at shutdown; transfers started after it fail with `.shutdown`.
+    private var closed = false
 
     init(maxIdleConnections: Int, logger: Logger) {
         _ = curlGlobalInit
@@ -92,6 +108,32 @@ final class CurlMultiLoop: @unchecked Sendable {
         pthread_detach(thread)
     }
 
+    /// Adds the transfer and lets libcurl send it on the calling thread, which may wait for `driving` (held for
+    /// one call into libcurl at a time) but never for the network: connections are non-blocking, and libcurl
+    /// 7.88 resolves host names on a thread of its own (its threaded resolver; IP literals need no lookup).
+    /// Transfers that finish meanwhile, this one or others, complete on the calling thread before it returns.
+    func start(_ transfer: CurlTransfer) {
+        let accepted = drive { () -> Bool in
+            guard !closed else { return false }
+            add(transfer)
+            var running: Int32 = 0
+            // A new handle is due at once: libcurl takes a cached connection (or starts connecting) and sends.
+            check(curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running))
+            collectFinished()
+            var timeout = -1
+            _ = curl_multi_timeout(multi, &timeout)
+            if timeout >= 0, Self.now() &+ UInt64(timeout) * 1_000_000 < loopWakesAt {
+                loopWakesAt = 0
+                wakeUp()
+            }
+            return true
+        }
+        if !accepted {
+            transfer.finish(.failure(HTTPClientError(.shutdown, "the HTTP client has been shut down")))
+        }
+    }
+
+    /// Hands the transfer to the loop thread, for callers that must not wait for `driving` (Swift's cooperative pool).
     func submit(_ transfer: CurlTransfer) {
         let (accepted, wake) = shared.withLock { state -> (Bool, Bool) in
             guard !state.stopped, !state.stopRequested else { return (false, false) }
@@ -142,57 +184,59 @@ final class CurlMultiLoop: @unchecked Sendable {
         _ = write(wakeDescriptor, &one, MemoryLayout<UInt64>.size)
     }
 
+    /// Runs `body` with `driving` held, then completes the transfers it finished, without the lock, so a
+    /// completion can start another transfer.
+    private func drive<T>(_ body: () -> T) -> T {
+        let (value, finished) = driving.withLock { _ in
+            let value = body()
+            defer { completed = [] }
+            return (value, completed)
+        }
+        for (transfer, result) in finished { transfer.finish(result) }
+        return value
+    }
+
+    private static func now() -> UInt64 {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
+    }
+
     private func run() {
         let capacity: Int32 = 64
         let events = UnsafeMutablePointer<epoll_event>.allocate(capacity: Int(capacity))
         defer { events.deallocate() }
-        var running: Int32 = 0
+        var timeout = drive { runDueTimers() }
         loop: while true {
-            // libcurl's own clock decides when its timers are due. Asking it each turn, rather than keeping the
-            // deadline its timer callback reported, cannot lose a timer to a wakeup a fraction of a millisecond early.
-            var timeout = -1
-            _ = curl_multi_timeout(multi, &timeout)
-            if timeout == 0 {
-                check(curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running))
-                collectFinished()
-                _ = curl_multi_timeout(multi, &timeout)
-            }
             let ready = epoll_wait(epoll, events, capacity, Int32(clamping: timeout))
-            var woken = false
-            for index in 0..<Int(max(ready, 0)) {
-                let event = events[index]
-                let socket = event.data.fd
-                if socket == wakeDescriptor {
-                    woken = true
-                    continue
-                }
-                // One-shot: the socket is disarmed now. An idle connection libcurl stopped watching stays so.
-                armed.remove(socket)
-                guard watched[socket] != nil else { continue }
-                var mask: Int32 = 0
-                if event.events & (EPOLLIN.rawValue | EPOLLHUP.rawValue) != 0 { mask |= CURL_CSELECT_IN }
-                if event.events & EPOLLOUT.rawValue != 0 { mask |= CURL_CSELECT_OUT }
-                if event.events & EPOLLERR.rawValue != 0 { mask |= CURL_CSELECT_ERR }
-                check(curl_multi_socket_action(multi, socket, mask, &running))
-                // Still waited on and not re-armed by libcurl's callback meanwhile: wait for the next event.
-                if let events = watched[socket], !armed.contains(socket) { arm(socket, events) }
-            }
-            if woken {
+            var commands: [Command] = []
+            var stopRequested = false
+            for index in 0..<Int(max(ready, 0)) where events[index].data.fd == wakeDescriptor {
                 // Reset the eventfd before taking the queue: a command queued after this read wakes the next wait.
                 var count: UInt64 = 0
                 _ = read(wakeDescriptor, &count, MemoryLayout<UInt64>.size)
-                let (commands, stopRequested) = shared.withLock { state in
+                (commands, stopRequested) = shared.withLock { state in
                     defer {
-                        state.commands.removeAll(keepingCapacity: true)
+                        state.commands = []
                         state.wakeupPending = false
                     }
                     return (state.commands, state.stopRequested)
                 }
-                for command in commands { apply(command) }
-                if stopRequested { break loop }
             }
-            collectFinished()
+            timeout = drive {
+                for index in 0..<Int(max(ready, 0)) where events[index].data.fd != wakeDescriptor {
+                    handle(events[index])
+                }
+                for command in commands { apply(command) }
+                return runDueTimers()
+            }
+            if stopRequested { break loop }
         }
+        shutDown()
+    }
+
+    /// Fails every transfer still in flight or queued, and lets `stop()` return.
+    private func shutDown() {
         let (leftover, waiters) = shared.withLock { state in
             state.stopped = true
             defer {
@@ -202,15 +246,50 @@ final class CurlMultiLoop: @unchecked Sendable {
             return (state.commands, state.stopWaiters)
         }
         let shutdown = HTTPClientError(.shutdown, "the HTTP client was shut down before the response arrived")
-        for (easy, transfer) in active {
-            curl_multi_remove_handle(multi, easy)
-            transfer.finish(.failure(shutdown))
+        drive {
+            closed = true
+            for (easy, transfer) in active {
+                curl_multi_remove_handle(multi, easy)
+                completed.append((transfer, .failure(shutdown)))
+            }
+            active.removeAll()
         }
-        active.removeAll()
         for case .add(let transfer) in leftover {
             transfer.finish(.failure(shutdown))
         }
         for waiter in waiters { waiter.resume() }
+    }
+
+    /// Runs libcurl's timers that are due, and returns how long the loop thread may then sleep (-1: until an event).
+    private func runDueTimers() -> Int {
+        // libcurl's own clock decides when its timers are due. Asking it each turn, rather than keeping the
+        // deadline its timer callback reported, cannot lose a timer to a wakeup a fraction of a millisecond early.
+        var timeout = -1
+        _ = curl_multi_timeout(multi, &timeout)
+        if timeout == 0 {
+            var running: Int32 = 0
+            check(curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running))
+            collectFinished()
+            _ = curl_multi_timeout(multi, &timeout)
+        }
+        loopWakesAt = timeout < 0 ? .max : Self.now() &+ UInt64(timeout) * 1_000_000
+        return timeout
+    }
+
+    private func handle(_ event: epoll_event) {
+        let socket = event.data.fd
+        // One-shot: the socket is disarmed now. An idle connection libcurl stopped watching stays so.
+        armed.remove(socket)
+        guard watched[socket] != nil else { return }
+        var mask: Int32 = 0
+        if event.events & (EPOLLIN.rawValue | EPOLLHUP.rawValue) != 0 { mask |= CURL_CSELECT_IN }
+        if event.events & EPOLLOUT.rawValue != 0 { mask |= CURL_CSELECT_OUT }
+        if event.events & EPOLLERR.rawValue != 0 { mask |= CURL_CSELECT_ERR }
+        var running: Int32 = 0
+        check(curl_multi_socket_action(multi, socket, mask, &running))
+        // Still waited on and not re-armed by libcurl's callback meanwhile: wait for the next event.
+        if let events = watched[socket], !armed.contains(socket) { arm(socket, events) }
+        collectFinished()
     }
 
     private func check(_ code: CURLMcode) {
@@ -256,22 +335,27 @@ final class CurlMultiLoop: @unchecked Sendable {
     private func apply(_ command: Command) {
         switch command {
         case .add(let transfer):
-            if transfer.isCancelled.load(ordering: .sequentiallyConsistent) {
-                transfer.finish(.failure(HTTPClientError(.cancelled, "the request was cancelled")))
-                return
-            }
-            let added = curl_multi_add_handle(multi, transfer.easy)
-            guard added == CURLM_OK else {
-                transfer.finish(.failure(HTTPClientError(.invalidRequest, "libcurl refused the transfer: \(String(cString: curl_multi_strerror(added)))")))
-                return
-            }
-            active[transfer.easy] = transfer
+            add(transfer)
         case .cancel(let transfer):
             // Absent when it already finished, or when it was never added (the add path saw the flag).
             guard active.removeValue(forKey: transfer.easy) != nil else { return }
             curl_multi_remove_handle(multi, transfer.easy)
-            transfer.finish(.failure(HTTPClientError(.cancelled, "the request was cancelled")))
+            completed.append((transfer, .failure(HTTPClientError(.cancelled, "the request was cancelled"))))
         }
+    }
+
+    private func add(_ transfer: CurlTransfer) {
+        if transfer.isCancelled.load(ordering: .sequentiallyConsistent) {
+            completed.append((transfer, .failure(HTTPClientError(.cancelled, "the request was cancelled"))))
+            return
+        }
+        let added = curl_multi_add_handle(multi, transfer.easy)
+        guard added == CURLM_OK else {
+            let reason = String(cString: curl_multi_strerror(added))
+            completed.append((transfer, .failure(HTTPClientError(.invalidRequest, "libcurl refused the transfer: \(reason)"))))
+            return
+        }
+        active[transfer.easy] = transfer
     }
 
     private func collectFinished() {
@@ -280,8 +364,9 @@ final class CurlMultiLoop: @unchecked Sendable {
             guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle else { continue }
             let code = message.pointee.data.result
             guard let transfer = active.removeValue(forKey: easy) else { continue }
+            let outcome = transfer.outcome(code)
             curl_multi_remove_handle(multi, easy)
-            transfer.finish(transfer.outcome(code))
+            completed.append((transfer, outcome))
         }
     }
 }
@@ -300,8 +385,8 @@ let curlGlobalInit: Void = {
 }()
 
 extension CurlTransfer {
-    /// Calls the completion exactly once; the loop thread never finishes a transfer twice because it
-    /// finishes only transfers it has just taken out of `active` or never put there.
+    /// Calls the completion exactly once: a transfer is finished only by the thread that has just taken it
+    /// out of `active` (or never put it there), with `driving` held, and completed once that is released.
     func finish(_ result: Result<HTTPClient.Response, HTTPClientError>) {
         let completion = self.completion
         self.completion = nil
