@@ -39,12 +39,17 @@ public final class HTTPClient: Sendable {
     }
 
     /// The same exchange with a completion, for callers such as a NIO channel handler. Called outside any Swift
-    /// task (an event loop's thread), the request is sent from the calling thread right away, without waking the
-    /// client's thread; called from a task, it is handed to the client's thread, so that Swift's cooperative pool
-    /// never waits for libcurl. `completion` runs exactly once, on the thread that finished the transfer: the
-    /// client's thread, or a thread that was sending a request of its own (possibly the caller's, before this
-    /// returns). It must return quickly, since the transfers behind it wait while it runs.
-    public func execute(_ request: Request, completion: @escaping @Sendable (Result<Response, HTTPClientError>) -> Void) {
+    /// task (an event loop's thread), the request is sent from the calling thread, without waking the client's
+    /// thread; called from a task, it is handed to the client's thread, so that Swift's cooperative pool never
+    /// calls libcurl. `completion` runs exactly once, on the thread that finished the transfer: the client's
+    /// thread, or one that was sending requests (possibly the caller's, before this returns). It must return
+    /// quickly, since the transfers behind it wait while it runs.
+    /// - Parameter sendLater: outside a task, only queue the request; the caller sends everything queued with one
+    ///   `sendQueued()` later in the same turn (an event loop, once it has handled this turn's reads), so that
+    ///   requests that arrive together leave together. Another thread that sends meanwhile sends it too.
+    public func execute(
+        _ request: Request, sendLater: Bool = false, completion: @escaping @Sendable (Result<Response, HTTPClientError>) -> Void
+    ) {
         let transfer: CurlTransfer
         do {
             transfer = try makeTransfer(request)
@@ -52,11 +57,18 @@ public final class HTTPClient: Sendable {
             return completion(.failure(error))
         }
         transfer.completion = completion
-        if withUnsafeCurrentTask(body: { $0 == nil }) {
-            loop.start(transfer)
-        } else {
+        if withUnsafeCurrentTask(body: { $0 != nil }) {
             loop.submit(transfer)
+        } else if sendLater {
+            loop.enqueue(transfer)
+        } else {
+            loop.start(transfer)
         }
+    }
+
+    /// Sends the requests queued with `sendLater` from the calling thread (never from a task: it calls libcurl).
+    public func sendQueued() {
+        loop.sendQueued()
     }
 
     private func makeTransfer(_ request: Request) throws(HTTPClientError) -> CurlTransfer {

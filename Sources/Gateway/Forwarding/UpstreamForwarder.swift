@@ -22,15 +22,18 @@ public struct UpstreamForwarder: Sendable {
     }
 
     /// - Parameter target: path and query, as the client sent them.
-    /// - Parameter completion: runs once, on the HTTP client's thread (or the caller's, when no instance is known).
+    /// - Parameter sendLater: the first attempt waits for `client.sendQueued()` (see `HTTPClient.execute`); a retry
+    ///   is sent at once.
+    /// - Parameter completion: runs once, on a thread the HTTP client sends from (or the caller's, when no
+    ///   instance is known).
     public func forward(
-        service: String, method: String, target: String, headers: [HTTPClient.Header], body: [UInt8],
+        service: String, method: String, target: String, headers: [HTTPClient.Header], body: [UInt8], sendLater: Bool = false,
         completion: @escaping @Sendable (Result<Outcome, UpstreamFailure>) -> Void
     ) {
         let idempotent = method == "GET" || method == "HEAD"
         attempt(
             Attempt(service: service, method: method, target: target, headers: headers, body: body, maximumAttempts: idempotent ? 2 : 1),
-            tried: [], completion: completion
+            tried: [], sendLater: sendLater, completion: completion
         )
     }
 
@@ -44,7 +47,7 @@ public struct UpstreamForwarder: Sendable {
     }
 
     private func attempt(
-        _ request: Attempt, tried: Set<String>, lastError: HTTPClientError? = nil,
+        _ request: Attempt, tried: Set<String>, lastError: HTTPClientError? = nil, sendLater: Bool = false,
         completion: @escaping @Sendable (Result<Outcome, UpstreamFailure>) -> Void
     ) {
         guard tried.count < request.maximumAttempts,
@@ -54,13 +57,13 @@ public struct UpstreamForwarder: Sendable {
         }
         var tried = tried
         tried.insert(instance.id)
-        client.execute(.init(method: request.method, url: instance.baseURL + request.target, headers: request.headers, body: request.body)) {
+        client.execute(.init(method: request.method, url: instance.baseURL + request.target, headers: request.headers, body: request.body), sendLater: sendLater) {
             [self, tried] result in
             switch result {
             case .success(let response):
                 completion(.success(Outcome(response: response, instance: instance, attempts: tried.count)))
             case .failure(let error) where error.code == .connectFailed || error.code == .connectTimeout:
-                // Nothing was sent, so another instance may have it; this runs on the client's thread, which only queues it.
+                // Nothing was sent, so another instance may have it; this runs on a thread the client sends from, so it is sent at once.
                 attempt(request, tried: tried, lastError: error, completion: completion)
             case .failure(let error):
                 completion(.failure(.transport(service: request.service, error)))

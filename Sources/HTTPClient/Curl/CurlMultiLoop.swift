@@ -117,14 +117,26 @@ final class CurlMultiLoop: @unchecked Sendable {
     /// 7.88 resolves host names on a thread of its own (its threaded resolver; IP literals need no lookup).
     /// Transfers that finish meanwhile, this one or others, may complete on the calling thread before it returns.
     func start(_ transfer: CurlTransfer) {
+        if enqueue(transfer) { drive(onLoopThread: false) }
+    }
+
+    /// Queues the transfer without sending it or waking the loop thread: `sendQueued()` sends it, or whichever
+    /// thread drives first. Returns false when it was refused (and completed) because the client is shutting down.
+    @discardableResult
+    func enqueue(_ transfer: CurlTransfer) -> Bool {
         let accepted = shared.withLock { state -> Bool in
             guard !state.stopped, !state.stopRequested else { return false }
             state.commands.append(.add(transfer))
             return true
         }
-        guard accepted else {
-            return transfer.finish(.failure(HTTPClientError(.shutdown, "the HTTP client has been shut down")))
+        if !accepted {
+            transfer.finish(.failure(HTTPClientError(.shutdown, "the HTTP client has been shut down")))
         }
+        return accepted
+    }
+
+    /// Sends what is queued from the calling thread (as `start(_:)` does), unless another thread is driving.
+    func sendQueued() {
         drive(onLoopThread: false)
     }
 
