@@ -109,11 +109,6 @@ public final class GatewayService: Sendable {
         return nil
     }
 
-    /// Sends the requests `forward(…, sendLater: true)` queued.
-    func sendQueued() {
-        forwarder.client.sendQueued()
-    }
-
     /// Whether the body is read and checked: the operation takes one, or the client sends one anyway.
     static func wantsBody(_ head: HTTPRequest, operation: RouteTable.Operation) -> Bool {
         operation.body != nil || head.headerFields[.contentLength].map({ $0 != "0" }) == true || head.headerFields[.transferEncoding] != nil
@@ -123,19 +118,18 @@ public final class GatewayService: Sendable {
         check.body(body, of: operation).map { GatewayReply(contractProblem: $0, instance: path) }
     }
 
-    /// Sends the request upstream (with `sendLater`, at the next `sendQueued()`); `completion` gets the upstream's
-    /// answer or the problem that replaces it, on a thread the HTTP client sends from.
+    /// Sends the request upstream; `completion` gets the upstream's answer or the problem that replaces it,
+    /// on the HTTP client's thread.
     func forward(
         _ head: HTTPRequest, path: String, operation: RouteTable.Operation, requestID: String, body: [UInt8], logger: Logger,
-        sendLater: Bool = false, completion: @escaping @Sendable (GatewayReply) -> Void
+        completion: @escaping @Sendable (GatewayReply) -> Void
     ) {
         let method = head.method.rawValue
         let retrySafe = !BearerToken.protects(method: method) || head.headerFields[.idempotencyKey] != nil
         // HEAD goes upstream as the GET it stands for: the services answer GET, and the head of that answer is the reply.
         forwarder.forward(
             service: operation.upstream, method: method == "HEAD" ? "GET" : method, target: head.path ?? path,
-            headers: HeaderPolicy.upstreamRequestHeaders(head.headerFields, requestID: requestID), body: body,
-            sendLater: sendLater
+            headers: HeaderPolicy.upstreamRequestHeaders(head.headerFields, requestID: requestID), body: body
         ) { result in
             switch result {
             case .success(let outcome):

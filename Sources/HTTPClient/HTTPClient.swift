@@ -3,10 +3,8 @@ import Logging
 
 /// An asynchronous HTTP/1.1 client over libcurl's multi interface.
 ///
-/// A dedicated thread watches every transfer's sockets and timers; requests from a task are handed to it, so no
-/// libcurl call ever runs on Swift's cooperative pool, and requests from outside any task (a NIO event loop)
-/// are sent from the calling thread. The multi handle's connection cache keeps connections to each upstream
-/// open between requests.
+/// One dedicated thread drives every transfer, so no libcurl call ever blocks Swift's cooperative pool, and
+/// the multi handle's connection cache keeps connections to each upstream open between requests.
 /// Call `shutdown()` when done; requests still in flight then fail with `.shutdown`.
 public final class HTTPClient: Sendable {
     public let configuration: Configuration
@@ -38,18 +36,10 @@ public final class HTTPClient: Sendable {
         return try result.get()
     }
 
-    /// The same exchange with a completion, for callers such as a NIO channel handler. Called outside any Swift
-    /// task (an event loop's thread), the request is sent from the calling thread, without waking the client's
-    /// thread; called from a task, it is handed to the client's thread, so that Swift's cooperative pool never
-    /// calls libcurl. `completion` runs exactly once, on the thread that finished the transfer: the client's
-    /// thread, or one that was sending requests (possibly the caller's, before this returns). It must return
-    /// quickly, since the transfers behind it wait while it runs.
-    /// - Parameter sendLater: outside a task, only queue the request; the caller sends everything queued with one
-    ///   `sendQueued()` later in the same turn (an event loop, once it has handled this turn's reads), so that
-    ///   requests that arrive together leave together. Another thread that sends meanwhile sends it too.
-    public func execute(
-        _ request: Request, sendLater: Bool = false, completion: @escaping @Sendable (Result<Response, HTTPClientError>) -> Void
-    ) {
+    /// The same exchange for callers that are not in a task, such as a NIO channel handler: `completion` runs
+    /// exactly once, on the client's thread (or on the caller's, when the request is refused before it is
+    /// sent), and must return quickly, since every other transfer waits while it runs.
+    public func execute(_ request: Request, completion: @escaping @Sendable (Result<Response, HTTPClientError>) -> Void) {
         let transfer: CurlTransfer
         do {
             transfer = try makeTransfer(request)
@@ -57,18 +47,7 @@ public final class HTTPClient: Sendable {
             return completion(.failure(error))
         }
         transfer.completion = completion
-        if withUnsafeCurrentTask(body: { $0 != nil }) {
-            loop.submit(transfer)
-        } else if sendLater {
-            loop.enqueue(transfer)
-        } else {
-            loop.start(transfer)
-        }
-    }
-
-    /// Sends the requests queued with `sendLater` from the calling thread (never from a task: it calls libcurl).
-    public func sendQueued() {
-        loop.sendQueued()
+        loop.submit(transfer)
     }
 
     private func makeTransfer(_ request: Request) throws(HTTPClientError) -> CurlTransfer {

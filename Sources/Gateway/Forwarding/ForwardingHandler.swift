@@ -197,10 +197,9 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private func forward(_ exchange: Exchange, context: ChannelHandlerContext) {
         let loop = context.eventLoop
         let bound = NIOLoopBound((self, context, exchange), eventLoop: loop)
-        let gateway = settings.gateway
-        gateway.forward(
+        settings.gateway.forward(
             exchange.head, path: exchange.path, operation: exchange.operation, requestID: exchange.requestID, body: body,
-            logger: settings.logger, sendLater: true
+            logger: settings.logger
         ) { reply in
             let deliver: @Sendable () -> Void = {
                 let (handler, context, exchange) = bound.value
@@ -210,9 +209,6 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler {
             }
             if loop.inEventLoop { deliver() } else { loop.execute(deliver) }
         }
-        // A task queued from the loop runs once this turn's reads are handled, without a wakeup: the requests of
-        // every connection read in this turn go upstream together, and the upstream reads them in fewer wakeups.
-        loop.execute { gateway.sendQueued() }
     }
 
     /// Writes an answer with the headers every answer carries, and counts it.

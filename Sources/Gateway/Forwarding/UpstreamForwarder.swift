@@ -22,18 +22,15 @@ public struct UpstreamForwarder: Sendable {
     }
 
     /// - Parameter target: path and query, as the client sent them.
-    /// - Parameter sendLater: the first attempt waits for `client.sendQueued()` (see `HTTPClient.execute`); a retry
-    ///   is sent at once.
-    /// - Parameter completion: runs once, on a thread the HTTP client sends from (or the caller's, when no
-    ///   instance is known).
+    /// - Parameter completion: runs once, on the HTTP client's thread (or the caller's, when no instance is known).
     public func forward(
-        service: String, method: String, target: String, headers: [HTTPClient.Header], body: [UInt8], sendLater: Bool = false,
+        service: String, method: String, target: String, headers: [HTTPClient.Header], body: [UInt8],
         completion: @escaping @Sendable (Result<Outcome, UpstreamFailure>) -> Void
     ) {
         let idempotent = method == "GET" || method == "HEAD"
         attempt(
             Attempt(service: service, method: method, target: target, headers: headers, body: body, maximumAttempts: idempotent ? 2 : 1),
-            tried: [], sendLater: sendLater, completion: completion
+            tried: [], completion: completion
         )
     }
 
@@ -47,7 +44,7 @@ public struct UpstreamForwarder: Sendable {
     }
 
     private func attempt(
-        _ request: Attempt, tried: Set<String>, lastError: HTTPClientError? = nil, sendLater: Bool = false,
+        _ request: Attempt, tried: Set<String>, lastError: HTTPClientError? = nil,
         completion: @escaping @Sendable (Result<Outcome, UpstreamFailure>) -> Void
     ) {
         guard tried.count < request.maximumAttempts,
@@ -57,13 +54,13 @@ public struct UpstreamForwarder: Sendable {
         }
         var tried = tried
         tried.insert(instance.id)
-        client.execute(.init(method: request.method, url: instance.baseURL + request.target, headers: request.headers, body: request.body), sendLater: sendLater) {
+        client.execute(.init(method: request.method, url: instance.baseURL + request.target, headers: request.headers, body: request.body)) {
             [self, tried] result in
             switch result {
             case .success(let response):
                 completion(.success(Outcome(response: response, instance: instance, attempts: tried.count)))
             case .failure(let error) where error.code == .connectFailed || error.code == .connectTimeout:
-                // Nothing was sent, so another instance may have it; this runs on a thread the client sends from, so it is sent at once.
+                // Nothing was sent, so another instance may have it; this runs on the client's thread, which only queues it.
                 attempt(request, tried: tried, lastError: error, completion: completion)
             case .failure(let error):
                 completion(.failure(.transport(service: request.service, error)))

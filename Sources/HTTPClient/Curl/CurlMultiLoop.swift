@@ -3,31 +3,18 @@ import Glibc
 import Logging
 import Synchronization
 
-/// The multi handle, the thread that watches its sockets and timers, and the protocol that lets other threads
-/// drive it too.
+/// The thread that owns the multi handle. Every curl call on a transfer after it is submitted happens here.
 ///
-/// libcurl's socket interface (`curl_multi_socket_action`) runs from this object's epoll set, so each call
-/// touches only the transfers whose sockets are ready (`curl_multi_perform` would visit, and poll, every
-/// transfer in flight). The multi handle is not thread-safe, so everything that touches it is a `Command` in
-/// one queue (`shared`), and one thread at a time, the one holding `driving`, applies the queue, runs
-/// libcurl's due timers and collects finished transfers:
-/// - the loop thread (`bookshelf-curl`) waits in `epoll_wait` for sockets, timers and its eventfd, queues what
-///   it saw and drives;
-/// - a thread that starts a transfer itself (`start(_:)`: a NIO event loop, never Swift's cooperative pool)
-///   queues it and drives, so libcurl sends the request there and then, without waking the loop thread;
-/// - `submit(_:)` and `cancel(_:)` (Swift tasks) only queue, and wake the loop thread.
-/// Nobody waits for `driving`: a thread that finds it held leaves its commands to the holder, which looks at
-/// the queue again after letting go. Completions run after that, on the thread that finished the transfer, so
-/// a completion may start another transfer. The multi handle and both descriptors are freed in `deinit`, when
-/// neither the thread nor any caller holds this object any more, so a wakeup can never reach a closed descriptor.
+/// The loop drives libcurl's socket interface (`curl_multi_socket_action`) from its own epoll set, so each
+/// wakeup touches only the transfers whose sockets are ready; `curl_multi_perform` would visit, and poll,
+/// every transfer in flight on every wakeup. Other threads talk to the loop only through `shared` (a queue
+/// of commands) and an eventfd in the same epoll set. The multi handle and both descriptors are freed in
+/// `deinit`, when neither the thread nor any caller holds this object any more, so a wakeup can never reach
+/// a closed descriptor.
 final class CurlMultiLoop: @unchecked Sendable {
     fileprivate enum Command {
         case add(CurlTransfer)
         case cancel(CurlTransfer)
-        /// A socket the loop thread saw ready, with its epoll events.
-        case ready(Int32, UInt32)
-        /// The loop thread's timer expired: whoever drives runs libcurl's due timers, as every drive does.
-        case timers
     }
 
     fileprivate struct Shared {
@@ -44,18 +31,11 @@ final class CurlMultiLoop: @unchecked Sendable {
     private let wakeDescriptor: Int32
     private let shared = Mutex(Shared())
     private let logger: Logger
-    /// Held (true) by the one thread that may call libcurl and touch the state below it.
-    private let driving = Atomic<Bool>(false)
-    /// When the loop thread should next wake for libcurl's timers, in `CLOCK_MONOTONIC` nanoseconds (`.max`:
-    /// only for an event). Written at the end of every drive; a drive that moves it earlier wakes the loop thread.
-    private let loopWakesAt = Atomic<UInt64>(.max)
-    /// Transfers currently inside the multi handle.
+    /// Loop-thread state: transfers currently inside the multi handle.
     private var active: [UnsafeMutableRawPointer: CurlTransfer] = [:]
-    /// Transfers finished during a drive, completed once `driving` is let go.
-    private var completed: [(CurlTransfer, Result<HTTPClient.Response, HTTPClientError>)] = []
-    /// The sockets libcurl asked to watch, with the epoll events it waits for.
+    /// Loop-thread state: the sockets libcurl asked to watch, with the epoll events it waits for.
     private var watched: [Int32: UInt32] = [:]
-    /// The sockets in the epoll set, and those of them armed for their next event.
+    /// Loop-thread state: the sockets in the epoll set, and those of them armed for their next event.
     private var registered: Set<Int32> = []
     private var armed: Set<Int32> = []
 
@@ -112,35 +92,6 @@ final class CurlMultiLoop: @unchecked Sendable {
         pthread_detach(thread)
     }
 
-    /// Queues the transfer and drives, so libcurl sends it from the calling thread, unless another thread is
-    /// driving, which then sends it. Never waits for the network: connections are non-blocking, and libcurl
-    /// 7.88 resolves host names on a thread of its own (its threaded resolver; IP literals need no lookup).
-    /// Transfers that finish meanwhile, this one or others, may complete on the calling thread before it returns.
-    func start(_ transfer: CurlTransfer) {
-        if enqueue(transfer) { drive(onLoopThread: false) }
-    }
-
-    /// Queues the transfer without sending it or waking the loop thread: `sendQueued()` sends it, or whichever
-    /// thread drives first. Returns false when it was refused (and completed) because the client is shutting down.
-    @discardableResult
-    func enqueue(_ transfer: CurlTransfer) -> Bool {
-        let accepted = shared.withLock { state -> Bool in
-            guard !state.stopped, !state.stopRequested else { return false }
-            state.commands.append(.add(transfer))
-            return true
-        }
-        if !accepted {
-            transfer.finish(.failure(HTTPClientError(.shutdown, "the HTTP client has been shut down")))
-        }
-        return accepted
-    }
-
-    /// Sends what is queued from the calling thread (as `start(_:)` does), unless another thread is driving.
-    func sendQueued() {
-        drive(onLoopThread: false)
-    }
-
-    /// Hands the transfer to the loop thread, for callers that must not call libcurl (Swift's cooperative pool).
     func submit(_ transfer: CurlTransfer) {
         let (accepted, wake) = shared.withLock { state -> (Bool, Bool) in
             guard !state.stopped, !state.stopRequested else { return (false, false) }
@@ -191,134 +142,75 @@ final class CurlMultiLoop: @unchecked Sendable {
         _ = write(wakeDescriptor, &one, MemoryLayout<UInt64>.size)
     }
 
-    private func tryTakeDriving() -> Bool {
-        driving.compareExchange(expected: false, desired: true, successOrdering: .acquiring, failureOrdering: .relaxed).exchanged
-    }
-
-    /// Applies the queue while there is one and no other thread drives, and completes what finished after each
-    /// turn, with `driving` let go, so a completion may queue and drive again.
-    private func drive(onLoopThread: Bool) {
-        repeat {
-            guard tryTakeDriving() else { return }
-            let commands = shared.withLock { state in
-                defer { state.commands = [] }
-                return state.commands
-            }
-            for command in commands { apply(command) }
-            let wakesAt = runDueTimers()
-            let before = loopWakesAt.exchange(wakesAt, ordering: .relaxed)
-            let finished = completed
-            completed = []
-            driving.store(false, ordering: .releasing)
-            // The loop thread reads its deadline before it sleeps: if it sleeps past this earlier one, wake it.
-            if !onLoopThread, wakesAt < before { wakeUp() }
-            for (transfer, result) in finished { transfer.finish(result) }
-        } while shared.withLock({ !$0.commands.isEmpty })
-    }
-
-    private static func now() -> UInt64 {
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
-        return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
-    }
-
-    /// How long the loop thread may sleep, in milliseconds rounded up (-1: until an event).
-    private func sleepTimeout() -> Int32 {
-        let wakesAt = loopWakesAt.load(ordering: .relaxed)
-        guard wakesAt != .max else { return -1 }
-        let now = Self.now()
-        return wakesAt <= now ? 0 : Int32(clamping: (wakesAt - now + 999_999) / 1_000_000)
-    }
-
     private func run() {
         let capacity: Int32 = 64
         let events = UnsafeMutablePointer<epoll_event>.allocate(capacity: Int(capacity))
         defer { events.deallocate() }
-        var seen: [Command] = []
-        while true {
-            let ready = epoll_wait(epoll, events, capacity, sleepTimeout())
-            seen.removeAll(keepingCapacity: true)
+        var running: Int32 = 0
+        loop: while true {
+            // libcurl's own clock decides when its timers are due. Asking it each turn, rather than keeping the
+            // deadline its timer callback reported, cannot lose a timer to a wakeup a fraction of a millisecond early.
+            var timeout = -1
+            _ = curl_multi_timeout(multi, &timeout)
+            if timeout == 0 {
+                check(curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running))
+                collectFinished()
+                _ = curl_multi_timeout(multi, &timeout)
+            }
+            let ready = epoll_wait(epoll, events, capacity, Int32(clamping: timeout))
             var woken = false
             for index in 0..<Int(max(ready, 0)) {
-                if events[index].data.fd == wakeDescriptor {
+                let event = events[index]
+                let socket = event.data.fd
+                if socket == wakeDescriptor {
                     woken = true
-                } else {
-                    seen.append(.ready(events[index].data.fd, events[index].events))
+                    continue
                 }
+                // One-shot: the socket is disarmed now. An idle connection libcurl stopped watching stays so.
+                armed.remove(socket)
+                guard watched[socket] != nil else { continue }
+                var mask: Int32 = 0
+                if event.events & (EPOLLIN.rawValue | EPOLLHUP.rawValue) != 0 { mask |= CURL_CSELECT_IN }
+                if event.events & EPOLLOUT.rawValue != 0 { mask |= CURL_CSELECT_OUT }
+                if event.events & EPOLLERR.rawValue != 0 { mask |= CURL_CSELECT_ERR }
+                check(curl_multi_socket_action(multi, socket, mask, &running))
+                // Still waited on and not re-armed by libcurl's callback meanwhile: wait for the next event.
+                if let events = watched[socket], !armed.contains(socket) { arm(socket, events) }
             }
-            if ready == 0 { seen.append(.timers) }
             if woken {
                 // Reset the eventfd before taking the queue: a command queued after this read wakes the next wait.
                 var count: UInt64 = 0
                 _ = read(wakeDescriptor, &count, MemoryLayout<UInt64>.size)
+                let (commands, stopRequested) = shared.withLock { state in
+                    defer {
+                        state.commands.removeAll(keepingCapacity: true)
+                        state.wakeupPending = false
+                    }
+                    return (state.commands, state.stopRequested)
+                }
+                for command in commands { apply(command) }
+                if stopRequested { break loop }
             }
-            let stopRequested = shared.withLock { state in
-                if woken { state.wakeupPending = false }
-                state.commands.append(contentsOf: seen)
-                return state.stopRequested
-            }
-            if stopRequested { break }
-            drive(onLoopThread: true)
+            collectFinished()
         }
-        shutDown()
-    }
-
-    /// Fails every transfer still in flight or queued, and lets `stop()` return.
-    private func shutDown() {
         let (leftover, waiters) = shared.withLock { state in
             state.stopped = true
             defer {
-                state.commands = []
-                state.stopWaiters = []
+                state.commands.removeAll()
+                state.stopWaiters.removeAll()
             }
             return (state.commands, state.stopWaiters)
         }
-        // Nothing is queued from here on; a thread still driving is finishing the commands it took.
-        while !tryTakeDriving() { sched_yield() }
         let shutdown = HTTPClientError(.shutdown, "the HTTP client was shut down before the response arrived")
         for (easy, transfer) in active {
             curl_multi_remove_handle(multi, easy)
-            completed.append((transfer, .failure(shutdown)))
+            transfer.finish(.failure(shutdown))
         }
         active.removeAll()
         for case .add(let transfer) in leftover {
-            completed.append((transfer, .failure(shutdown)))
+            transfer.finish(.failure(shutdown))
         }
-        let finished = completed
-        completed = []
-        driving.store(false, ordering: .releasing)
-        for (transfer, result) in finished { transfer.finish(result) }
         for waiter in waiters { waiter.resume() }
-    }
-
-    /// Runs libcurl's timers that are due, and returns when the next one is (`.max`: none).
-    private func runDueTimers() -> UInt64 {
-        // libcurl's own clock decides when its timers are due. Asking it each turn, rather than keeping the
-        // deadline its timer callback reported, cannot lose a timer to a wakeup a fraction of a millisecond early.
-        var timeout = -1
-        _ = curl_multi_timeout(multi, &timeout)
-        if timeout == 0 {
-            var running: Int32 = 0
-            check(curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running))
-            collectFinished()
-            _ = curl_multi_timeout(multi, &timeout)
-        }
-        return timeout < 0 ? .max : Self.now() &+ UInt64(timeout) * 1_000_000
-    }
-
-    private func handle(_ socket: Int32, _ events: UInt32) {
-        // One-shot: the socket is disarmed now. An idle connection libcurl stopped watching stays so.
-        armed.remove(socket)
-        guard watched[socket] != nil else { return }
-        var mask: Int32 = 0
-        if events & (EPOLLIN.rawValue | EPOLLHUP.rawValue) != 0 { mask |= CURL_CSELECT_IN }
-        if events & EPOLLOUT.rawValue != 0 { mask |= CURL_CSELECT_OUT }
-        if events & EPOLLERR.rawValue != 0 { mask |= CURL_CSELECT_ERR }
-        var running: Int32 = 0
-        check(curl_multi_socket_action(multi, socket, mask, &running))
-        // Still waited on and not re-armed by libcurl's callback meanwhile: wait for the next event.
-        if let events = watched[socket], !armed.contains(socket) { arm(socket, events) }
-        collectFinished()
     }
 
     private func check(_ code: CURLMcode) {
@@ -364,31 +256,22 @@ final class CurlMultiLoop: @unchecked Sendable {
     private func apply(_ command: Command) {
         switch command {
         case .add(let transfer):
-            add(transfer)
-        case .ready(let socket, let events):
-            handle(socket, events)
-        case .timers:
-            break
+            if transfer.isCancelled.load(ordering: .sequentiallyConsistent) {
+                transfer.finish(.failure(HTTPClientError(.cancelled, "the request was cancelled")))
+                return
+            }
+            let added = curl_multi_add_handle(multi, transfer.easy)
+            guard added == CURLM_OK else {
+                transfer.finish(.failure(HTTPClientError(.invalidRequest, "libcurl refused the transfer: \(String(cString: curl_multi_strerror(added)))")))
+                return
+            }
+            active[transfer.easy] = transfer
         case .cancel(let transfer):
             // Absent when it already finished, or when it was never added (the add path saw the flag).
             guard active.removeValue(forKey: transfer.easy) != nil else { return }
             curl_multi_remove_handle(multi, transfer.easy)
-            completed.append((transfer, .failure(HTTPClientError(.cancelled, "the request was cancelled"))))
+            transfer.finish(.failure(HTTPClientError(.cancelled, "the request was cancelled")))
         }
-    }
-
-    private func add(_ transfer: CurlTransfer) {
-        if transfer.isCancelled.load(ordering: .sequentiallyConsistent) {
-            completed.append((transfer, .failure(HTTPClientError(.cancelled, "the request was cancelled"))))
-            return
-        }
-        let added = curl_multi_add_handle(multi, transfer.easy)
-        guard added == CURLM_OK else {
-            let reason = String(cString: curl_multi_strerror(added))
-            completed.append((transfer, .failure(HTTPClientError(.invalidRequest, "libcurl refused the transfer: \(reason)"))))
-            return
-        }
-        active[transfer.easy] = transfer
     }
 
     private func collectFinished() {
@@ -397,9 +280,8 @@ final class CurlMultiLoop: @unchecked Sendable {
             guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle else { continue }
             let code = message.pointee.data.result
             guard let transfer = active.removeValue(forKey: easy) else { continue }
-            let outcome = transfer.outcome(code)
             curl_multi_remove_handle(multi, easy)
-            completed.append((transfer, outcome))
+            transfer.finish(transfer.outcome(code))
         }
     }
 }
@@ -418,8 +300,8 @@ let curlGlobalInit: Void = {
 }()
 
 extension CurlTransfer {
-    /// Calls the completion exactly once: a transfer is finished only by the thread that has just taken it
-    /// out of `active` (or never put it there), with `driving` held, and completed once that is released.
+    /// Calls the completion exactly once; the loop thread never finishes a transfer twice because it
+    /// finishes only transfers it has just taken out of `active` or never put there.
     func finish(_ result: Result<HTTPClient.Response, HTTPClientError>) {
         let completion = self.completion
         self.completion = nil

@@ -5,9 +5,10 @@ import Testing
 
 @testable import HTTPClient
 
-/// The multi handle driven from several threads at once: plain threads (as NIO's event loops are) send their
-/// requests themselves, tasks hand theirs to the client's thread, and nothing is lost or answered twice.
-@Suite struct CurlMultiLoopTests {
+/// The client used from several threads at once, as the gateway uses it: plain threads (as NIO's event loops are)
+/// with completions, and tasks with `async` calls, all at the same time; nothing is lost or answered twice, a
+/// completion may send the next request, and shutdown fails whatever is in flight.
+extension HTTPClientTests {
     /// How often each request was answered with its own body; `record` returns how many answers have come.
     final class Answers: Sendable {
         let counts = Mutex<[String: Int]>([:])
@@ -35,31 +36,28 @@ import Testing
         }
     }
 
-    static func body(_ outcome: Outcome) -> String? {
+    static func echoedBody(_ outcome: Outcome) -> String? {
         guard case .success(let response) = outcome else { return nil }
         return String(decoding: response.body, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix("body=") }.map(String.init)
     }
 
     @Test func requestsFromSeveralThreadsAndTasksAtOnceAreAllAnsweredOnce() async throws {
         let client = HTTPClient()
-        try await withTestServer(HTTPClientTests.echoRouter()) { port in
+        try await withTestServer(Self.echoRouter()) { port in
             let answers = Answers()
             let threads = 4, perThread = 25, tasks = 50
             let expected = threads * perThread + tasks
             await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
                 let record: @Sendable (String, Outcome) -> Void = { name, outcome in
-                    if answers.record(name, correct: Self.body(outcome) == "body=\(name)") == expected { done.resume() }
+                    if answers.record(name, correct: Self.echoedBody(outcome) == "body=\(name)") == expected { done.resume() }
                 }
                 for thread in 0..<threads {
                     Self.onThread {
                         for index in 0..<perThread {
                             let name = "t\(thread)-\(index)"
-                            // Every other request waits for sendQueued(), as the gateway's event loops send them.
-                            let later = index % 2 == 1
-                            client.execute(
-                                .init(method: "POST", url: "http://127.0.0.1:\(port)/echo", body: Array(name.utf8)), sendLater: later
-                            ) { record(name, $0) }
-                            if later { client.sendQueued() }
+                            client.execute(.init(method: "POST", url: "http://127.0.0.1:\(port)/echo", body: Array(name.utf8))) {
+                                record(name, $0)
+                            }
                         }
                     }
                 }
@@ -83,38 +81,9 @@ import Testing
         await client.shutdown()
     }
 
-    @Test func aRequestQueuedToSendLaterLeavesAtSendQueued() async throws {
-        let client = HTTPClient()
-        try await withTestServer(HTTPClientTests.echoRouter()) { port in
-            let outcome = Mutex<Outcome?>(nil)
-            await withCheckedContinuation { (queued: CheckedContinuation<Void, Never>) in
-                Self.onThread {
-                    client.execute(.init(method: "POST", url: "http://127.0.0.1:\(port)/echo", body: Array("later".utf8)), sendLater: true) {
-                        result in outcome.withLock { $0 = result }
-                    }
-                    queued.resume()
-                }
-            }
-            try await Task.sleep(for: .milliseconds(300))
-            #expect(outcome.withLock { $0 } == nil)
-            await withCheckedContinuation { (sent: CheckedContinuation<Void, Never>) in
-                Self.onThread {
-                    client.sendQueued()
-                    sent.resume()
-                }
-            }
-            let deadline = ContinuousClock.now + .seconds(5)
-            while outcome.withLock({ $0 }) == nil, ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(10))
-            }
-            #expect(outcome.withLock { $0 }.map(Self.body) == "body=later")
-        }
-        await client.shutdown()
-    }
-
     @Test func aCompletionCanSendTheNextRequest() async throws {
         let client = HTTPClient()
-        try await withTestServer(HTTPClientTests.echoRouter()) { port in
+        try await withTestServer(Self.echoRouter()) { port in
             // The gateway's retry on another instance does this, from whichever thread completed the first attempt.
             let second: Outcome = await withCheckedContinuation { continuation in
                 Self.onThread {
@@ -128,15 +97,15 @@ import Testing
                     }
                 }
             }
-            #expect(Self.body(second) == "body=second")
+            #expect(Self.echoedBody(second) == "body=second")
         }
         await client.shutdown()
     }
 
     @Test func aTimeoutStartedFromAThreadFiresWhileTheClientIsOtherwiseIdle() async throws {
-        // The client's thread sleeps without a timer when nothing is in flight; the sending thread must wake it.
+        // The client's thread sleeps without a timer while nothing is in flight: the new transfer's timer must reach it.
         let client = HTTPClient()
-        try await withTestServer(HTTPClientTests.echoRouter()) { port in
+        try await withTestServer(Self.echoRouter()) { port in
             let started = ContinuousClock.now
             let outcome = await Self.executeFromThread(client, .init(url: "http://127.0.0.1:\(port)/slow", timeout: .milliseconds(300)))
             guard case .failure(let error) = outcome else {
@@ -151,7 +120,7 @@ import Testing
 
     @Test func shutdownFailsTransfersInFlightFromThreadsAndTasks() async throws {
         let client = HTTPClient()
-        try await withTestServer(HTTPClientTests.echoRouter()) { port in
+        try await withTestServer(Self.echoRouter()) { port in
             let request = HTTPClient.Request(url: "http://127.0.0.1:\(port)/slow")
             async let fromThreads = withTaskGroup(of: Outcome.self) { group in
                 for _ in 0..<3 { group.addTask { await Self.executeFromThread(client, request) } }
