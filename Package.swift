@@ -113,7 +113,7 @@ let package = Package(
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ], path: "Tests/Unit/ServiceKit"),
         .testTarget(name: "ServicesTests", dependencies: [
-            "NewBook", "BookRead", "ListBooks", "LastRead", "Contracts",
+            "NewBook", "BookRead", "ListBooks", "LastRead", "Contracts", "BookshelfJSON",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ], path: "Tests/Unit/Services"),
         .testTarget(name: "GatewayTests", dependencies: [

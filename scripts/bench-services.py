@@ -8,7 +8,8 @@ Every figure comes from this one run:
   - list-books GET /bookshelf/books throughput with 10,000 books (wrk);
   - freshness lag: 201 from new-book to the book visible on list-books (GET with X-Bookshelf-Min-Position,
     which the view answers as soon as it has applied the position), p50/p99;
-  - rebuild: list-books started against a topic holding 500,000 events, events/s until ready;
+  - rebuild: list-books started against a topic holding 500,000 events, events/s until ready and CPU per
+    event, beside a plain C consumer (scripts/bench-kafka.c) that only receives the same topic;
   - resident memory (VmRSS) of each service idle (just ready) and after the run.
 """
 import argparse
@@ -50,6 +51,12 @@ class Process:
                 if parts[0] in ("Rss:", "Pss:", "Pss_Anon:"):
                     figures[parts[0]] = int(parts[1]) / 1024
         return figures["Rss:"], figures["Pss:"], figures.get("Pss_Anon:", float("nan"))
+
+    def cpu_s(self):
+        """User plus system CPU seconds of the process so far, all its threads."""
+        with open(f"/proc/{self.popen.pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def stop(self):
         if self.popen.poll() is None:
@@ -190,6 +197,16 @@ def produce_events(broker, count):
         sys.exit("could not produce the rebuild events")
 
 
+def plain_c_replay(broker, count):
+    """Events/s of scripts/bench-kafka.c reading the same topic from the beginning and doing nothing with the
+    events: what the embedded broker can serve on this topic, so the rebuild figure can be read against it."""
+    binary = f"{tmp}/bench-kafka-c"
+    flags = subprocess.run(["pkg-config", "--cflags", "--libs", "rdkafka"], capture_output=True, text=True, check=True).stdout.split()
+    subprocess.run(["gcc", "-O2", "-Wall", "-o", binary, "scripts/bench-kafka.c", *flags], check=True)
+    output = subprocess.run([binary, "replay", broker, "bookshelf.events", str(count)], capture_output=True, text=True, check=True).stdout
+    return float(output.split()[3])
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--binary", default=".build/release/bookshelf")
@@ -232,8 +249,11 @@ def main():
         produce_s = time.monotonic() - produce_started
         rebuilt = start_service(options.binary, "list-books", SERVICES["list-books"], rebuild_address)
         processes.append(rebuilt)
+        rebuild_cpu_s = rebuilt.cpu_s()
         rebuilt_count = list_count(SERVICES["list-books"])
         rebuild_rss = rebuilt.rss_mib()
+        rebuilt.stop()
+        plain_c_eps = plain_c_replay(rebuild_address, rebuilt_count)
     finally:
         for process in reversed(processes):
             process.stop()
@@ -249,6 +269,8 @@ def main():
         ("freshness 201 -> visible p50 (ms)", percentile(lags, 50), None, None),
         ("freshness 201 -> visible p99 (ms)", percentile(lags, 99), GOALS["freshness_p99_ms"], "lower"),
         (f"rebuild {rebuilt_count} events (events/s)", rebuild_eps, GOALS["rebuild_eps"], "higher"),
+        ("rebuild CPU per event, all threads (us)", rebuild_cpu_s / rebuilt_count * 1e6, None, None),
+        ("same topic, plain C consumer only receiving (events/s)", plain_c_eps, None, None),
         ("worst RSS idle (MiB)", max(idle.values()), GOALS["rss_idle_mib"], "lower"),
         ("worst PSS idle (MiB, shared pages split)", max(d[1] for d in idle_detail.values()), GOALS["rss_idle_mib"], "lower"),
     ]

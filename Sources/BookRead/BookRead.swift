@@ -19,8 +19,8 @@ public struct KnownBooks: Projection {
     /// `POST …/{id}/finished`: 400 for an id that is not a UUID, 404 for an unknown book once replay has
     /// caught up (before that an unknown id may still be on its way: 503), else the event to produce.
     public func finish(rawID: String, caughtUp: Bool, eventID: UUID, now: Date) throws(Problem) -> BookEvent {
-        guard rawID.utf8.count == 36, let id = UUID(text: rawID) else {
-            throw Problem.badRequest(code: "malformed-id", "'\(rawID.prefix(64))' is not a book id; ids are UUIDs such as 6f1c2a9e-3b7d-4c58-9e21-0a4f5d7b8c31.")
+        guard let id = UUID(bookID: rawID) else {
+            throw Problem.badRequest(code: "malformed-id", "'\(rawID.prefix(64))' is not a book id; ids are lower-case UUIDs such as 6f1c2a9e-3b7d-4c58-9e21-0a4f5d7b8c31.")
         }
         guard ids.contains(id) else {
             if caughtUp { throw Problem.notFound("There is no book with id \(id.lowercaseText).") }

@@ -36,7 +36,7 @@ public final class ListBooksService: Sendable {
         }
         var after: UUID?
         if let text = query["after"] {
-            guard let value = UUID(text: String(text)) else { throw Problem.badRequest(code: "invalid-after", "after must be a book id (UUID).") }
+            guard let value = UUID(bookID: text) else { throw Problem.badRequest(code: "invalid-after", "after must be a book id: a lower-case UUID.") }
             after = value
         }
         if limit == nil && after == nil {
@@ -56,8 +56,8 @@ public final class ListBooksService: Sendable {
 
     func book(_ request: Request, id: String) async throws -> Response {
         try await ViewGate.open(request, view)
-        guard id.utf8.count == 36, let uuid = UUID(text: id) else {
-            throw Problem.badRequest(code: "malformed-id", "'\(id.prefix(64))' is not a book id; ids are UUIDs.")
+        guard let uuid = UUID(bookID: id) else {
+            throw Problem.badRequest(code: "malformed-id", "'\(id.prefix(64))' is not a book id; ids are lower-case UUIDs.")
         }
         let (book, position) = view.read { list, applied in (list.book(id: uuid), applied) }
         guard let book else { throw Problem.notFound("There is no book with id \(uuid.lowercaseText).") }

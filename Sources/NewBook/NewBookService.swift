@@ -12,12 +12,14 @@ public struct NewBookService: Sendable {
     let publisher: any EventPublisher
     let metrics: ServiceMetrics
     let codec: EventCodec
+    let contracts: ContractRegistry
 
     /// Every event is checked against `contracts` before it is published.
     public init(state: ProjectionHost<NewBookState>, publisher: any EventPublisher, contracts: ContractRegistry, metrics: ServiceMetrics) {
         self.state = state
         self.publisher = publisher
         self.codec = EventCodec(source: NewBookService.eventSource, contracts: contracts)
+        self.contracts = contracts
         self.metrics = metrics
     }
 
@@ -35,7 +37,7 @@ public struct NewBookService: Sendable {
         let body = try await request.jsonBody(context: context)
         let key = request.headers[.idempotencyKey]
         let decision = try state.update { state in
-            try state.decide(body: body.readableBytesView, idempotencyKey: key, bookID: UUID(), eventID: UUID(), now: Date())
+            try state.decide(body: body.readableBytesView, contracts: contracts, idempotencyKey: key, bookID: UUID(), eventID: UUID(), now: Date())
         }
         switch decision {
         case .replay(let book, let position):

@@ -118,11 +118,10 @@ enum RESTPhase {
 
     /// The answer is a documented status of the operation, with the documented media type and a body valid
     /// against its schema; errors are problem+json.
-    static func verify(_ response: HTTPResponseBox, of operation: Operation, call: Call, into report: inout Report) {
+    static func verify(_ response: HTTPResponseBox, of operation: Operation, call: Call, service: String = "gateway", into report: inout Report) {
         let contracts = ContractSet.shared
         let status = String(response.status)
         let at = "\(call.method.rawValue) \(call.uri) (\(call.why)) answered \(status)"
-        let service = "gateway"
         guard var documented = operation.responses[status] else {
             report.check(service, [Finding(contract: file, pointer: operation.pointer + "/responses", instance: "", message: "\(at), a status \(operation.id) does not document")])
             return
@@ -208,6 +207,18 @@ enum RESTPhase {
                 Call(operation: "addBook", uri: "/bookshelf/books", method: .post, headers: [.authorization: "Bearer \(token)", .contentType: "text/plain"], body: requests.first?.bytes ?? [], why: "not JSON"),
             ]
             _ = try await send(calls, through: gateway, into: &local)
+            // new-book is also called directly (`bookshelf new-book`, scaled-out setups): its own refusals
+            // must follow the same contract as the gateway's, so the invalid bodies go to it straight too.
+            let operations = Dictionary(uniqueKeysWithValues: operations(in: contracts.openAPI).map { ($0.id, $0) })
+            for example in contracts.examples("rest/new-book-request", valid: false) {
+                let call = Call(operation: "addBook", uri: "/bookshelf/books", method: .post, body: example.bytes, why: example.file + ", straight to new-book")
+                let answer = try await client.execute(.init(method: "POST", url: "http://127.0.0.1:\(ports["newbook"]!)/bookshelf/books",
+                                                            headers: [.init("Content-Type", "application/json")], body: example.bytes))
+                var headers: HTTPFields = [:]
+                headers[.contentType] = answer.header("Content-Type")
+                local.check("new-book", answer.status == 400, Finding(contract: file, pointer: "/paths", instance: "", message: "\(call.why) answered \(answer.status), not 400"))
+                verify(HTTPResponseBox(status: answer.status, headers: headers, body: answer.body), of: operations["addBook"]!, call: call, service: "new-book", into: &local)
+            }
             log.failPublishing(with: BrokerDown())
             _ = try await send([Call(operation: "addBook", uri: "/bookshelf/books", method: .post, headers: auth, body: requests.first?.bytes ?? [], why: "the broker is down")], through: gateway, into: &local)
             log.failPublishing(with: nil)
@@ -254,7 +265,7 @@ enum RESTPhase {
 }
 
 @Suite struct RESTContractTests {
-    @Test("the gateway answers every route with documented statuses and bodies valid against openapi.json")
+    @Test("the gateway answers every route, and new-book its refusals, with documented statuses and bodies valid against openapi.json")
     func gatewayFollowsOpenAPI() async {
         let report = await RESTPhase.report.value
         for finding in report.findings { Issue.record(Comment(rawValue: finding.description)) }

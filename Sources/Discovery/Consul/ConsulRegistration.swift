@@ -26,27 +26,32 @@ public struct ConsulRegistration: Service {
         self.logger = logger
     }
 
+    private enum Outcome { case registered, perhapsRegistered, notRegistered }
+
     public func run() async throws {
-        let registered = await cancelWhenGracefulShutdown { () async -> Bool in
+        let outcome = await cancelWhenGracefulShutdown { () async -> Outcome in
             do {
                 try await whenReady()
             } catch {
-                return false
+                return .notRegistered
             }
             while !Task.isCancelled {
                 do {
                     try await agent.register(registration)
                     logger.info("registered with Consul", metadata: ["id": "\(registration.id)", "consul": "\(agent.baseURL)"])
-                    return true
+                    return .registered
                 } catch {
+                    // Shutdown cancelled the request, which Consul may have carried out before its answer came back:
+                    // deregister anyway, or the instance stays listed until its check has been critical for long.
+                    if Task.isCancelled { return .perhapsRegistered }
                     // Consul may start after us; keep trying rather than running unregistered for good.
                     logger.warning("Consul registration failed; retrying", metadata: ["error": "\(error)"])
                     try? await Task.sleep(for: retryDelay)
                 }
             }
-            return false
+            return .notRegistered
         }
-        guard registered else { return }
+        guard outcome != .notRegistered else { return }
         try? await gracefulShutdown()
         // A task of its own: when the group cancels us instead of shutting down gracefully, the request must still go out.
         await Task { [agent, logger, id = registration.id] in

@@ -63,80 +63,36 @@ public struct EventCodec: Sendable {
 
     public static let contentType = "application/cloudevents+json"
 
-    /// Ids are written as strings because `UUID`'s own encoding is upper-case and the contracts require the
-    /// canonical lower-case form.
-    private struct Envelope<Data: Codable>: Codable {
-        var specversion: String
-        var id: String
-        var source: String
-        var type: String
-        var time: Date
-        var datacontenttype: String
-        var dataschema: String
-        var subject: String?
-        var safe: Bool
-        var idempotent: Bool
-        var data: Data
-    }
-
-    /// `book.added` data: the book and, when the client sent one, its `Idempotency-Key`.
-    private struct Added: Codable {
-        var book: Book
-        var idempotencyKey: String?
-
-        init(book: Book, idempotencyKey: String?) {
-            self.book = book
-            self.idempotencyKey = idempotencyKey
-        }
-
-        enum CodingKeys: String, CodingKey { case idempotencyKey }
-
-        init(from decoder: any Decoder) throws {
-            book = try Book(from: decoder)
-            idempotencyKey = try decoder.container(keyedBy: CodingKeys.self).decodeIfPresent(String.self, forKey: .idempotencyKey)
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            try book.encode(to: encoder)
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encodeIfPresent(idempotencyKey, forKey: .idempotencyKey)
-        }
-    }
-
-    private struct Finished: Codable {
-        var id: String
-    }
-
-    public func encode(_ event: BookEvent) throws -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .custom { date, encoder in
-            var container = encoder.singleValueContainer()
-            try container.encode(date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
-        }
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let schema = dataschemas[event.type] ?? ""
-        // Neither event is safe (each changes what views show). Both are idempotent: consumers dedupe by id,
-        // and a book finished twice ends up in the same place.
-        let bytes: [UInt8]
+    /// Builds the event as a JSON tree, checks that tree against its contract, then writes it with sorted
+    /// keys: one tree per event, validated as built instead of written, parsed back and validated. Ids are
+    /// written in the canonical lower-case form the contracts require.
+    public func encode(_ event: BookEvent) throws(EventContractViolation) -> [UInt8] {
+        let data: JSONValue
         switch event.kind {
         case .added(let book, let key):
-            bytes = Array(try encoder.encode(Envelope(
-                specversion: "1.0", id: event.id.lowercaseText, source: source, type: event.type, time: event.time,
-                datacontenttype: "application/json", dataschema: schema, subject: event.key, safe: false, idempotent: true,
-                data: Added(book: book, idempotencyKey: key)
-            )))
+            var members: [(String, JSONValue)] = [
+                ("id", .string(book.id.lowercaseText)), ("title", .string(book.title)), ("author", .string(book.author)),
+                ("published", .number(book.published)),
+            ]
+            if let isbn = book.isbn { members.append(("isbn", .string(isbn))) }
+            if let tags = book.tags { members.append(("tags", .array(tags.map { .string($0) }))) }
+            if let key { members.append(("idempotencyKey", .string(key))) }
+            data = .object(members)
         case .finished(let bookID):
-            bytes = Array(try encoder.encode(Envelope(
-                specversion: "1.0", id: event.id.lowercaseText, source: source, type: event.type, time: event.time,
-                datacontenttype: "application/json", dataschema: schema, subject: event.key, safe: false, idempotent: true,
-                data: Finished(id: bookID.lowercaseText)
-            )))
+            data = .object([("id", .string(bookID.lowercaseText))])
         }
-        let violations = contracts.violations(ofEvent: try JSONValue(parsing: bytes))
-        if let first = violations.first {
+        // Neither event is safe (each changes what views show). Both are idempotent: consumers dedupe by id,
+        // and a book finished twice ends up in the same place.
+        let envelope = JSONValue.object([
+            ("specversion", "1.0"), ("id", .string(event.id.lowercaseText)), ("source", .string(source)),
+            ("type", .string(event.type)), ("time", .string(CloudEvent.timestamp(event.time))),
+            ("datacontenttype", "application/json"), ("dataschema", .string(dataschemas[event.type] ?? "")),
+            ("subject", .string(event.key)), ("safe", false), ("idempotent", true), ("data", data),
+        ])
+        if let first = contracts.violations(ofEvent: envelope).first {
             throw EventContractViolation(message: "The \(event.type) event this service built violates its contract (\(first)); nothing was produced.")
         }
-        return bytes
+        return envelope.serializedBytes(sortedKeys: true)
     }
 
     /// Reads an event: parsed with jansson, checked against `contracts`, then read by plain field access

@@ -1,4 +1,5 @@
 import BookshelfJSON
+import Contracts
 import FoundationEssentials
 import HTTPTypes
 import Hummingbird
@@ -23,13 +24,16 @@ public struct Problem: Error, Sendable, Equatable, ServiceError {
     public var retryAfter: Int?
     /// Methods the resource supports (`Allow`, for 405).
     public var allow: [HTTPRequest.Method]
-    /// Extra members of the problem object, e.g. the failed validation paths.
+    /// Extra members of the problem object, as text.
     public var extensions: [String: String]
+    /// For a body that fails its contract: each violation, rendered as the `errors` member
+    /// (contracts/rest/problem: an array of `instanceLocation`, `keywordLocation`, `message`).
+    public var errors: [ContractViolation]
 
     public init(
         status: HTTPResponse.Status, code: String, title: String? = nil, detail: String,
         isRetryable: Bool = false, retryAfter: Int? = nil, allow: [HTTPRequest.Method] = [],
-        extensions: [String: String] = [:]
+        extensions: [String: String] = [:], errors: [ContractViolation] = []
     ) {
         self.status = status
         self.code = code
@@ -39,14 +43,15 @@ public struct Problem: Error, Sendable, Equatable, ServiceError {
         self.retryAfter = retryAfter
         self.allow = allow
         self.extensions = extensions
+        self.errors = errors
     }
 
     public var message: String { detail }
 
     public static let contentType = "application/problem+json"
 
-    public static func badRequest(code: String, _ detail: String, extensions: [String: String] = [:]) -> Problem {
-        Problem(status: .badRequest, code: code, detail: detail, extensions: extensions)
+    public static func badRequest(code: String, _ detail: String, errors: [ContractViolation] = []) -> Problem {
+        Problem(status: .badRequest, code: code, detail: detail, errors: errors)
     }
 
     public static func notFound(_ detail: String) -> Problem {
@@ -69,9 +74,18 @@ public struct Problem: Error, Sendable, Equatable, ServiceError {
         }
     }
 
-    /// The JSON body: `type`, `title`, `status`, `detail`, `instance`, then `code`, `retryable` and extensions.
+    /// The JSON body: `type`, `title`, `status`, `detail`, `instance`, then `code`, `retryable`, `errors` and extensions.
     public func body(instance: String?) -> Data {
         var members: [(String, JSONValue)] = extensions.map { ($0.key, .string($0.value)) }
+        if !errors.isEmpty {
+            members.append(("errors", .array(errors.map { violation in
+                .object([
+                    ("instanceLocation", .string(violation.instanceLocation)),
+                    ("keywordLocation", .string(violation.keywordLocation)),
+                    ("message", .string(violation.message)),
+                ])
+            })))
+        }
         members += [
             ("type", .string("urn:bookshelf:problem:\(code)")), ("title", .string(title)), ("status", .number(status.code)),
             ("detail", .string(detail)), ("code", .string(code)), ("retryable", .bool(isRetryable)),

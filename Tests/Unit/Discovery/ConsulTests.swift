@@ -71,6 +71,28 @@ import Testing
         await client.shutdown()
     }
 
+    /// Shutdown can cancel the register call after Consul carried it out but before it answered: the
+    /// instance must still be deregistered, or Consul lists it until its check has been critical for long.
+    @Test func deregistersWhenShutdownCancelsARegistrationConsulAlreadyMade() async throws {
+        let consul = FakeConsul()
+        consul.withState { $0.registerAnswerDelay = .seconds(30) }
+        let client = HTTPClient()
+        try await withTestServer(consul.router()) { port in
+            let agent = try ConsulAgent(url: "http://127.0.0.1:\(port)", client: client)
+            let registration = ConsulRegistration(
+                agent: agent, registration: .init(id: "n1", name: "newbook", tags: [], address: "127.0.0.1", port: 8081),
+                logger: Self.quietLogger, whenReady: {}
+            )
+            let started = ContinuousClock.now
+            try await Self.running([registration]) {
+                #expect(await eventually { consul.withState { $0.registrations.count } == 1 })
+            }
+            #expect(consul.withState { $0.deregistered } == ["n1"])
+            #expect(ContinuousClock.now - started < .seconds(20), "shutdown waited for the register call's answer")
+        }
+        await client.shutdown()
+    }
+
     @Test func registrationKeepsRetryingWhileConsulIsDown() async throws {
         let consul = FakeConsul()
         let client = HTTPClient()

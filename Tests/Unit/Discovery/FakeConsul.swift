@@ -23,6 +23,8 @@ final class FakeConsul: Sendable {
         /// Raw bodies of the register calls.
         var registrations: [Data] = []
         var deregistered: [String] = []
+        /// How long a register call waits, after Consul has carried it out, before it answers.
+        var registerAnswerDelay: Duration = .zero
         /// The `index` and `wait` of every health query, in order.
         var queries: [(index: String?, wait: String?)] = []
     }
@@ -70,6 +72,7 @@ final class FakeConsul: Sendable {
                 )
                 state.index += 1
             }
+            try await Task.sleep(for: self.withState { $0.registerAnswerDelay })
             return Response(status: .ok)
         }
         router.put("/v1/agent/service/deregister/:id") { _, context -> Response in

@@ -1,4 +1,5 @@
 import BookRead
+import BookshelfJSON
 import Contracts
 import Foundation
 import LastRead
@@ -25,60 +26,95 @@ func finished(_ book: Book, at seconds: TimeInterval, id: UUID = UUID()) -> Book
     @Test func assignsAnIDAndBuildsTheEvent() throws {
         var state = NewBookState()
         let bookID = UUID()
-        let decision = try state.decide(body: body, idempotencyKey: nil, bookID: bookID, eventID: UUID(), now: Date())
+        let decision = try state.decide(body: body, contracts: repositoryContracts, idempotencyKey: nil, bookID: bookID, eventID: UUID(), now: Date())
         guard case .produce(let event) = decision, case .added(let book, nil) = event.kind else { Issue.record("expected an event"); return }
         #expect(book == Book(id: bookID, title: "Dune", author: "Frank Herbert", published: 1965, tags: ["sf"]))
         #expect(event.key == bookID.uuidString.lowercased())
     }
 
-    @Test func rejectsWhatTheContractRejects() {
-        let cases = [
-            #"{"title":"Dune","author":"F","published":1965,"id":"6f1c2a9e-3b7d-4c58-9e21-0a4f5d7b8c31"}"#: "/id",
-            #"{"title":"   ","author":"F","published":1965}"#: "/title",
-            #"{"title":"Dune","author":"F"}"#: "/published",
-            #"{"title":"Dune","author":"F","published":"1965"}"#: "/published",
-            #"{"title":"Dune","author":"F","published":0}"#: "/published",
-            #"{"title":"Dune","author":"F","published":1965,"isbn":"978-0441013593"}"#: "/isbn",
-            #"{"title":"Dune","author":"F","published":1965,"tags":["a","a"]}"#: "/tags",
-            #"[1]"#: "/",
-            #"{"title":"Dune","author":"F","published":1965,"colour":"red"}"#: "/colour",
+    /// Each body names the violation the contract's validator reports: where (instance pointer) and which keyword.
+    @Test func rejectsWhatTheContractRejects() throws {
+        let cases: [(body: String, at: String, keyword: String)] = [
+            (#"{"title":"Dune","author":"F","published":1965,"id":"6f1c2a9e-3b7d-4c58-9e21-0a4f5d7b8c31"}"#, "", "additionalProperties"),
+            (#"{"title":"   ","author":"F","published":1965}"#, "/title", "pattern"),
+            (#"{"title":"Dune","author":"F"}"#, "", "required"),
+            (#"{"title":"Dune","author":"F","published":"1965"}"#, "/published", "type"),
+            (#"{"title":"Dune","author":"F","published":0}"#, "/published", "minimum"),
+            (#"{"title":"Dune","author":"F","published":1965,"isbn":"978-0441013593"}"#, "/isbn", "pattern"),
+            (#"{"title":"Dune","author":"F","published":1965,"tags":["a","a"]}"#, "/tags", "uniqueItems"),
+            (#"[1]"#, "", "type"),
+            (#"{"title":"Dune","author":"F","published":1965,"colour":"red"}"#, "", "additionalProperties"),
         ]
-        for (text, pointer) in cases {
+        for (text, at, keyword) in cases {
             var state = NewBookState()
             #expect(throws: Problem.self, "\(text)") {
-                try state.decide(body: Array(text.utf8), idempotencyKey: nil, bookID: UUID(), eventID: UUID(), now: Date())
+                try state.decide(body: Array(text.utf8), contracts: repositoryContracts, idempotencyKey: nil, bookID: UUID(), eventID: UUID(), now: Date())
             }
+            #expect(throws: Problem.self, "\(text)") { try NewBookRequest(validating: Array(text.utf8), against: repositoryContracts) }
             do {
-                _ = try NewBookRequest(validating: Array(text.utf8))
+                _ = try NewBookRequest(validating: Array(text.utf8), against: repositoryContracts)
             } catch {
                 #expect(error.status == .badRequest)
-                #expect(error.detail.contains(pointer + ":"), "\(error.detail) should name \(pointer)")
+                #expect(error.errors.contains { $0.instanceLocation == at && $0.keywordLocation.hasSuffix("/" + keyword) },
+                        "\(text): \(error.errors) should include \(keyword) at '\(at)'")
+                #expect(error.detail.contains((at.isEmpty ? "/" : at) + ": "), "\(error.detail) should name \(at)")
             }
         }
-        #expect(throws: Problem.self) { try NewBookRequest(validating: Array("{".utf8)) }
+        #expect(throws: Problem.self) { try NewBookRequest(validating: Array("{".utf8), against: repositoryContracts) }
     }
 
-    @Test func aBodyNamingAPropertyTwiceIsRefused() {
-        let body = #"{"title":"One","title":"Two","author":"F","published":1965}"#
-        #expect { try NewBookRequest(validating: Array(body.utf8)) } throws: {
-            ($0 as? Problem)?.status == .badRequest && ($0 as? Problem)?.detail.contains("duplicate") == true
+    @Test func aClientChosenIDIsExplained() {
+        let text = #"{"title":"Dune","author":"F","published":1965,"id":"6f1c2a9e-3b7d-4c58-9e21-0a4f5d7b8c31"}"#
+        #expect { try NewBookRequest(validating: Array(text.utf8), against: repositoryContracts) } throws: {
+            ($0 as? Problem)?.detail.contains("The server assigns the id") == true
+        }
+    }
+
+    /// contracts/rest/problem says `errors` is an array of violations; the 400 must follow its own contract.
+    @Test func theRefusalFollowsTheProblemContract() throws {
+        let text = #"{"title":"","author":"F","published":1965,"x":1}"#
+        do {
+            _ = try NewBookRequest(validating: Array(text.utf8), against: repositoryContracts)
+            Issue.record("expected a refusal")
+        } catch {
+            let body = try JSONValue(parsing: Array(error.body(instance: "/bookshelf/books")))
+            #expect(try repositoryContracts.violations(of: body, against: "https://bookshelf.example/contracts/rest/problem/problem.schema.json").isEmpty)
+            // The empty title fails minLength and pattern, the unknown property additionalProperties.
+            let locations = body["errors"].map { $0.elements.compactMap { $0["instanceLocation"]?.string } } ?? []
+            #expect(locations.sorted() == ["", "/title", "/title"])
+        }
+    }
+
+    /// The contract's own examples get the verdict their folder states.
+    @Test func theContractExamplesGetTheirVerdicts() throws {
+        let folder = repositoryContractsFolder + "/rest/new-book-request/examples"
+        for verdict in ["valid", "invalid"] {
+            let files = try FileManager.default.contentsOfDirectory(atPath: "\(folder)/\(verdict)").filter { $0.hasSuffix(".json") }
+            #expect(!files.isEmpty)
+            for file in files {
+                let document = try JSONValue(contentsOfFile: "\(folder)/\(verdict)/\(file)")
+                let instance = verdict == "invalid" ? document["instance"] : document
+                guard let instance else { Issue.record("\(file) has no instance"); continue }
+                let accepted = (try? NewBookRequest(validating: Array(instance.serializedBytes(sortedKeys: false)), against: repositoryContracts)) != nil
+                #expect(accepted == (verdict == "valid"), "\(verdict)/\(file)")
+            }
         }
     }
 
     @Test func aKeyIsReservedThenRemembered() throws {
         var state = NewBookState()
-        guard case .produce(let event) = try state.decide(body: body, idempotencyKey: "k", bookID: UUID(), eventID: UUID(), now: Date()),
+        guard case .produce(let event) = try state.decide(body: body, contracts: repositoryContracts, idempotencyKey: "k", bookID: UUID(), eventID: UUID(), now: Date()),
               case .added(let book, "k") = event.kind else { Issue.record("expected an event carrying the key"); return }
-        #expect(throws: Problem.self) { try state.decide(body: body, idempotencyKey: "k", bookID: UUID(), eventID: UUID(), now: Date()) }
+        #expect(throws: Problem.self) { try state.decide(body: body, contracts: repositoryContracts, idempotencyKey: "k", bookID: UUID(), eventID: UUID(), now: Date()) }
         state.finish(key: "k", with: (book, EventPosition(partition: 2, offset: 7)))
-        #expect(try state.decide(body: body, idempotencyKey: "k", bookID: UUID(), eventID: UUID(), now: Date()) == .replay(book, position: EventPosition(partition: 2, offset: 7)))
+        #expect(try state.decide(body: body, contracts: repositoryContracts, idempotencyKey: "k", bookID: UUID(), eventID: UUID(), now: Date()) == .replay(book, position: EventPosition(partition: 2, offset: 7)))
     }
 
     @Test func aFailedWriteFreesTheKey() throws {
         var state = NewBookState()
-        _ = try state.decide(body: body, idempotencyKey: "k", bookID: UUID(), eventID: UUID(), now: Date())
+        _ = try state.decide(body: body, contracts: repositoryContracts, idempotencyKey: "k", bookID: UUID(), eventID: UUID(), now: Date())
         state.finish(key: "k", with: nil)
-        guard case .produce = try state.decide(body: body, idempotencyKey: "k", bookID: UUID(), eventID: UUID(), now: Date()) else {
+        guard case .produce = try state.decide(body: body, contracts: repositoryContracts, idempotencyKey: "k", bookID: UUID(), eventID: UUID(), now: Date()) else {
             Issue.record("a key whose write failed must be usable again"); return
         }
     }
@@ -89,7 +125,7 @@ func finished(_ book: Book, at seconds: TimeInterval, id: UUID = UUID()) -> Book
         let event = added(dune, key: "k")
         #expect(state.apply(event) == .applied)
         #expect(state.apply(event) == .duplicate)
-        #expect(try state.decide(body: body, idempotencyKey: "k", bookID: UUID(), eventID: UUID(), now: Date()) == .replay(dune, position: nil))
+        #expect(try state.decide(body: body, contracts: repositoryContracts, idempotencyKey: "k", bookID: UUID(), eventID: UUID(), now: Date()) == .replay(dune, position: nil))
     }
 }
 
@@ -104,6 +140,7 @@ func finished(_ book: Book, at seconds: TimeInterval, id: UUID = UUID()) -> Book
         #expect { try known.finish(rawID: unknown, caughtUp: true, eventID: UUID(), now: Date()) } throws: { ($0 as? Problem)?.status == .notFound }
         #expect { try known.finish(rawID: unknown, caughtUp: false, eventID: UUID(), now: Date()) } throws: { ($0 as? Problem)?.status == .serviceUnavailable }
         #expect { try known.finish(rawID: "not-a-uuid", caughtUp: true, eventID: UUID(), now: Date()) } throws: { ($0 as? Problem)?.status == .badRequest }
+        #expect { try known.finish(rawID: dune.id.uuidString, caughtUp: true, eventID: UUID(), now: Date()) } throws: { ($0 as? Problem)?.status == .badRequest }
     }
 }
 

@@ -1,10 +1,19 @@
 import Contracts
 
-/// The repository's contracts/, found from the working directory as `bookshelf` finds it, loaded once
-/// for every test of this target: the services check each event they write and read against them.
+/// The repository's contracts/ folder, found from the working directory as `bookshelf` finds it.
+let repositoryContractsFolder: String = {
+    do {
+        return try ContractsLocation.resolve(flag: nil)
+    } catch {
+        fatalError("the service tests need the repository's contracts/: \(error)")
+    }
+}()
+
+/// That folder loaded once for every test of this target: the services check each event they write and
+/// read, and new-book each body, against them.
 let repositoryContracts: ContractRegistry = {
     do {
-        return try ContractsLocation.load(flag: nil)
+        return try ContractRegistry(folder: repositoryContractsFolder)
     } catch {
         fatalError("the service tests need the repository's contracts/: \(error)")
     }
