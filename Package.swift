@@ -50,7 +50,7 @@ let package = Package(
 
         // What every service shares, then one module per service.
         .target(name: "ServiceKit", dependencies: [
-            "BookshelfJSON", "Contracts", "Kafka", "Discovery", "HTTPClient",
+            "BookshelfJSON", "CJansson", "Contracts", "Kafka", "Discovery", "HTTPClient",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),

@@ -3,6 +3,7 @@ import FoundationEssentials
 import Logging
 import ServiceLifecycle
 import Synchronization
+import CJansson
 
 /// Runs a projection over an event source: replays the topic, applies each record once, dead-letters what
 /// it cannot read, tracks the positions it has applied, says when replay has caught up, and lets readers
@@ -196,6 +197,9 @@ public final class ProjectionHost<P: Projection>: Service, Sendable {
         }
         readiness.set(Self.readinessCondition, met: true, detail: "caught up at \(applied.description.isEmpty ? "an empty topic" : applied.description)")
         logger.info("replay caught up", metadata: ["consumer": .string(consumer), "position": .stringConvertible(applied)])
+        // What the replay needed only while it ran (decoded batches, jansson's nodes, sort buffers) is freed by
+        // now, but glibc keeps freed memory in its heap; hand it back, so the service settles at what it holds.
+        _ = bs_malloc_trim()
     }
 
 
