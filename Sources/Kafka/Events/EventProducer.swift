@@ -32,27 +32,27 @@ public struct EventProducer: Sendable {
             // Each event is validated as the JSON tree it is encoded from, and encoded into one buffer that
             // librdkafka copies from: no value or key array per event.
             var text = JSONWriter()
-            // Events are read in place: taking each (event, key) element out of the array would copy the
-            // event, a retain and a release of each of its attributes.
-            events.withUnsafeBufferPointer { events in
-                for index in events.indices {
-                    let json = events[index].event.json
-                    // Only an invalid event pays for `validate`, which says why it failed.
-                    if !registry.violations(ofEvent: json).isEmpty {
-                        do throws(ContractError) {
-                            try registry.validate(events[index].event)
-                        } catch {
-                            invalid[index] = error
-                            continue
-                        }
+            // Each element is copied out once and taken apart at once: reading `.event` and `.key` off the
+            // element (or a tuple-typed copy of it) costs a further copy of the whole event, a retain and a
+            // release of each attribute, per read.
+            for index in events.indices {
+                let (event, key) = events[index]
+                let json = event.json
+                // Only an invalid event pays for `validate`, which says why it failed.
+                if !registry.violations(ofEvent: json).isEmpty {
+                    do throws(ContractError) {
+                        try registry.validate(event)
+                    } catch {
+                        invalid[index] = error
+                        continue
                     }
-                    text.removeAll()
-                    text.write(json)
-                    Self.withUTF8(of: events[index].key) { key in
-                        text.withUnsafeBytes { value in
-                            writer.produce(at: index, topic: topic, partition: nil, key: key, value: value,
-                                           headers: Self.headers)
-                        }
+                }
+                text.removeAll()
+                text.write(json)
+                Self.withUTF8(of: key) { key in
+                    text.withUnsafeBytes { value in
+                        writer.produce(at: index, topic: topic, partition: nil, key: key, value: value,
+                                       headers: Self.headers)
                     }
                 }
             }
