@@ -198,10 +198,9 @@ public struct JSONWriter: ~Copyable {
         append(UInt8(ascii: "\""))
         var index = 0
         while index < length {
-            // Room for a chunk whose every byte is a six-byte \u00XX escape, plus the slack of one padded
-            // tail word (below), so the loop needs no checks.
+            // Room for a chunk whose every byte is a six-byte \u00XX escape, so the loop needs no checks.
             let chunkEnd = min(length, index + 4_096)
-            reserve((chunkEnd - index) * 6 + 8)
+            reserve((chunkEnd - index) * 6)
             var out = buffer + count
             while index < chunkEnd {
                 // Eight plain bytes at a time: most text has nothing to escape.
@@ -211,19 +210,6 @@ public struct JSONWriter: ~Copyable {
                         UnsafeMutableRawPointer(out).storeBytes(of: word, as: UInt64.self)
                         out += 8
                         index += 8
-                        continue
-                    }
-                }
-                // The last one to seven bytes as one word too, padded with spaces (plain) so that a short
-                // string or a tail is not looked at byte by byte; the word's padding lands past the text,
-                // in the room reserved above, and is overwritten or left beyond `count`.
-                if chunkEnd - index < 8 {
-                    var word: UInt64 = 0x2020_2020_2020_2020
-                    withUnsafeMutableBytes(of: &word) { $0.baseAddress!.copyMemory(from: bytes + index, byteCount: chunkEnd - index) }
-                    if !Self.mayNeedEscaping(word) {
-                        UnsafeMutableRawPointer(out).storeBytes(of: word, as: UInt64.self)
-                        out += chunkEnd - index
-                        index = chunkEnd
                         continue
                     }
                 }

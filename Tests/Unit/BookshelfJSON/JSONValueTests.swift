@@ -127,8 +127,8 @@ import Testing
     }
 
     @Test func shortStringsAndTailsAreEscapedExactly() throws {
-        // Strings and tails shorter than a word are scanned as one padded word: a special byte at each place
-        // of each short length must still be escaped, and nothing past the string written.
+        // Strings and tails shorter than the scan's eight-byte word: a special byte at each place of each short
+        // length is escaped, and nothing past the string is written.
         let escaped = ["\"": #"\""#, "\\": #"\\"#, "\n": #"\n"#, "\u{1}": #"\u0001"#, "\u{1F}": #"\u001f"#]
         for (special, escape) in escaped {
             for before in 0..<10 {
