@@ -32,12 +32,16 @@ public struct EventProducer: Sendable {
             // Each event is validated as the JSON tree it is encoded from, and encoded into one buffer that
             // librdkafka copies from: no value or key array per event.
             var text = JSONWriter()
-            for (index, item) in events.enumerated() {
-                let json = item.event.json
+            // Each element is copied out once and taken apart at once: reading `.event` and `.key` off the
+            // element (or a tuple-typed copy of it) costs a further copy of the whole event, a retain and a
+            // release of each attribute, per read.
+            for index in events.indices {
+                let (event, key) = events[index]
+                let json = event.json
                 // Only an invalid event pays for `validate`, which says why it failed.
                 if !registry.violations(ofEvent: json).isEmpty {
                     do throws(ContractError) {
-                        try registry.validate(item.event)
+                        try registry.validate(event)
                     } catch {
                         invalid[index] = error
                         continue
@@ -45,10 +49,9 @@ public struct EventProducer: Sendable {
                 }
                 text.removeAll()
                 text.write(json)
-                var key = item.key
-                key.withUTF8 { key in
+                Self.withUTF8(of: key) { key in
                     text.withUnsafeBytes { value in
-                        writer.produce(at: index, topic: topic, partition: nil, key: UnsafeRawBufferPointer(key), value: value,
+                        writer.produce(at: index, topic: topic, partition: nil, key: key, value: value,
                                        headers: Self.headers)
                     }
                 }
@@ -57,6 +60,13 @@ public struct EventProducer: Sendable {
         return outcomes.enumerated().map { index, outcome in
             outcome.map { $0.mapError { $0 } } ?? .failure(invalid[index]!)
         }
+    }
+
+    /// The key's UTF-8 in place when the string has it contiguously (native strings do), else from a copy.
+    private static func withUTF8<R>(of key: String, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+        if let result = key.utf8.withContiguousStorageIfAvailable({ body(UnsafeRawBufferPointer($0)) }) { return result }
+        var key = key
+        return key.withUTF8 { body(UnsafeRawBufferPointer($0)) }
     }
 
     /// Every event's headers, laid out for librdkafka once.

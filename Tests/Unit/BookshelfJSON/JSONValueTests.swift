@@ -126,6 +126,25 @@ import Testing
         }
     }
 
+    @Test func shortStringsAndTailsAreEscapedExactly() throws {
+        // Strings and tails shorter than the scan's eight-byte word: a special byte at each place of each short
+        // length is escaped, and nothing past the string is written.
+        let escaped = ["\"": #"\""#, "\\": #"\\"#, "\n": #"\n"#, "\u{1}": #"\u0001"#, "\u{1F}": #"\u001f"#]
+        for (special, escape) in escaped {
+            for before in 0..<10 {
+                for after in 0..<10 {
+                    let plain = (String(repeating: "a", count: before), String(repeating: "z", count: after))
+                    let value = JSONValue.object([("k", .string(plain.0 + special + plain.1)), ("n", 1)])
+                    #expect(value.serialized() == #"{"k":""# + plain.0 + escape + plain.1 + #"","n":1}"#)
+                }
+            }
+        }
+        for length in 0..<20 {
+            let text = String(repeating: "é", count: length / 2) + String(repeating: "x", count: length % 2)
+            #expect(JSONValue.string(text).serialized() == "\"" + text + "\"")
+        }
+    }
+
     @Test func childrenOutliveTheirParentVariable() throws {
         var child: JSONValue?
         do {
