@@ -14,10 +14,13 @@ public final class ECMARegex: Sendable {
 
     public let source: String
     private let program: RegexProgram
+    /// For a program that tests only ASCII and needs no backtracking to decide (see `RegexDFA`).
+    private let automaton: RegexDFA?
 
     public init(_ source: String) throws(SyntaxError) {
         self.source = source
         program = try RegexProgram(source)
+        automaton = program.fixedBytes == nil && !program.isSingleScalar ? RegexDFA(program) : nil
     }
 
     /// For `patternProperties` and `additionalProperties`, a search that gives up counts as no match.
@@ -40,8 +43,8 @@ public final class ECMARegex: Sendable {
         search(UnsafeRawBufferPointer(start: bytes, count: length))
     }
 
-    /// The shortcuts the program allows (see `RegexProgram.fixedBytes` and `isSingleScalar`), else the
-    /// backtracking machine, which the tests compare them with.
+    /// The shortcuts the program allows (see `RegexProgram.fixedBytes`, `isSingleScalar` and `RegexDFA`),
+    /// else the backtracking machine, which the tests compare them with.
     private func search(_ text: UnsafeRawBufferPointer) -> RegexMatcher.Outcome {
         if let fixed = program.fixedBytes {
             guard text.count == fixed.count else { return .noMatch }
@@ -55,6 +58,7 @@ public final class ECMARegex: Sendable {
             // A lead byte of a longer scalar may begin one outside the class: the machine decides those.
             if text[index] < 0x80 { return .match }
         }
+        if let automaton, !text.isEmpty { return automaton.matches(text) ? .match : .noMatch }
         return RegexMatcher.search(program, in: text)
     }
 }

@@ -138,6 +138,125 @@ import Testing
     }
 }
 
+extension ECMARegexDifferentialTests {
+    /// ASCII-only patterns with every construct `RegexDFA` takes: alternatives, optional and counted parts,
+    /// lazy and nullable loops, captures, `^` and `$` anywhere, the contracts' `(?!\n)$`.
+    static func asciiPattern(_ random: inout SplitMix, depth: Int) -> String {
+        let atoms = ["a", "b", "-", "[ab]", "[a-c]", "\\d", "[0-9-]", "\\n"]
+        if depth == 0 { return atoms[random.next(atoms.count)] }
+        let sub = { (random: inout SplitMix) in asciiPattern(&random, depth: depth - 1) }
+        switch random.next(14) {
+        case 0, 1: return sub(&random) + sub(&random)
+        case 2: return sub(&random) + "|" + sub(&random)
+        case 3: return "(" + sub(&random) + ")"
+        case 4: return "(?:" + sub(&random) + ")*"
+        case 5: return "(?:" + sub(&random) + ")+?"
+        case 6: return "(" + sub(&random) + ")?"
+        case 7: return "(?:" + sub(&random) + "){1,3}"
+        case 8: return "(?:" + sub(&random) + "|)*"
+        case 9: return atoms[random.next(atoms.count)] + ["{2}", "{0,3}", "{1,}", "+", "*", "?"][random.next(6)]
+        case 10: return "(?:" + sub(&random) + "){2}"
+        case 11: return ["^", "$"][random.next(2)] + sub(&random)
+        case 12: return sub(&random) + "(?!\\n)$"
+        default: return sub(&random) + sub(&random) + sub(&random)
+        }
+    }
+
+    static func verdict(_ program: RegexProgram, _ text: String) -> RegexMatcher.Outcome {
+        var text = text
+        return text.withUTF8 { RegexMatcher.search(program, in: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// `RegexDFA` must give the backtracking machine's verdict on every input: random ASCII patterns, on
+    /// texts with line breaks, characters of more than one byte and the empty text.
+    @Test func automatonAgreesWithTheProgram() throws {
+        var random = SplitMix(state: 99)
+        let alphabet = Array("ab-c0\né")
+        var automata = 0
+        var matched = 0
+        var compared = 0
+        for _ in 0..<800 {
+            let source = Self.wholeOrPart(Self.asciiPattern(&random, depth: 3), &random)
+            let program = try RegexProgram(source)
+            let regex = try ECMARegex(source)
+            guard let automaton = RegexDFA(program) else { continue }
+            automata += 1
+            for _ in 0..<12 {
+                let text = String((0..<random.next(10)).map { _ in alphabet[random.next(alphabet.count)] })
+                let expected = Self.verdict(program, text)
+                var copy = text
+                if !text.isEmpty {
+                    let verdict = copy.withUTF8 { automaton.matches(UnsafeRawBufferPointer($0)) }
+                    #expect(verdict == (expected == .match), "\(source) on \(text.debugDescription)")
+                }
+                #expect(regex.matches(text) == (expected == .match), "\(source) on \(text.debugDescription)")
+                if expected == .match { matched += 1 }
+                compared += 1
+            }
+        }
+        // Nearly every pattern of this grammar qualifies, and both verdicts are common.
+        #expect(automata >= 760, "\(automata) of 800 patterns have an automaton")
+        #expect(matched >= compared / 5 && matched <= compared * 4 / 5, "\(matched) of \(compared) matched")
+    }
+
+    /// The contracts' own ASCII patterns, on valid values and near misses: one character changed,
+    /// added or removed, a trailing line break, a character of more than one byte.
+    @Test func automatonAgreesOnTheContractsPatterns() throws {
+        var random = SplitMix(state: 2027)
+        let timestamp = "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)"
+            + "(\\.[0-9]{1,9})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])(?!\\n)$"
+        let cases: [(source: String, valid: (inout SplitMix) -> String)] = [
+            (timestamp, { random in
+                let fraction = random.next(3) == 0 ? "" : "." + String(repeating: "7", count: 1 + random.next(9))
+                let zone = ["Z", "+01:00", "-05:30", "+23:59"][random.next(4)]
+                func digits(_ value: Int, _ width: Int) -> String {
+                    String(repeating: "0", count: max(0, width - String(value).count)) + String(value)
+                }
+                return digits(random.next(10_000), 4) + "-" + digits(1 + random.next(12), 2) + "-" + digits(1 + random.next(31), 2)
+                    + "T" + digits(random.next(24), 2) + ":" + digits(random.next(60), 2) + ":" + digits(random.next(61), 2)
+                    + fraction + zone
+            }),
+            ("^([0-9]{9}[0-9X]|97[89][0-9]{10})(?!\\n)$", { random in
+                random.next(2) == 0 ? "044101359" + ["3", "X"][random.next(2)] : "97" + ["8", "9"][random.next(2)] + "0441013593"
+            }),
+            ("^[!-~]+(?!\\n)$", { random in String(repeating: "k", count: 1 + random.next(20)) + "-~!" }),
+        ]
+        let alphabet = Array("0123456789-:T.Z+X!~ \né")
+        for (source, valid) in cases {
+            let program = try RegexProgram(source)
+            #expect(program.fixedBytes == nil)
+            let automaton = try #require(RegexDFA(program), "\(source) has an automaton")
+            var matched = 0
+            for _ in 0..<2000 {
+                var characters = Array(valid(&random))
+                switch random.next(6) {
+                case 0, 1: break
+                case 2: characters[random.next(characters.count)] = alphabet[random.next(alphabet.count)]
+                case 3: characters.insert(alphabet[random.next(alphabet.count)], at: random.next(characters.count + 1))
+                case 4: characters.remove(at: random.next(characters.count))
+                default: characters.append("\n")
+                }
+                var text = String(characters)
+                let expected = Self.verdict(program, text)
+                let verdict = text.isEmpty ? expected == .match : text.withUTF8 { automaton.matches(UnsafeRawBufferPointer($0)) }
+                #expect(verdict == (expected == .match), "\(source) on \(text.debugDescription)")
+                if expected == .match { matched += 1 }
+            }
+            #expect((500...1700).contains(matched), "\(source): \(matched) of 2000 matched")
+        }
+    }
+
+    /// What the automaton cannot express stays with the machine.
+    @Test func automatonOnlyForWhatItDecides() throws {
+        for source in ["(a)\\1", "(?<=a)b", "\\bab", "(?=a)a", "(?!a)b", "é", "^.$", "[^a]b", "a\\p{L}", "^a{1,600}$"] {
+            #expect(RegexDFA(try RegexProgram(source)) == nil, "\(source) has no automaton")
+        }
+        for source in ["^a{1,3}$", "ab|c", "^(x|y)*z(?!\\n)$", "[0-9]{2,}", "^$"] {
+            #expect(RegexDFA(try RegexProgram(source)) != nil, "\(source) has an automaton")
+        }
+    }
+}
+
 extension ECMARegexDifferentialTests.SplitMix: RandomNumberGenerator {
     mutating func next() -> UInt64 {
         UInt64(next(Int.max))
