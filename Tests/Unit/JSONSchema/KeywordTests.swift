@@ -34,6 +34,23 @@ import Testing
         #expect(try two.accepts("12"))  // not a string: ignored
     }
 
+    /// Strings of characters of one to four UTF-8 bytes, of every length up to 40 (so counted both in whole
+    /// words of eight bytes and in the bytes after them): minLength and maxLength see exactly their code points.
+    @Test func stringLengthCountsCodePointsOfEveryWidth() throws {
+        var random = ECMARegexDifferentialTests.SplitMix(state: 8)
+        let alphabet: [Character] = ["a", "é", "€", "💩", "\u{7F}", "\u{80}", "\u{7FF}", "\u{800}", "\u{FFFF}", "\u{10000}"]
+        for _ in 0..<300 {
+            let text = String((0..<random.next(41)).map { _ in alphabet[random.next(alphabet.count)] })
+            let length = text.unicodeScalars.count
+            let instance = "\"" + text + "\""
+            #expect(try schema(#"{"minLength":\#(length),"maxLength":\#(length)}"#).accepts(instance), "\(text.debugDescription)")
+            #expect(try !schema(#"{"minLength":\#(length + 1)}"#).accepts(instance), "\(text.debugDescription)")
+            if length > 0 {
+                #expect(try !schema(#"{"maxLength":\#(length - 1)}"#).accepts(instance), "\(text.debugDescription)")
+            }
+        }
+    }
+
     @Test func numericBounds() throws {
         let bounded = try schema(#"{"minimum":1,"exclusiveMaximum":10.5,"multipleOf":0.5}"#)
         #expect(try bounded.accepts("1"))
