@@ -20,7 +20,7 @@ final class FormatChecker: Sendable {
         "uri": FormatChecker(check: isURI),
         "uri-reference": FormatChecker(check: isURIReference),
         "json-pointer": FormatChecker(check: isJSONPointer),
-        "regex": FormatChecker(check: { (try? ECMARegex($0)) != nil }),
+        "regex": FormatChecker(check: { (try? RegexProgram($0)) != nil }),
     ]
 
     private static func digits(_ text: Substring, _ count: Int) -> Int? {
