@@ -16,21 +16,30 @@ struct RegexDFA: Sendable {
     static let nodeLimit = 512
     static let stateLimit = 256
 
-    /// One column per ASCII byte and one shared by every byte of 0x80 and above.
+    /// One column per ASCII byte and one shared by every byte of 0x80 and above, while building.
     private static let columns = 129
     private static let accepting: UInt8 = 1
     private static let acceptingAtEnd: UInt8 = 2
     private static let dead: UInt8 = 4
+    /// In a table entry, above the offset of the next state: what reaching it decides.
+    private static let entryAccepts: UInt32 = 1 << 30
+    private static let entryDies: UInt32 = 1 << 31
 
-    /// `columns` next states per state; state 0 is the one at offset 0.
-    private let table: [UInt16]
+    /// The class of each byte: bytes that lead every state to the same next state share one (a pattern
+    /// of digits and a few separators has a dozen), which keeps the table small enough to stay in cache.
+    private let byteClass: [UInt8]
+    private let classCount: Int
+    /// Per state, one entry per byte class: the offset of the next state's row (its number × `classCount`,
+    /// so that the next lookup needs no multiplication) with `entryAccepts` and `entryDies`. Row 0 is the
+    /// state at offset 0 of the text.
+    private let table: [UInt32]
     private let flags: [UInt8]
 
     init?(_ program: RegexProgram) {
         guard !program.hasBackreferences, let automaton = Automaton(program) else { return nil }
         var states: [[UInt64]: Int] = [:]
         var sets: [[UInt64]] = []
-        var table: [UInt16] = []
+        var columns: [Int] = []
         var flags: [UInt8] = []
         func state(_ set: [UInt64]) -> Int? {
             if let known = states[set] { return known }
@@ -53,9 +62,35 @@ struct RegexDFA: Sendable {
                 var target = byte < 0x80 ? automaton.step(set, byte: UInt8(byte)) : automaton.empty
                 for word in target.indices { target[word] |= restart[word] }
                 guard let index = state(target) else { return nil }
-                table.append(UInt16(index))
+                columns.append(index)
             }
             next += 1
+        }
+        // Bytes whose columns are equal across every state form one class.
+        var classes: [[Int]: UInt8] = [:]
+        var representatives: [Int] = []
+        var classOfColumn: [UInt8] = []
+        for column in 0..<Self.columns {
+            let targets = (0..<sets.count).map { columns[$0 * Self.columns + column] }
+            if let known = classes[targets] {
+                classOfColumn.append(known)
+            } else {
+                classes[targets] = UInt8(representatives.count)
+                classOfColumn.append(UInt8(representatives.count))
+                representatives.append(column)
+            }
+        }
+        classCount = representatives.count
+        byteClass = (0..<256).map { classOfColumn[Swift.min($0, 0x80)] }
+        var table: [UInt32] = []
+        for state in sets.indices {
+            for column in representatives {
+                let target = columns[state * Self.columns + column]
+                var entry = UInt32(target * representatives.count)
+                if flags[target] & Self.accepting != 0 { entry |= Self.entryAccepts }
+                if flags[target] & Self.dead != 0 { entry |= Self.entryDies }
+                table.append(entry)
+            }
         }
         self.table = table
         self.flags = flags
@@ -64,19 +99,16 @@ struct RegexDFA: Sendable {
     /// Whether the pattern matches anywhere in `text` (not empty: an empty text goes to the machine,
     /// where `^` and `$` hold at the same offset).
     func matches(_ text: UnsafeRawBufferPointer) -> Bool {
-        table.withUnsafeBufferPointer { table in
-            flags.withUnsafeBufferPointer { flags in
-                var state = 0
-                if flags[0] & Self.accepting != 0 { return true }
+        if flags[0] & Self.accepting != 0 { return true }
+        return table.withUnsafeBufferPointer { table in
+            byteClass.withUnsafeBufferPointer { byteClass in
+                var row = 0
                 for byte in text {
-                    state = Int(table[state &* Self.columns &+ Int(Swift.min(byte, 0x80))])
-                    let flag = flags[state]
-                    if flag != 0 {
-                        if flag & Self.accepting != 0 { return true }
-                        if flag & Self.dead != 0 { return false }
-                    }
+                    let entry = table[row &+ Int(byteClass[Int(byte)])]
+                    if entry >= Self.entryAccepts { return entry & Self.entryAccepts != 0 }
+                    row = Int(entry)
                 }
-                return flags[state] & Self.acceptingAtEnd != 0
+                return flags[row / classCount] & Self.acceptingAtEnd != 0
             }
         }
     }
