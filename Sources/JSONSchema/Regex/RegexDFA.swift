@@ -187,8 +187,8 @@ struct RegexDFA: Sendable {
 
         /// The nodes reached from `pcs` without reading a byte, at offset 0 or not (`atStart`), and at
         /// the end of input or not (`atEnd`). Nodes that wait for a byte, an unmet `^` or `$`, or `match` stay.
-        func closure(entering pcs: [Int], atStart: Bool, atEnd: Bool = false, into set: [UInt64]? = nil) -> [UInt64] {
-            var set = set ?? empty
+        func closure(entering pcs: [Int], atStart: Bool, atEnd: Bool = false) -> [UInt64] {
+            var set = empty
             enter(pcs, &set, atStart: atStart, atEnd: atEnd)
             return set
         }
