@@ -95,20 +95,27 @@ public final class ProjectionHost<P: Projection>: Service, Sendable {
         await prior?.value
         var outcome = BatchOutcome()
         state.withLock { state in
-            for (record, result) in zip(batch, decoded.joined()) {
-                switch result {
-                case .success(let event):
-                    switch state.projection.apply(event) {
-                    case .applied:
-                        if case .added = event.kind { outcome.added += 1 } else { outcome.finished += 1 }
-                        outcome.newest = event.time
-                    case .duplicate:
-                        break
-                    case .rejected(let reason):
-                        outcome.rejected.append((record, reason))
+            // Records and results are reached by index, not iterated: an iterator hands out copies, and a copy of
+            // a record or an event retains and later releases each of its buffers and strings, per event.
+            var recordIndex = batch.startIndex
+            for half in decoded {
+                for resultIndex in half.indices {
+                    let record = recordIndex
+                    recordIndex += 1
+                    switch half[resultIndex] {
+                    case .success(let event):
+                        switch state.projection.apply(event) {
+                        case .applied:
+                            if case .added = event.kind { outcome.added += 1 } else { outcome.finished += 1 }
+                            outcome.newest = event.time
+                        case .duplicate:
+                            break
+                        case .rejected(let reason):
+                            outcome.rejected.append((batch[record], reason))
+                        }
+                    case .failure(let reason):
+                        outcome.rejected.append((batch[record], reason))
                     }
-                case .failure(let reason):
-                    outcome.rejected.append((record, reason))
                 }
             }
         }
@@ -154,7 +161,9 @@ public final class ProjectionHost<P: Projection>: Service, Sendable {
     }
 
     private static func decode(_ records: ArraySlice<ConsumedRecord>, _ contracts: ContractRegistry) -> [Result<BookEvent, UnreadableEvent>] {
-        records.map { record in Result { () throws(UnreadableEvent) in try EventCodec.decode(record.value, contracts: contracts) } }
+        records.indices.map { index in
+            Result { () throws(UnreadableEvent) in try EventCodec.decode(records[index].value, contracts: contracts) }
+        }
     }
 
     /// Below this many records, handing half to another thread costs more than it saves.
@@ -166,8 +175,8 @@ public final class ProjectionHost<P: Projection>: Service, Sendable {
         let released = state.withLock { state -> [CheckedContinuation<Bool, Never>] in
             // A batch holds long runs from one partition: one vector update per run, not per record.
             var run: EventPosition?
-            for record in batch {
-                let position = record.position
+            for index in batch.indices {
+                let position = batch[index].position
                 if let current = run, current.partition == position.partition {
                     if position.offset > current.offset { run = position }
                     continue
