@@ -130,9 +130,21 @@ public struct BookList: Projection {
     private mutating func sort(_ range: Range<Int>) {
         // Sorting the keys with their places, rather than places compared through the keys, keeps each
         // comparison to the two elements in hand.
+        guard range.count > 1 else { return }
         let order = zip(keys[range], range).sorted { $0.0 < $1.0 }
-        books.replaceSubrange(range, with: order.map { books[$0.1] })
-        keys.replaceSubrange(range, with: order.map(\.0))
+        // The books are moved to their places, not copied: a copy retains each of a book's strings and the
+        // book it replaces releases them again, for every book of every chunk and again when settling.
+        // `order` is a permutation of `range`, so each book is moved out once and each place filled once.
+        let sorted = UnsafeMutablePointer<Book>.allocate(capacity: range.count)
+        defer { sorted.deallocate() }
+        books.withUnsafeMutableBufferPointer { books in
+            let base = books.baseAddress!
+            for (place, (_, from)) in order.enumerated() {
+                (sorted + place).initialize(to: (base + from).move())
+            }
+            (base + range.lowerBound).moveInitialize(from: sorted, count: range.count)
+        }
+        for (place, (key, _)) in zip(range, order) { keys[place] = key }
     }
 
     public func book(id: UUID) -> Book? {
