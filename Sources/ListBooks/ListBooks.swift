@@ -79,7 +79,8 @@ public struct BookList: Projection {
         return .applied
     }
 
-    private mutating func append(_ book: Book, _ key: AddedKey) {
+    /// Takes the book it is given: the caller's copy out of the event is the one stored, not copied again.
+    private mutating func append(_ book: consuming Book, _ key: AddedKey) {
         books.append(book)
         keys.append(key)
     }
