@@ -45,6 +45,8 @@ struct Evaluation {
 
 extension SchemaNode {
     func validate(_ instance: JSONNode, _ ev: inout Evaluation) -> Bool {
+        // No subschemas below a string shape, so skipping the dynamic scope changes nothing.
+        if let stringShape, stringShape.pointee.accepts(instance) { return true }
         if let boolean {
             if !boolean { ev.fail(self, "", "no value is allowed here (the schema is false)") }
             return boolean

@@ -67,6 +67,9 @@ final class SchemaCompiler {
             }
         }
         keywords = mergeObjectShape(keywords)
+        if options.fusesStringShapes, let shape = StringShape.of(keywords.map(\.keyword), arena: arena) {
+            node.stringShape = arena.buffer([shape]).baseAddress
+        }
         // Cheap checks first so invalid instances fail fast; unevaluated* must come last, after
         // every keyword whose annotations they read.
         node.keywords = arena.buffer(keywords.enumerated()
