@@ -221,8 +221,11 @@ struct StringShape {
             }
             if !found { return false }
         }
-        if let pattern, pattern.takeUnretainedValue().search(instance) != .match { return false }
-        if let format, !format.takeUnretainedValue().check(String(cString: json_string_value(instance))) { return false }
+        // Through guaranteed references: the compiled schema keeps both alive, so no retain and release per call.
+        if let pattern, pattern._withUnsafeGuaranteedRef({ $0.search(instance) }) != .match { return false }
+        if let format, !format._withUnsafeGuaranteedRef({ $0.check(String(cString: json_string_value(instance))) }) {
+            return false
+        }
         return true
     }
 }
