@@ -14,7 +14,8 @@ final class SchemaNode: @unchecked Sendable {
     /// before its keywords exist). Behind a pointer so that reading it on the hot path needs no
     /// exclusivity check.
     private let state: UnsafeMutablePointer<(boolean: Bool?, keywords: UnsafeBufferPointer<Keyword>,
-                                             stringShape: UnsafePointer<StringShape>?)>
+                                             stringShape: UnsafePointer<StringShape>?,
+                                             propertiesShape: UnsafePointer<PropertiesShape>?)>
 
     /// `true` and `false` schemas; nil for object schemas.
     var boolean: Bool? {
@@ -33,6 +34,12 @@ final class SchemaNode: @unchecked Sendable {
         set { state.pointee.stringShape = newValue }
     }
 
+    /// Set when the keywords are `properties` with at most `type` and `required` (see `PropertiesShape`).
+    var propertiesShape: UnsafePointer<PropertiesShape>? {
+        get { state.pointee.propertiesShape }
+        set { state.pointee.propertiesShape = newValue }
+    }
+
     /// Absolute URI of this schema ("resource#pointer"), the prefix of its keywords' absolute
     /// keyword locations.
     let absoluteLocation: String
@@ -45,7 +52,7 @@ final class SchemaNode: @unchecked Sendable {
         self.absoluteLocation = absoluteLocation
         self.isResourceRoot = isResourceRoot
         state = .allocate(capacity: 1)
-        state.initialize(to: (nil, UnsafeBufferPointer(start: nil, count: 0), nil))
+        state.initialize(to: (nil, UnsafeBufferPointer(start: nil, count: 0), nil, nil))
     }
 
     deinit {
@@ -225,6 +232,60 @@ struct StringShape {
         if let pattern, pattern._withUnsafeGuaranteedRef({ $0.search(instance) }) != .match { return false }
         if let format, !format._withUnsafeGuaranteedRef({ $0.check(String(cString: json_string_value(instance))) }) {
             return false
+        }
+        return true
+    }
+}
+
+/// A node with `properties` and at most `type` and `required` (an `if` that tests one property, say), for
+/// the yes/no path: each declared property is looked up once, where the keywords one by one look up a
+/// required one twice. Its verdict is the keywords' verdict; errors are always reported by the keywords.
+struct PropertiesShape {
+    let types: TypeSet?
+    let properties: UnsafeBufferPointer<PropertySchema>
+    /// Bit i: properties[i] is required.
+    let required: UInt64
+    /// Required names that are not among the properties.
+    let otherRequired: UnsafeBufferPointer<PropertyKey>
+
+    /// From a node's compiled keywords; nil unless they are `properties` (at most 64) and at most `type` and `required`.
+    static func of(_ keywords: [Keyword], arena: Arena) -> PropertiesShape? {
+        var types: TypeSet?
+        var properties: UnsafeBufferPointer<PropertySchema>?
+        var required = UnsafeBufferPointer<PropertyKey>(start: nil, count: 0)
+        for keyword in keywords {
+            switch keyword {
+            case .type(let allowed) where types == nil: types = allowed
+            case .properties(let declared) where properties == nil: properties = declared
+            case .required(let keys) where required.isEmpty: required = keys
+            default: return nil
+            }
+        }
+        guard let properties, properties.count <= 64 else { return nil }
+        var mask: UInt64 = 0
+        var other: [PropertyKey] = []
+        for key in required {
+            if let index = properties.firstIndex(where: { $0.key.equals(key.bytes, length: key.length) }) {
+                mask |= 1 << UInt64(index)
+            } else {
+                other.append(key)
+            }
+        }
+        return PropertiesShape(types: types, properties: properties, required: mask, otherRequired: arena.buffer(other))
+    }
+
+    /// The verdict of the keywords, with `ev` not collecting errors.
+    @inline(__always)
+    func verdict(_ instance: JSONNode, _ ev: inout Evaluation) -> Bool {
+        if let types, types.isDisjoint(with: TypeSet.of(instance)) { return false }
+        guard instance.pointee.type == JSON_OBJECT else { return true }
+        for key in otherRequired where key.lookup(in: instance) == nil { return false }
+        for (index, property) in properties.enumerated() {
+            guard let value = property.key.lookup(in: instance) else {
+                if required & (1 << UInt64(index)) != 0 { return false }
+                continue
+            }
+            if !property.schema.validate(value, &ev) { return false }
         }
         return true
     }

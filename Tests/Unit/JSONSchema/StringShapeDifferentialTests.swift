@@ -55,7 +55,7 @@ import Testing
 
     static func compile(_ text: String, fused: Bool) throws -> JSONSchema {
         var options = ValidationOptions(assertFormats: true)
-        options.fusesStringShapes = fused
+        options.fusesShapes = fused
         return try schema(text, options: options)
     }
 
@@ -85,6 +85,46 @@ import Testing
         #expect(verdicts.valid > 1500 && verdicts.invalid > 1500, "\(verdicts)")
     }
 
+    /// `PropertiesShape` gives the keywords' verdict on objects with required, optional, missing and invalid
+    /// members (nested shapes included), on non-objects, and with `type` allowing or refusing them.
+    @Test func propertiesShapeGivesTheKeywordsVerdict() throws {
+        var random = SplitMix(state: 2027)
+        var verdicts = (valid: 0, invalid: 0)
+        let names = ["a", "b", "c"]
+        for _ in 0..<200 {
+            var members: [String] = []
+            switch random.next(3) {
+            case 0: members.append(#""type":"object""#)
+            case 1: members.append(#""type":["object","string"]"#)
+            default: break
+            }
+            let declared = names.filter { _ in random.next(3) != 0 }
+            members.append(#""properties":{"# + declared.map { #""\#($0)":\#(Self.stringNode(&random))"# }
+                .joined(separator: ",") + "}")
+            let required = names.filter { _ in random.next(3) == 0 }
+            if !required.isEmpty { members.append(#""required":[\#(required.map { "\"\($0)\"" }.joined(separator: ","))]"#) }
+            let text = #"{"$id":"urn:props","properties":{"x":{\#(members.joined(separator: ","))}}}"#
+            let fused = try Self.compile(text, fused: true)
+            let plain = try Self.compile(text, fused: false)
+            for _ in 0..<30 {
+                let value: String
+                if random.next(5) == 0 {
+                    value = Self.instance(&random)
+                } else {
+                    value = "{" + names.filter { _ in random.next(2) == 0 }.map { #""\#($0)":\#(Self.instance(&random))"# }
+                        .joined(separator: ",") + "}"
+                }
+                let document = #"{"x":\#(value)}"#
+                let instance = try JSONValue(parsing: document)
+                let verdict = fused.isValid(instance)
+                #expect(verdict == plain.isValid(instance), "\(text) on \(document)")
+                #expect(fused.validate(instance).errors == plain.validate(instance).errors, "\(text) on \(document)")
+                if verdict { verdicts.valid += 1 } else { verdicts.invalid += 1 }
+            }
+        }
+        #expect(verdicts.valid > 500 && verdicts.invalid > 500, "\(verdicts)")
+    }
+
     /// The shape is built for string-only nodes and only for them (else the test above compares nothing).
     @Test func shapeIsBuiltOnlyForStringOnlyNodes() throws {
         func shape(_ text: String) throws -> StringShape? {
@@ -103,5 +143,21 @@ import Testing
         #expect(try shape(#"{"type":"string","minimum":1}"#) == nil)
         #expect(try shape(#"{"const":"a","enum":["a"]}"#) == nil)
         #expect(try shape("{}") == nil)
+    }
+
+    @Test func propertiesShapeIsBuiltOnlyForPropertiesWithTypeAndRequired() throws {
+        func shape(_ text: String) throws -> PropertiesShape? {
+            let document = try JSONValue(parsing: text)
+            var registry = SchemaRegistry()
+            let uri = try registry.register(document, uri: "urn:one")
+            let compiler = SchemaCompiler(registry: registry, options: ValidationOptions())
+            return try compiler.compile(document, at: SchemaLocation(resource: uri, pointer: "", dialect: nil)).propertiesShape?.pointee
+        }
+        let conditionLike = try #require(try shape(#"{"required":["d","z"],"properties":{"a":{},"d":{"const":1}}}"#))
+        #expect(conditionLike.required == 0b10 && conditionLike.otherRequired.count == 1 && conditionLike.types == nil)
+        #expect(try shape(#"{"type":"object","properties":{"a":{}}}"#)?.types == .object)
+        #expect(try shape(#"{"required":["a"]}"#) == nil)
+        #expect(try shape(#"{"properties":{"a":{}},"additionalProperties":false}"#) == nil)
+        #expect(try shape(#"{"properties":{"a":{}},"minProperties":1}"#) == nil)
     }
 }
