@@ -45,6 +45,10 @@ struct Evaluation {
 
 extension SchemaNode {
     func validate(_ instance: JSONNode, _ ev: inout Evaluation) -> Bool {
+        // No subschemas below a string shape, so skipping the dynamic scope changes nothing.
+        if let stringShape, stringShape.pointee.accepts(instance) { return true }
+        // Its verdict is the keywords' own; it does not enter the dynamic scope, so not when that is tracked.
+        if !ev.collecting && !ev.tracksScope, let propertiesShape { return propertiesShape.pointee.verdict(instance, &ev) }
         if let boolean {
             if !boolean { ev.fail(self, "", "no value is allowed here (the schema is false)") }
             return boolean

@@ -8,6 +8,9 @@ public struct ValidationOptions: Sendable, Hashable {
     public var assertFormats: Bool
     /// Check the schema against its metaschema (when the registry has the metaschemas).
     public var checkSchema: Bool
+    /// Check nodes through `StringShape` and `PropertiesShape` where they allow it. Off only in the tests that
+    /// compare those with the keywords one by one.
+    var fusesShapes = true
 
     public init(assertFormats: Bool = false, checkSchema: Bool = true) {
         self.assertFormats = assertFormats

@@ -67,6 +67,12 @@ final class SchemaCompiler {
             }
         }
         keywords = mergeObjectShape(keywords)
+        if options.fusesShapes, let shape = StringShape.of(keywords.map(\.keyword), arena: arena) {
+            node.stringShape = arena.buffer([shape]).baseAddress
+        }
+        if options.fusesShapes, let shape = PropertiesShape.of(keywords.map(\.keyword), arena: arena) {
+            node.propertiesShape = arena.buffer([shape]).baseAddress
+        }
         // Cheap checks first so invalid instances fail fast; unevaluated* must come last, after
         // every keyword whose annotations they read.
         node.keywords = arena.buffer(keywords.enumerated()

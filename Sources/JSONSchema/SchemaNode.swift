@@ -13,7 +13,9 @@ final class SchemaNode: @unchecked Sendable {
     /// What the compiler fills in after creating the node (references may point at a node
     /// before its keywords exist). Behind a pointer so that reading it on the hot path needs no
     /// exclusivity check.
-    private let state: UnsafeMutablePointer<(boolean: Bool?, keywords: UnsafeBufferPointer<Keyword>)>
+    private let state: UnsafeMutablePointer<(boolean: Bool?, keywords: UnsafeBufferPointer<Keyword>,
+                                             stringShape: UnsafePointer<StringShape>?,
+                                             propertiesShape: UnsafePointer<PropertiesShape>?)>
 
     /// `true` and `false` schemas; nil for object schemas.
     var boolean: Bool? {
@@ -26,6 +28,18 @@ final class SchemaNode: @unchecked Sendable {
         get { state.pointee.keywords }
         set { state.pointee.keywords = newValue }
     }
+    /// Set when every keyword only constrains strings (see `StringShape`), in the compiled schema's arena.
+    var stringShape: UnsafePointer<StringShape>? {
+        get { state.pointee.stringShape }
+        set { state.pointee.stringShape = newValue }
+    }
+
+    /// Set when the keywords are `properties` with at most `type` and `required` (see `PropertiesShape`).
+    var propertiesShape: UnsafePointer<PropertiesShape>? {
+        get { state.pointee.propertiesShape }
+        set { state.pointee.propertiesShape = newValue }
+    }
+
     /// Absolute URI of this schema ("resource#pointer"), the prefix of its keywords' absolute
     /// keyword locations.
     let absoluteLocation: String
@@ -38,7 +52,7 @@ final class SchemaNode: @unchecked Sendable {
         self.absoluteLocation = absoluteLocation
         self.isResourceRoot = isResourceRoot
         state = .allocate(capacity: 1)
-        state.initialize(to: (nil, UnsafeBufferPointer(start: nil, count: 0)))
+        state.initialize(to: (nil, UnsafeBufferPointer(start: nil, count: 0), nil, nil))
     }
 
     deinit {
@@ -154,6 +168,127 @@ struct Dependency {
 final class Name: Sendable {
     let text: String
     init(_ text: String) { self.text = text }
+}
+
+/// The keywords of a node whose keywords are all among `type` (allowing strings), `minLength`, `maxLength`,
+/// `pattern`, `format`, and one `const` or `enum`, checked together on a string: one read of the
+/// instance's type, its code points counted at most once, no dispatch per keyword. It only ever
+/// accepts: a string it does not accept, or any other value, goes through the keywords one by one,
+/// which give the verdict and every error exactly as without it.
+struct StringShape {
+    var minLength = 0
+    var maxLength = Int.max
+    /// The string members of `const` or `enum` (only a string can equal one when the instance is a string).
+    var values: UnsafeBufferPointer<JSONNode>?
+    var pattern: Unmanaged<ECMARegex>?
+    var format: Unmanaged<FormatChecker>?
+
+    /// From a node's compiled keywords; nil when one of them is not a string check, or there are none.
+    static func of(_ keywords: [Keyword], arena: Arena) -> StringShape? {
+        guard !keywords.isEmpty else { return nil }
+        var shape = StringShape()
+        var hasValues = false
+        for keyword in keywords {
+            switch keyword {
+            case .type(let allowed) where allowed.contains(.string): continue
+            case .minLength(let limit): shape.minLength = Swift.max(shape.minLength, limit)
+            case .maxLength(let limit): shape.maxLength = Swift.min(shape.maxLength, limit)
+            case .pattern(let regex) where shape.pattern == nil: shape.pattern = regex
+            case .format(_, let checker) where shape.format == nil: shape.format = checker
+            case .constant(let value) where !hasValues:
+                hasValues = true
+                shape.values = arena.buffer(value.pointee.type == JSON_STRING ? [value] : [])
+            case .enumeration(let values, _) where !hasValues:
+                hasValues = true
+                shape.values = arena.buffer(values.filter { $0.pointee.type == JSON_STRING })
+            default: return nil
+            }
+        }
+        return shape
+    }
+
+    @inline(__always)
+    func accepts(_ instance: JSONNode) -> Bool {
+        guard instance.pointee.type == JSON_STRING else { return false }
+        let length = json_string_length(instance)
+        // A string has between a quarter of its UTF-8 length and its length in code points: count them only
+        // when those bounds leave the verdict open.
+        if length < minLength { return false }
+        if length > maxLength || (length + 3) / 4 < minLength {
+            let codePoints = Keyword.codePoints(instance)
+            if codePoints < minLength || codePoints > maxLength { return false }
+        }
+        if let values {
+            let bytes = json_string_value(instance)!
+            var found = false
+            for value in values where json_string_length(value) == length
+                && (length == 0 || memcmp(json_string_value(value), bytes, length) == 0) {
+                found = true
+                break
+            }
+            if !found { return false }
+        }
+        // Through guaranteed references: the compiled schema keeps both alive, so no retain and release per call.
+        if let pattern, pattern._withUnsafeGuaranteedRef({ $0.search(instance) }) != .match { return false }
+        if let format, !format._withUnsafeGuaranteedRef({ $0.check(String(cString: json_string_value(instance))) }) {
+            return false
+        }
+        return true
+    }
+}
+
+/// A node with `properties` and at most `type` and `required` (an `if` that tests one property, say), for
+/// the yes/no path: each declared property is looked up once, where the keywords one by one look up a
+/// required one twice. Its verdict is the keywords' verdict; errors are always reported by the keywords.
+struct PropertiesShape {
+    let types: TypeSet?
+    let properties: UnsafeBufferPointer<PropertySchema>
+    /// Bit i: properties[i] is required.
+    let required: UInt64
+    /// Required names that are not among the properties.
+    let otherRequired: UnsafeBufferPointer<PropertyKey>
+
+    /// From a node's compiled keywords; nil unless they are `properties` (at most 64) and at most `type` and `required`.
+    static func of(_ keywords: [Keyword], arena: Arena) -> PropertiesShape? {
+        var types: TypeSet?
+        var properties: UnsafeBufferPointer<PropertySchema>?
+        var required = UnsafeBufferPointer<PropertyKey>(start: nil, count: 0)
+        for keyword in keywords {
+            switch keyword {
+            case .type(let allowed) where types == nil: types = allowed
+            case .properties(let declared) where properties == nil: properties = declared
+            case .required(let keys) where required.isEmpty: required = keys
+            default: return nil
+            }
+        }
+        guard let properties, properties.count <= 64 else { return nil }
+        var mask: UInt64 = 0
+        var other: [PropertyKey] = []
+        for key in required {
+            if let index = properties.firstIndex(where: { $0.key.equals(key.bytes, length: key.length) }) {
+                mask |= 1 << UInt64(index)
+            } else {
+                other.append(key)
+            }
+        }
+        return PropertiesShape(types: types, properties: properties, required: mask, otherRequired: arena.buffer(other))
+    }
+
+    /// The verdict of the keywords, with `ev` not collecting errors.
+    @inline(__always)
+    func verdict(_ instance: JSONNode, _ ev: inout Evaluation) -> Bool {
+        if let types, types.isDisjoint(with: TypeSet.of(instance)) { return false }
+        guard instance.pointee.type == JSON_OBJECT else { return true }
+        for key in otherRequired where key.lookup(in: instance) == nil { return false }
+        for (index, property) in properties.enumerated() {
+            guard let value = property.key.lookup(in: instance) else {
+                if required & (1 << UInt64(index)) != 0 { return false }
+                continue
+            }
+            if !property.schema.validate(value, &ev) { return false }
+        }
+        return true
+    }
 }
 
 /// JSON Schema types as bits, so `type` is one AND.
