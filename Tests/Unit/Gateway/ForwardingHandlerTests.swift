@@ -111,23 +111,10 @@ final class RawConnection: @unchecked Sendable {
         let client = HTTPClient()
         try await withTestServer(upstream.router()) { upstreamPort in
             let url = "http://127.0.0.1:\(upstreamPort)"
-            let discovery = StaticDiscovery(upstreams: ["booklist", "newbook", "readbook"].reduce(into: [:]) {
-                $0[$1] = [ServiceInstance(id: "one", baseURL: url)]
-            })
-            let gateway = GatewayService(
-                contracts: sharedContracts, validator: sharedSchemas,
-                forwarder: UpstreamForwarder(client: client, discovery: discovery), apiToken: nil
-            )
             let metrics = ServiceMetrics()
-            let routes = ServiceRoutes(metrics: metrics, readiness: Readiness())
-            gateway.addRoutes(to: routes)
-            var logger = Logger(label: "gateway-test")
-            logger.logLevel = .critical
-            let app = Application(
-                router: routes,
-                server: .serviceHTTP1(handlersOnEventLoop: true, frontHandlers: gateway.frontHandlers(metrics: metrics, serverName: "gateway", logger: logger)),
-                configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "gateway"),
-                logger: logger
+            let app = GatewayServiceTests.gateway(
+                ["booklist": [url], "newbook": [url], "readbook": [url]], client: client, metrics: metrics, handlersOnEventLoop: true,
+                configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "gateway")
             )
             try await app.test(.live) { live in
                 try await body(try #require(live.port), metrics)

@@ -78,13 +78,16 @@ final class Upstream: Sendable {
 }
 
 @Suite struct GatewayServiceTests {
-    static func gateway(_ upstreams: [String: [String]], token: String? = nil, client: HTTPClient) -> some ApplicationProtocol {
+    /// A gateway in front of `upstreams` (service name to base URLs), assembled as the gateway command does.
+    static func gateway(
+        _ upstreams: [String: [String]], token: String? = nil, client: HTTPClient, metrics: ServiceMetrics = ServiceMetrics(),
+        handlersOnEventLoop: Bool = false, configuration: ApplicationConfiguration = .init()
+    ) -> some ApplicationProtocol {
         let discovery = StaticDiscovery(upstreams: upstreams.mapValues { $0.map { ServiceInstance(id: $0, baseURL: $0) } })
         let gateway = GatewayService(
             contracts: sharedContracts, validator: sharedSchemas,
             forwarder: UpstreamForwarder(client: client, discovery: discovery), apiToken: token
         )
-        let metrics = ServiceMetrics()
         let routes = ServiceRoutes(metrics: metrics, readiness: Readiness())
         gateway.addRoutes(to: routes)
         var logger = Logger(label: "gateway-test")
@@ -92,7 +95,11 @@ final class Upstream: Sendable {
         // As the gateway command runs it: operations answered by the forwarding handler, the rest by Hummingbird.
         return Application(
             router: routes,
-            server: .serviceHTTP1(frontHandlers: gateway.frontHandlers(metrics: metrics, serverName: "gateway", logger: logger)),
+            server: .serviceHTTP1(
+                handlersOnEventLoop: handlersOnEventLoop,
+                frontHandlers: gateway.frontHandlers(metrics: metrics, serverName: "gateway", logger: logger)
+            ),
+            configuration: configuration,
             logger: logger
         )
     }
