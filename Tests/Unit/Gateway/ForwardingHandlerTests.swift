@@ -1,12 +1,10 @@
 import Foundation
-import Discovery
 import Glibc
 import HTTPClient
 import HTTPTestSupport
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-import Logging
 import NIOCore
 import ServiceKit
 import Testing

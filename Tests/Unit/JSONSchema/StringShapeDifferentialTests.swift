@@ -59,6 +59,18 @@ import Testing
         return try schema(text, options: options)
     }
 
+    /// The schema compiled with and without the shapes gives `document` the same verdict and the same errors;
+    /// the verdict is tallied, so a test can check that both kinds were common.
+    static func expectAgreement(
+        _ fused: JSONSchema, _ plain: JSONSchema, schema text: String, on document: String, counting verdicts: inout (valid: Int, invalid: Int)
+    ) throws {
+        let instance = try JSONValue(parsing: document)
+        let verdict = fused.isValid(instance)
+        #expect(verdict == plain.isValid(instance), "\(text) on \(document)")
+        #expect(fused.validate(instance).errors == plain.validate(instance).errors, "\(text) on \(document)")
+        if verdict { verdicts.valid += 1 } else { verdicts.invalid += 1 }
+    }
+
     @Test func fusedAndKeywordByKeywordAgreeOnVerdictsAndErrors() throws {
         var random = SplitMix(state: 1257)
         var verdicts = (valid: 0, invalid: 0)
@@ -73,11 +85,7 @@ import Testing
             for _ in 0..<20 {
                 let (a, b) = (Self.instance(&random), Self.instance(&random))
                 for document in [#"{"a":\#(a)}"#, #"{"b":\#(b)}"#, #"{"a":\#(a),"b":\#(b)}"#] {
-                    let instance = try JSONValue(parsing: document)
-                    let verdict = fused.isValid(instance)
-                    #expect(verdict == plain.isValid(instance), "\(text) on \(document)")
-                    #expect(fused.validate(instance).errors == plain.validate(instance).errors, "\(text) on \(document)")
-                    if verdict { verdicts.valid += 1 } else { verdicts.invalid += 1 }
+                    try Self.expectAgreement(fused, plain, schema: text, on: document, counting: &verdicts)
                 }
             }
         }
@@ -114,12 +122,7 @@ import Testing
                     value = "{" + names.filter { _ in random.next(2) == 0 }.map { #""\#($0)":\#(Self.instance(&random))"# }
                         .joined(separator: ",") + "}"
                 }
-                let document = #"{"x":\#(value)}"#
-                let instance = try JSONValue(parsing: document)
-                let verdict = fused.isValid(instance)
-                #expect(verdict == plain.isValid(instance), "\(text) on \(document)")
-                #expect(fused.validate(instance).errors == plain.validate(instance).errors, "\(text) on \(document)")
-                if verdict { verdicts.valid += 1 } else { verdicts.invalid += 1 }
+                try Self.expectAgreement(fused, plain, schema: text, on: #"{"x":\#(value)}"#, counting: &verdicts)
             }
         }
         #expect(verdicts.valid > 500 && verdicts.invalid > 500, "\(verdicts)")
