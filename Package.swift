@@ -65,7 +65,7 @@ let package = Package(
         .target(name: "BookRead", dependencies: ["ServiceKit", "Contracts"]),
         .target(name: "ListBooks", dependencies: ["ServiceKit", "Contracts"]),
         .target(name: "LastRead", dependencies: ["ServiceKit", "Contracts"]),
-        .target(name: "Gateway", dependencies: ["ServiceKit", "HTTPClient", "Discovery", "JSONSchema", "BookshelfJSON"]),
+        .target(name: "Gateway", dependencies: ["ServiceKit", "HTTPClient", "Discovery", "Contracts", "JSONSchema", "BookshelfJSON"]),
         .target(name: "Stack", dependencies: [
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -98,12 +98,12 @@ public final class GatewayService: Sendable {
             return reply
         }
         if let problem = check.pathParameters(parameters, of: operation) {
-            return GatewayReply(contractProblem: problem, instance: path)
+            return GatewayReply(problem: problem, instance: path)
         }
         if wantsBody {
             let declaredLength = head.headerFields[.contentLength].flatMap(Int.init)
             if let problem = check.mediaType(head.headerFields[.contentType], of: operation, bodyLength: declaredLength) {
-                return GatewayReply(contractProblem: problem, instance: path)
+                return GatewayReply(problem: problem, instance: path)
             }
         }
         return nil
@@ -115,7 +115,7 @@ public final class GatewayService: Sendable {
     }
 
     func refusal(body: [UInt8], operation: RouteTable.Operation, path: String) -> GatewayReply? {
-        check.body(body, of: operation).map { GatewayReply(contractProblem: $0, instance: path) }
+        check.body(body, of: operation).map { GatewayReply(problem: $0, instance: path) }
     }
 
     /// Sends the request upstream; `completion` gets the upstream's answer or the problem that replaces it,

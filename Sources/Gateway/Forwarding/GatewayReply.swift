@@ -28,31 +28,9 @@ struct GatewayReply: Sendable {
 
     /// problem+json with the headers `Problem.response(instance:)` gives it.
     init(problem: Problem, instance: String) {
-        self.init(problem: problem, body: problem.body(instance: instance))
-    }
-
-    private init(problem: Problem, body: some Collection<UInt8>) {
         var headers: HTTPFields = [.contentType: Problem.contentType]
         if let retryAfter = problem.retryAfter { headers[.retryAfter] = String(retryAfter) }
         if !problem.allow.isEmpty { headers[.allow] = problem.allow.map(\.rawValue).joined(separator: ", ") }
-        self.init(status: problem.status, headers: headers, body: ByteBuffer(bytes: body))
-    }
-
-    /// A contract violation: problem+json with the violations as RFC 9457 `errors`, which `Problem` alone cannot carry.
-    init(contractProblem: ContractProblem, instance: String) {
-        let plain = contractProblem.problem.body(instance: instance)
-        guard !contractProblem.violations.isEmpty, let object = try? JSONValue(parsing: plain), object.isObject else {
-            self.init(problem: contractProblem.problem, body: plain)
-            return
-        }
-        let errors = JSONValue.array(contractProblem.violations.map { violation in
-            JSONValue.object([
-                ("instanceLocation", .string(violation.instanceLocation)),
-                ("keywordLocation", .string(violation.keywordLocation)),
-                ("message", .string(violation.message)),
-            ])
-        })
-        let body = JSONValue.object(object.members.map { ($0, $1) } + [("errors", errors)])
-        self.init(problem: contractProblem.problem, body: body.serializedBytes(sortedKeys: true))
+        self.init(status: problem.status, headers: headers, body: ByteBuffer(bytes: problem.body(instance: instance)))
     }
 }

@@ -1,4 +1,5 @@
 import BookshelfJSON
+import Contracts
 import JSONSchema
 
 /// The schemas the route table names, compiled once at start-up from the contracts folder, so a request
@@ -27,13 +28,13 @@ public final class ContractSchemas: SchemaValidating {
         self.schemas = schemas
     }
 
-    public func violations(of instance: JSONValue, against schemaID: String) -> [Violation] {
+    public func violations(of instance: JSONValue, against schemaID: String) -> [ContractViolation] {
         guard let schema = schemas[schemaID] else {
             // Only reachable if the route table and this set disagree, which init rules out.
-            return [Violation(instanceLocation: "", keywordLocation: "", message: "no compiled schema \(schemaID)")]
+            return [ContractViolation(instanceLocation: "", keywordLocation: "", message: "no compiled schema \(schemaID)")]
         }
         return schema.validate(instance).errors.map {
-            Violation(instanceLocation: $0.instanceLocation, keywordLocation: $0.keywordLocation, message: $0.message)
+            ContractViolation(instanceLocation: $0.instanceLocation, keywordLocation: $0.keywordLocation, message: $0.message)
         }
     }
 }

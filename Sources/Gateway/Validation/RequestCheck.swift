@@ -1,4 +1,5 @@
 import BookshelfJSON
+import Contracts
 import HTTPTypes
 import ServiceKit
 
@@ -11,14 +12,15 @@ public struct RequestCheck: Sendable {
         self.validator = validator
     }
 
-    /// A problem for a request that cannot follow its contract, or nil when the path parameters are valid.
-    public func pathParameters(_ values: [String: String], of operation: RouteTable.Operation) -> ContractProblem? {
-        var violations: [Violation] = []
+    /// A problem for a request that cannot follow its contract (its `errors` name each violation), or nil
+    /// when the path parameters are valid.
+    public func pathParameters(_ values: [String: String], of operation: RouteTable.Operation) -> Problem? {
+        var violations: [ContractViolation] = []
         for parameter in operation.pathParameters {
             guard let schemaID = parameter.schemaID else { continue }
             let value = values[parameter.name] ?? ""
             violations += validator.violations(of: .string(value), against: schemaID).map { violation in
-                Violation(
+                ContractViolation(
                     instanceLocation: "/path/\(parameter.name)" + violation.instanceLocation,
                     keywordLocation: violation.keywordLocation,
                     message: violation.message
@@ -27,62 +29,48 @@ public struct RequestCheck: Sendable {
         }
         guard !violations.isEmpty else { return nil }
         let names = operation.pathParameters.map(\.name).joined(separator: ", ")
-        return ContractProblem(
-            problem: .badRequest(code: "invalid-path-parameter", "The path parameter \(names) does not follow the contract of \(operation.method) \(operation.pathTemplate)."),
-            violations: violations
+        return .badRequest(
+            code: "invalid-path-parameter", "The path parameter \(names) does not follow the contract of \(operation.method) \(operation.pathTemplate).",
+            errors: violations
         )
     }
 
     /// The media type a body must have before it is read.
-    public func mediaType(_ contentType: String?, of operation: RouteTable.Operation, bodyLength: Int?) -> ContractProblem? {
+    public func mediaType(_ contentType: String?, of operation: RouteTable.Operation, bodyLength: Int?) -> Problem? {
         guard let body = operation.body else { return nil }
         let mediaType = contentType?.split(separator: ";", maxSplits: 1).first
             .map { String($0.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed()).lowercased() } ?? ""
         if mediaType.isEmpty && bodyLength == 0 && !body.required { return nil }
         guard body.mediaTypes.contains(mediaType) else {
             let accepted = body.mediaTypes.joined(separator: " or ")
-            return ContractProblem(problem: Problem(
+            return Problem(
                 status: .unsupportedMediaType, code: "unsupported-media-type",
                 detail: mediaType.isEmpty
                     ? "Send the body with Content-Type: \(accepted)."
                     : "Content-Type '\(mediaType)' is not accepted here; send \(accepted)."
-            ))
+            )
         }
         return nil
     }
 
     /// The body, parsed and checked against the operation's schema.
-    public func body(_ bytes: [UInt8], of operation: RouteTable.Operation) -> ContractProblem? {
+    public func body(_ bytes: [UInt8], of operation: RouteTable.Operation) -> Problem? {
         guard let body = operation.body else { return nil }
         if bytes.isEmpty {
             guard body.required else { return nil }
-            return ContractProblem(problem: .badRequest(code: "missing-body", "\(operation.method) \(operation.pathTemplate) needs a JSON body."))
+            return .badRequest(code: "missing-body", "\(operation.method) \(operation.pathTemplate) needs a JSON body.")
         }
         let document: JSONValue
         do {
             document = try JSONValue(parsing: bytes, rejectingDuplicateKeys: true)
         } catch {
-            return ContractProblem(problem: .badRequest(
+            return .badRequest(
                 code: "malformed-json", "The body is not JSON: \(error.message) (line \(error.line), column \(error.column))."
-            ))
+            )
         }
         guard let schemaID = body.schemaID else { return nil }
         let violations = validator.violations(of: document, against: schemaID)
         guard !violations.isEmpty else { return nil }
-        return ContractProblem(
-            problem: .badRequest(code: "invalid-body", "The body does not follow its contract (\(schemaID)); see errors."),
-            violations: violations
-        )
-    }
-}
-
-/// A rejection with the violations that caused it, rendered as problem+json with an `errors` member.
-public struct ContractProblem: Error, Sendable {
-    public var problem: Problem
-    public var violations: [Violation]
-
-    public init(problem: Problem, violations: [Violation] = []) {
-        self.problem = problem
-        self.violations = violations
+        return .badRequest(code: "invalid-body", "The body does not follow its contract (\(schemaID)); see errors.", errors: violations)
     }
 }
