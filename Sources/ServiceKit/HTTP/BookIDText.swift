@@ -6,7 +6,8 @@ extension UUID {
     /// (`rest/book/book.schema.json#/$defs/id`): canonical and lower case. The gateway checks the same
     /// schema, so a service called directly refuses what the gateway refuses, upper-case ids included.
     public init?(bookID text: some StringProtocol) {
-        guard let id = UUID(text: text), id.lowercaseText.utf8.elementsEqual(text.utf8) else { return nil }
+        // `UUID(text:)` already insists on the canonical form in either case; only upper-case hex is left to refuse.
+        guard !text.utf8.contains(where: { (UInt8(ascii: "A")...UInt8(ascii: "F")).contains($0) }), let id = UUID(text: text) else { return nil }
         self = id
     }
 }
