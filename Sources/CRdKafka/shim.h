@@ -7,6 +7,7 @@
 /* Swift cannot import macros that contain casts. */
 static const int32_t bookshelf_rdk_partition_ua = RD_KAFKA_PARTITION_UA;
 static const int64_t bookshelf_rdk_offset_beginning = RD_KAFKA_OFFSET_BEGINNING;
+static const int64_t bookshelf_rdk_offset_end = RD_KAFKA_OFFSET_END;
 static const int bookshelf_rdk_msg_f_copy = RD_KAFKA_MSG_F_COPY;
 static const int bookshelf_rdk_purge_all = RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT;
 

@@ -41,21 +41,16 @@ public final class RetentionWatcher: Sendable {
     @discardableResult
     public func check() -> [Drop] {
         var drops: [Drop] = []
-        for topic in topics {
-            guard let count = try? KafkaConsumer.partitionCount(client.handle, topic: topic) else { continue }
-            for partition in 0..<count {
-                var low: Int64 = 0
-                var high: Int64 = 0
-                guard rd_kafka_query_watermark_offsets(client.handle, topic, partition, &low, &high, 2_000) == RD_KAFKA_RESP_ERR_NO_ERROR,
-                      low > 0 else { continue }
-                let key = "\(topic)[\(partition)]"
-                let rose = reported.withLock { reported -> Bool in
-                    guard low > reported[key, default: 0] else { return false }
-                    reported[key] = low
-                    return true
-                }
-                if rose { drops.append(Drop(topic: topic, partition: partition, lowWatermark: low)) }
+        // An unanswered query (the broker down on purpose, say) is checked again next time.
+        let partitions = (try? RdKafkaClient.watermarks(client.handle, topics: topics, timeoutMilliseconds: 2_000)) ?? []
+        for watermarks in partitions where watermarks.low > 0 {
+            let key = "\(watermarks.topic)[\(watermarks.partition)]"
+            let rose = reported.withLock { reported -> Bool in
+                guard watermarks.low > reported[key, default: 0] else { return false }
+                reported[key] = watermarks.low
+                return true
             }
+            if rose { drops.append(Drop(topic: watermarks.topic, partition: watermarks.partition, lowWatermark: watermarks.low)) }
         }
         for drop in drops {
             logger.warning(

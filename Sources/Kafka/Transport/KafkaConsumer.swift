@@ -229,22 +229,12 @@ public final class KafkaConsumer: Service, Sendable {
         var ends: [TopicPartition: Int64] = [:]
         var records = 0
         var partitions: [TopicPartition] = []
-        for topic in configuration.topics {
-            let count = try Self.partitionCount(rk, topic: topic)
-            for partition in 0..<count {
-                var low: Int64 = 0
-                var high: Int64 = 0
-                let err = rd_kafka_query_watermark_offsets(rk, topic, partition, &low, &high, 5_000)
-                guard err == RD_KAFKA_RESP_ERR_NO_ERROR else {
-                    throw KafkaError(code: .metadata, message: "end offset of \(topic)[\(partition)]: \(String(cString: rd_kafka_err2str(err)))",
-                                     isRetryable: true, rdKafkaCode: err.rawValue)
-                }
-                let key = TopicPartition(topic: topic, partition: partition)
-                partitions.append(key)
-                if high > low {
-                    ends[key] = high
-                    records += Int(high - low)
-                }
+        for watermarks in try RdKafkaClient.watermarks(rk, topics: configuration.topics, timeoutMilliseconds: 5_000) {
+            let key = TopicPartition(topic: watermarks.topic, partition: watermarks.partition)
+            partitions.append(key)
+            if watermarks.high > watermarks.low {
+                ends[key] = watermarks.high
+                records += Int(watermarks.high - watermarks.low)
             }
         }
         progress.withLock { progress in
