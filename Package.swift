@@ -29,7 +29,7 @@ let package = Package(
         // JSON and JSON Schema.
         .target(name: "BookshelfJSON", dependencies: ["CJansson"]),
         .target(name: "JSONSchema", dependencies: ["BookshelfJSON", "CJansson"]),
-        .target(name: "Contracts", dependencies: ["BookshelfJSON", "JSONSchema"]),
+        .target(name: "Contracts", dependencies: ["BookshelfJSON", "CJansson", "JSONSchema"]),
 
         // Transport and discovery.
         .target(name: "Kafka", dependencies: [

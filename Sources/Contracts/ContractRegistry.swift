@@ -27,6 +27,8 @@ public struct ContractRegistry: Sendable {
     private let schemasByID: [String: JSONValue]
     private let pathsByID: [String: String]
     private let eventSchemasByType: [String: [EventSchema]]
+    /// Every event data schema's `$id`: what `decodeEvent` takes an event's `dataschema` as.
+    private let eventSchemaIDs: [String]
     /// Every schema compiled once at load, `$ref`s resolved among the folder's schemas.
     private let validators: [String: JSONSchema]
     /// The envelope's, which every event goes through: kept apart so that the hot path needs no lookup.
@@ -84,6 +86,7 @@ public struct ContractRegistry: Sendable {
         self.schemasByID = schemas
         self.pathsByID = paths
         self.eventSchemasByType = events.mapValues { $0.sorted { $0.version < $1.version } }
+        self.eventSchemaIDs = events.values.flatMap { $0.map(\.id) }.sorted()
     }
 
     /// Every registered `$id`, sorted.
@@ -201,7 +204,7 @@ extension ContractRegistry {
             throw ContractError(code: .notJSON, message: "the record value is not JSON: \(error)")
         }
         try check(json)
-        return try CloudEvent(json: json)
+        return try CloudEvent(json: json, knownDataschemas: eventSchemaIDs)
     }
 
     private func check(_ json: JSONValue) throws(ContractError) {

@@ -1,4 +1,5 @@
 import BookshelfJSON
+import CJansson
 import FoundationEssentials
 #if canImport(Glibc)
 import Glibc
@@ -126,6 +127,13 @@ public struct CloudEvent: Sendable, Hashable {
     /// Decodes the attributes of a structured-mode event. It checks shapes only (the attributes
     /// exist with the right JSON types); `ContractRegistry.validate` checks the contract.
     public init(json: JSONValue) throws(ContractError) {
+        try self.init(json: json, knownDataschemas: [])
+    }
+
+    /// `knownDataschemas` are `dataschema` values to take as these very strings when an event names one
+    /// of them (a consumer passes its registry's): a `$id` is too long for a small string, so each copy
+    /// made from the JSON would cost an allocation.
+    init(json: JSONValue, knownDataschemas: [String]) throws(ContractError) {
         func violation(_ name: String, _ problem: String) -> ContractError {
             ContractError(
                 code: .contractViolation,
@@ -134,48 +142,49 @@ public struct CloudEvent: Sendable, Hashable {
             )
         }
         guard json.isObject else { throw violation("", "an event is a JSON object, not \(json.kind.rawValue)") }
-        // One pass over the members instead of a hash lookup (and a key String) per attribute.
-        var specversion, id, source, type, time, datacontenttype, dataschema, subject, safe, idempotent, data: JSONValue?
-        // Events list their attributes in this order, so each search starts after the last one found.
-        var start = 0
-        json.forEachMember { key, value in
-            let names = Self.attributeNames
-            var found: Int?
-            for probe in 0..<names.count {
-                let index = (start + probe) % names.count
-                if names[index].utf8CodeUnitCount == key.count && memcmp(names[index].utf8Start, key.baseAddress!, key.count) == 0 {
-                    found = index
-                    start = index + 1
-                    break
-                }
+        // One pass over jansson's members, each name matched by its length and bytes: no hash lookup,
+        // no `String` per key and no `JSONValue` (a retain and a release) per member. The nodes are only
+        // borrowed; `json` keeps them alive.
+        var specversion, id, source, type, time, datacontenttype, dataschema, subject, safe, idempotent, data: UnsafeMutablePointer<json_t>?
+        let object = json.raw
+        var cursor = json_object_iter(object)
+        while let current = cursor {
+            let key = UnsafeRawPointer(json_object_iter_key(current)!).assumingMemoryBound(to: UInt8.self)
+            let value = json_object_iter_value(current)
+            switch Self.attribute(UnsafeBufferPointer(start: key, count: json_object_iter_key_len(current))) {
+            case .specversion: specversion = value
+            case .id: id = value
+            case .source: source = value
+            case .type: type = value
+            case .time: time = value
+            case .datacontenttype: datacontenttype = value
+            case .dataschema: dataschema = value
+            case .subject: subject = value
+            case .safe: safe = value
+            case .idempotent: idempotent = value
+            case .data: data = value
+            case nil: break
             }
-            switch found {
-            case 0: specversion = value
-            case 1: id = value
-            case 2: source = value
-            case 3: type = value
-            case 4: time = value
-            case 5: datacontenttype = value
-            case 6: dataschema = value
-            case 7: subject = value
-            case 8: safe = value
-            case 9: idempotent = value
-            case 10: data = value
-            default: break
+            cursor = json_object_iter_next(object, current)
+        }
+        func string(_ node: UnsafeMutablePointer<json_t>?, _ name: String, known: [String] = []) throws(ContractError) -> String {
+            guard let node else { throw violation(name, "attribute \"\(name)\" is missing") }
+            guard node.pointee.type == JSON_STRING else { throw violation(name, "attribute \"\(name)\" must be a string") }
+            let length = json_string_length(node)
+            return json_string_value(node)!.withMemoryRebound(to: UInt8.self, capacity: length) { text in
+                let bytes = UnsafeBufferPointer(start: text, count: length)
+                return Self.known(bytes, among: known) ?? String(decoding: bytes, as: UTF8.self)
             }
         }
-        func string(_ value: JSONValue?, _ name: String, known: [String] = []) throws(ContractError) -> String {
-            guard let value else { throw violation(name, "attribute \"\(name)\" is missing") }
-            let text = value.withUTF8 { bytes in Self.known(bytes, among: known) ?? String(decoding: bytes, as: UTF8.self) }
-            guard let text else { throw violation(name, "attribute \"\(name)\" must be a string") }
-            return text
+        func bool(_ node: UnsafeMutablePointer<json_t>?, _ name: String) throws(ContractError) -> Bool {
+            guard let node else { throw violation(name, "attribute \"\(name)\" is missing") }
+            switch node.pointee.type {
+            case JSON_TRUE: return true
+            case JSON_FALSE: return false
+            default: throw violation(name, "attribute \"\(name)\" must be true or false")
+            }
         }
-        func bool(_ value: JSONValue?, _ name: String) throws(ContractError) -> Bool {
-            guard let value else { throw violation(name, "attribute \"\(name)\" is missing") }
-            guard let flag = value.bool else { throw violation(name, "attribute \"\(name)\" must be true or false") }
-            return flag
-        }
-        let version = try string(specversion, "specversion")
+        let version = try string(specversion, "specversion", known: [Self.specversion])
         guard version == Self.specversion else {
             throw violation("specversion", "specversion \"\(version)\" is not \(Self.specversion)")
         }
@@ -186,13 +195,13 @@ public struct CloudEvent: Sendable, Hashable {
             type: try string(type, "type", known: Self.knownTypes),
             time: try string(time, "time"),
             datacontenttype: try string(datacontenttype, "datacontenttype", known: Self.knownContentTypes),
-            dataschema: try string(dataschema, "dataschema"),
+            dataschema: try string(dataschema, "dataschema", known: knownDataschemas),
             subject: subject == nil ? nil : try string(subject, "subject"),
             safe: try bool(safe, "safe"),
             idempotent: try bool(idempotent, "idempotent"),
             // Its own reference to the data, so that the envelope's other nodes are freed as soon as the
             // caller drops the document: on the thread that parsed it, whose allocator reuses them at once.
-            data: data.detached
+            data: JSONValue(retaining: data)
         )
     }
 
@@ -212,8 +221,31 @@ public struct CloudEvent: Sendable, Hashable {
         return nil
     }
 
-    /// The attributes `init(json:)` reads, in the order of its `switch`.
-    private static let attributeNames: [StaticString] = [
-        "specversion", "id", "source", "type", "time", "datacontenttype", "dataschema", "subject", "safe", "idempotent", "data",
-    ]
+    /// The attributes `init(json:)` reads.
+    private enum Attribute {
+        case specversion, id, source, type, time, datacontenttype, dataschema, subject, safe, idempotent, data
+    }
+
+    /// The attribute a member name is, told apart by its length first: at most two names share one.
+    private static func attribute(_ key: UnsafeBufferPointer<UInt8>) -> Attribute? {
+        func named(_ name: StaticString) -> Bool {
+            name.utf8CodeUnitCount == key.count && memcmp(name.utf8Start, key.baseAddress!, key.count) == 0
+        }
+        switch key.count {
+        case 2: return named("id") ? .id : nil
+        case 4:
+            if named("type") { return .type }
+            if named("time") { return .time }
+            if named("data") { return .data }
+            return named("safe") ? .safe : nil
+        case 6: return named("source") ? .source : nil
+        case 7: return named("subject") ? .subject : nil
+        case 10:
+            if named("dataschema") { return .dataschema }
+            return named("idempotent") ? .idempotent : nil
+        case 11: return named("specversion") ? .specversion : nil
+        case 15: return named("datacontenttype") ? .datacontenttype : nil
+        default: return nil
+        }
+    }
 }
