@@ -180,6 +180,39 @@ import Testing
         }
         #expect(throws: ContractError.self) { try CloudEvent(json: .array([])) }
     }
+
+    /// Each attribute is found by its name wherever it stands, and each missing or mistyped one is named.
+    @Test(arguments: ["specversion", "id", "source", "type", "time", "datacontenttype", "dataschema", "subject", "safe", "idempotent", "data"])
+    func decodingFindsEveryAttributeByName(_ name: String) throws {
+        let event = CloudEvent(id: "5d1e7a3c-9f20-4b86-8c4d-1a2b3c4d5e6f", source: "/bookshelf/book-read",
+                               type: "bookshelf.book.finished", time: "2026-11-26T10:00:00Z",
+                               dataschema: "https://bookshelf.example/contracts/events/bookshelf.book.finished/v1.schema.json",
+                               subject: "6f1c2a9e-3b7d-4c58-9e21-0a4f5d7b8c31", safe: true, idempotent: false,
+                               data: ["id": "6f1c2a9e-3b7d-4c58-9e21-0a4f5d7b8c31"])
+        let members = Array(event.json.members)
+        // Reversed, with members no attribute is named like (same lengths as real ones) in between.
+        var shuffled: [(String, JSONValue)] = [("ids", "x"), ("tame", "x"), ("dataschemas", "x")]
+        for member in members.reversed() { shuffled += [member, ("datum", 1)] }
+        #expect(try CloudEvent(json: .object(shuffled)) == event)
+
+        // Every attribute but the optional subject must be there; every one but data has a JSON type.
+        var changes: [(members: [(String, JSONValue)], problem: String)] = []
+        if name != "subject" {
+            changes.append((members.filter { $0.key != name }.map { ($0.key, $0.value) }, "is missing"))
+        }
+        if name != "data" {
+            changes.append((members.map { ($0.key, $0.key == name ? JSONValue.array([]) : $0.value) }, "must be"))
+        }
+        for (changed, problem) in changes {
+            do {
+                _ = try CloudEvent(json: .object(changed))
+                Issue.record("\(name) \(problem): must not decode")
+            } catch {
+                #expect(error.violations.map(\.instanceLocation) == ["/\(name)"])
+                #expect(error.message.contains(problem))
+            }
+        }
+    }
 }
 
 @Suite struct ContractsLocationTests {
