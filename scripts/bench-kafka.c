@@ -84,6 +84,8 @@ static void produce(const char *bootstrap, const char *topic, long count, const 
 }
 
 static void replay(const char *bootstrap, const char *topic, long count) {
+        /* From before the client exists, as the Swift side times its consumer's creation too. */
+        double start = now();
         char errstr[512];
         rd_kafka_conf_t *conf = rd_kafka_conf_new();
         set(conf, "bootstrap.servers", bootstrap);
@@ -94,7 +96,6 @@ static void replay(const char *bootstrap, const char *topic, long count) {
         if (!rk) die("rd_kafka_new", errstr);
         rd_kafka_poll_set_consumer(rk);
 
-        double start = now();
         rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
         const struct rd_kafka_metadata *md;
         rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 0, rkt, &md, 10000);
