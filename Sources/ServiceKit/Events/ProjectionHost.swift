@@ -57,11 +57,12 @@ public final class ProjectionHost<P: Projection>: Service, Sendable {
     /// `batchesInFlight` are. The source counts a batch as processed once the next is asked for, which can be
     /// before it is applied, so readiness also waits for the newest batch's task.
     public func run() async throws {
+        let started = ContinuousClock.now
         await withDiscardingTaskGroup { group in
             group.addTask {
                 guard await self.source.caughtUp() else { return }
                 await self.newestBatch.withLock { $0 }?.value
-                self.announceCaughtUp()
+                self.announceCaughtUp(after: ContinuousClock.now - started)
             }
             var inFlight: [Task<Void, Never>] = []
             var isFirst = true
@@ -198,14 +199,20 @@ public final class ProjectionHost<P: Projection>: Service, Sendable {
 
 
 
-    private func announceCaughtUp() {
+    /// Logs how long the replay took and how many records it read: on the embedded broker a topic written
+    /// one record per batch replays slowly (see the README), and this line is where a user sees it.
+    private func announceCaughtUp(after duration: Duration) {
         let applied = state.withLock { state in
             state.projection.settle()
             state.isCaughtUp = true
             return state.applied
         }
         readiness.set(Self.readinessCondition, met: true, detail: "caught up at \(applied.description.isEmpty ? "an empty topic" : applied.description)")
-        logger.info("replay caught up", metadata: ["consumer": .string(consumer), "position": .stringConvertible(applied)])
+        logger.info("replay caught up", metadata: [
+            "consumer": .string(consumer), "position": .stringConvertible(applied),
+            "records": .stringConvertible(source.recordsAtStart ?? 0),
+            "duration": .stringConvertible(duration),
+        ])
         // What the replay needed only while it ran (decoded batches, jansson's nodes, sort buffers) is freed by
         // now, but glibc keeps freed memory in its heap; hand it back, so the service settles at what it holds.
         _ = bs_malloc_trim()

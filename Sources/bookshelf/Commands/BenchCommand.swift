@@ -16,6 +16,9 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "The schema file.")
     var schema: String
 
+    @Option(name: .long, help: "A folder of schemas that $ref may name by $id (repeatable), as for `contracts validate`.")
+    var contracts: [String] = []
+
     @Option(name: .long, help: "Passes over the instances; the best pass is reported.")
     var rounds = 5
 
@@ -25,7 +28,7 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         let compiled: JSONSchema
         do {
-            compiled = try SchemaLoader(metaschemas: nil, contracts: []).load(schemaFile: schema, options: ValidationOptions())
+            compiled = try SchemaLoader(metaschemas: nil, contracts: contracts).load(schemaFile: schema, options: ValidationOptions())
         } catch {
             printError("bookshelf: bad schema \(schema): \(error)")
             throw ExitCode(2)

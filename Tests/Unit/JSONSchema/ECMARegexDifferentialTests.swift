@@ -16,13 +16,44 @@ import Testing
         }
     }
 
-    /// Constructs whose meaning Swift Regex shares on ASCII input without line breaks; look-behind
-    /// only where Swift Regex is not asked.
-    static func pattern(_ random: inout SplitMix, depth: Int, lookbehind: Bool) -> String {
-        let atoms = ["a", "b", "c", ".", "[ab]", "[^a]", "[a-c]"]
-        if depth == 0 { return atoms[random.next(atoms.count)] }
-        let sub = { (random: inout SplitMix) in pattern(&random, depth: depth - 1, lookbehind: lookbehind) }
-        switch random.next(lookbehind ? 14 : 12) {
+    /// What a random pattern may be built of: its atoms, and constructs beyond those every grammar shares
+    /// (sequences, alternatives, groups, greedy, lazy, counted and nullable loops, `^` and `$`).
+    struct Grammar {
+        typealias Construct = @Sendable (inout SplitMix, _ sub: (inout SplitMix) -> String) -> String
+        var atoms: [String]
+        var extras: [Construct]
+
+        /// Constructs whose meaning Swift Regex shares on ASCII input without line breaks; look-behind
+        /// only where Swift Regex is not asked.
+        static func swiftComparable(lookbehind: Bool) -> Grammar {
+            var extras: [Construct] = [
+                { random, sub in "(?=" + sub(&random) + ")" },
+                { random, sub in "(?!" + sub(&random) + ")" },
+            ]
+            if lookbehind {
+                extras += [{ random, sub in "(?<=" + sub(&random) + ")" }, { random, sub in "(?<!" + sub(&random) + ")" }]
+            }
+            return Grammar(atoms: ["a", "b", "c", ".", "[ab]", "[^a]", "[a-c]"], extras: extras)
+        }
+
+        /// ASCII-only patterns with every construct `RegexDFA` takes: besides the shared ones, quantified
+        /// atoms, repeated groups, longer sequences and the contracts' `(?!\n)$`.
+        static var automaton: Grammar {
+            let atoms = ["a", "b", "-", "[ab]", "[a-c]", "\\d", "[0-9-]", "\\n"]
+            return Grammar(atoms: atoms, extras: [
+                { random, _ in atoms[random.next(atoms.count)] + ["{2}", "{0,3}", "{1,}", "+", "*", "?"][random.next(6)] },
+                { random, sub in "(?:" + sub(&random) + "){2}" },
+                { random, sub in sub(&random) + "(?!\\n)$" },
+                { random, sub in sub(&random) + sub(&random) + sub(&random) },
+            ])
+        }
+    }
+
+    static func pattern(_ random: inout SplitMix, depth: Int, _ grammar: Grammar) -> String {
+        if depth == 0 { return grammar.atoms[random.next(grammar.atoms.count)] }
+        let sub = { (random: inout SplitMix) in pattern(&random, depth: depth - 1, grammar) }
+        let shared = 10
+        switch random.next(shared + grammar.extras.count) {
         case 0, 1: return sub(&random) + sub(&random)
         case 2: return sub(&random) + "|" + sub(&random)
         case 3: return "(" + sub(&random) + ")"
@@ -31,11 +62,8 @@ import Testing
         case 6: return "(" + sub(&random) + ")?"
         case 7: return "(?:" + sub(&random) + "){1,3}"
         case 8: return "(?:" + sub(&random) + "|)*"
-        case 9: return "(?=" + sub(&random) + ")"
-        case 10: return "(?!" + sub(&random) + ")"
-        case 11: return ["^", "$"][random.next(2)] + sub(&random)
-        case 12: return "(?<=" + sub(&random) + ")"
-        default: return "(?<!" + sub(&random) + ")"
+        case 9: return ["^", "$"][random.next(2)] + sub(&random)
+        case let extra: return grammar.extras[extra - shared](&random, sub)
         }
     }
 
@@ -58,7 +86,7 @@ import Testing
         var random = SplitMix(state: 2026)
         var matched = 0
         for _ in 0..<400 {
-            let source = Self.wholeOrPart(Self.pattern(&random, depth: 3, lookbehind: false), &random)
+            let source = Self.wholeOrPart(Self.pattern(&random, depth: 3, .swiftComparable(lookbehind: false)), &random)
             let ours = try ECMARegex(source)
             let theirs = try Regex(source)
             for _ in 0..<8 {
@@ -76,7 +104,7 @@ import Testing
         var random = SplitMix(state: 17)
         var matched = 0
         for _ in 0..<600 {
-            let source = Self.wholeOrPart(Self.pattern(&random, depth: 3, lookbehind: true), &random)
+            let source = Self.wholeOrPart(Self.pattern(&random, depth: 3, .swiftComparable(lookbehind: true)), &random)
             for _ in 0..<8 {
                 let text = Self.input(&random)
                 let plain = try Self.verdict(source, text, plainBudget: nil)
@@ -139,29 +167,6 @@ import Testing
 }
 
 extension ECMARegexDifferentialTests {
-    /// ASCII-only patterns with every construct `RegexDFA` takes: alternatives, optional and counted parts,
-    /// lazy and nullable loops, captures, `^` and `$` anywhere, the contracts' `(?!\n)$`.
-    static func asciiPattern(_ random: inout SplitMix, depth: Int) -> String {
-        let atoms = ["a", "b", "-", "[ab]", "[a-c]", "\\d", "[0-9-]", "\\n"]
-        if depth == 0 { return atoms[random.next(atoms.count)] }
-        let sub = { (random: inout SplitMix) in asciiPattern(&random, depth: depth - 1) }
-        switch random.next(14) {
-        case 0, 1: return sub(&random) + sub(&random)
-        case 2: return sub(&random) + "|" + sub(&random)
-        case 3: return "(" + sub(&random) + ")"
-        case 4: return "(?:" + sub(&random) + ")*"
-        case 5: return "(?:" + sub(&random) + ")+?"
-        case 6: return "(" + sub(&random) + ")?"
-        case 7: return "(?:" + sub(&random) + "){1,3}"
-        case 8: return "(?:" + sub(&random) + "|)*"
-        case 9: return atoms[random.next(atoms.count)] + ["{2}", "{0,3}", "{1,}", "+", "*", "?"][random.next(6)]
-        case 10: return "(?:" + sub(&random) + "){2}"
-        case 11: return ["^", "$"][random.next(2)] + sub(&random)
-        case 12: return sub(&random) + "(?!\\n)$"
-        default: return sub(&random) + sub(&random) + sub(&random)
-        }
-    }
-
     static func verdict(_ program: RegexProgram, _ text: String) -> RegexMatcher.Outcome {
         var text = text
         return text.withUTF8 { RegexMatcher.search(program, in: UnsafeRawBufferPointer($0)) }
@@ -176,7 +181,7 @@ extension ECMARegexDifferentialTests {
         var matched = 0
         var compared = 0
         for _ in 0..<800 {
-            let source = Self.wholeOrPart(Self.asciiPattern(&random, depth: 3), &random)
+            let source = Self.wholeOrPart(Self.pattern(&random, depth: 3, .automaton), &random)
             let program = try RegexProgram(source)
             let regex = try ECMARegex(source)
             guard let automaton = RegexDFA(program) else { continue }
