@@ -46,7 +46,8 @@ public enum GatewayFloor {
     }
 }
 
-/// Answers each request, once it has ended, with the fixed body and the headers every gateway answer carries.
+/// Answers each request, once it has ended, with the fixed body and the headers a gateway answer carries
+/// (`Content-Type`, `Content-Length`, `Date`, `Server`).
 final class FixedAnswerHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPRequestPart
     typealias OutboundOut = HTTPResponsePart
