@@ -71,7 +71,7 @@ let package = Package(
         ]),
 
         .executableTarget(name: "bookshelf", dependencies: [
-            "BookshelfJSON", "JSONSchema", "Contracts", "Kafka", "Discovery", "ServiceKit",
+            "BookshelfJSON", "JSONSchema", "Contracts", "Kafka", "Discovery", "HTTPClient", "ServiceKit",
             "NewBook", "BookRead", "ListBooks", "LastRead", "Gateway", "Stack",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),

@@ -9,6 +9,11 @@ throughput, and the latency it adds at p50.
 `--gateway LABEL=BINARY` (repeatable) runs several gateway builds side by side in front of the same list-books,
 so a change can be compared with the build before it in one run; `--rounds N` repeats every path N times,
 interleaved, and reports each round, because one figure on a shared machine is not yet a fact.
+`--floors` also measures, in the same rounds, the floor of the gateway's design: `bookshelf gateway-floor` (the
+gateway's HTTP server answering a fixed body of list-books' size at once, and Hummingbird's defaults with one route)
+under the same wrk load, and scripts/curl-floor.c (built with gcc: one thread driving libcurl's multi interface with
+as many keep-alive GETs to list-books in flight as wrk keeps) on its own; server floor plus libcurl floor is the
+least CPU per request a Hummingbird + libcurl-multi gateway can spend, to set beside nginx's.
 Every process runs on this machine's loopback; wrk runs bounded in time; everything is stopped at the end.
 """
 import argparse
@@ -21,7 +26,7 @@ import sys
 import tempfile
 import time
 
-PORTS = {"new-book": 18281, "list-books": 18284, "gateway": 18200, "nginx": 18290}
+PORTS = {"new-book": 18281, "list-books": 18284, "gateway": 18200, "nginx": 18290, "floor": 18295}
 
 
 class Process:
@@ -132,6 +137,30 @@ def wrk(url, seconds, connections):
     return figures
 
 
+FLOOR_LABELS = {"front": "floor: gateway server", "router": "floor: hb router"}  # the server floors' rows
+
+
+def fetch(port, path):
+    connection = http.client.HTTPConnection("127.0.0.1", port)
+    connection.request("GET", path)
+    return connection.getresponse().read()
+
+
+def build_curl_floor(directory):
+    source = os.path.join(os.path.dirname(os.path.abspath(__file__)), "curl-floor.c")
+    binary = f"{directory}/curl-floor"
+    built = subprocess.run(["gcc", "-O2", "-o", binary, source, "-lcurl"], capture_output=True, text=True)
+    if built.returncode != 0:
+        sys.exit(f"--floors needs gcc and libcurl's headers (Debian: gcc libcurl4-openssl-dev): {built.stderr.strip()}")
+    return binary
+
+
+def run_curl_floor(binary, port, seconds, connections):
+    url = f"http://127.0.0.1:{port}/bookshelf/books"
+    output = subprocess.run([binary, url, str(connections), str(seconds)], capture_output=True, text=True, check=True).stdout.split()
+    return {"rps": float(output[0]), "us": float(output[2])}
+
+
 def cpu_ticks(pids):
     """User plus system CPU of the processes, in clock ticks; 0 for one that is gone."""
     total = 0
@@ -166,6 +195,8 @@ def main():
     parser.add_argument("--gateway", action="append", default=[], metavar="LABEL=BINARY",
                         help="a gateway build to measure (repeatable); default: --binary labelled 'gateway'")
     parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--floors", action="store_true",
+                        help="also measure the floor of the gateway's design (needs gcc and libcurl's headers)")
     options = parser.parse_args()
     gateways = []
     for item in options.gateway or [f"gateway={options.binary}"]:
@@ -206,6 +237,18 @@ def main():
         wait_ready(nginx, PORTS["nginx"], path="/bookshelf/books")
 
         paths["nginx"] = (PORTS["nginx"], with_children(nginx.popen.pid))
+        floors = []
+        if options.floors:
+            curl_floor = build_curl_floor(directory)
+            size = len(fetch(PORTS["list-books"], "/bookshelf/books"))
+            for index, server in enumerate(("front", "router")):
+                label = FLOOR_LABELS[server]
+                floor = Process([options.binary, "gateway-floor", "--server", server, "--port", str(PORTS["floor"] + index),
+                                 "--bytes", str(size)], f"floor-{server}", directory)
+                processes.append(floor)
+                wait_ready(floor, PORTS["floor"] + index, path="/bookshelf/books")
+                paths[label] = (PORTS["floor"] + index, [floor.popen.pid])
+                floors.append(label)
         list_books = [process.popen.pid for process in processes if process.name == "list-books"]
         tick = os.sysconf("SC_CLK_TCK")
         rounds = []
@@ -221,6 +264,8 @@ def main():
                 figures["proxy_us"] = (cpu_ticks(proxy) - before[0]) * 1e6 / tick / requests
                 figures["service_us"] = (cpu_ticks(list_books) - before[1]) * 1e6 / tick / requests
                 results[label] = figures
+            if options.floors:
+                results["curl floor"] = run_curl_floor(curl_floor, PORTS["list-books"], options.seconds, options.connections)
             rounds.append(results)
 
         print(f"\nGET /bookshelf/books ({options.books} books), wrk -t2 -c{options.connections} -d{options.seconds}s, "
@@ -230,6 +275,8 @@ def main():
             print(f"\nround {number} of {len(rounds)}\n")
             print(f"{'path':<22}{'requests/s':>12}{'p50 ms':>10}{'p99 ms':>10}{'non-2xx':>10}{'sock err':>10}{'proxy CPU µs/req':>18}{'list-books CPU µs/req':>23}")
             for label, figures in results.items():
+                if label == "curl floor":
+                    continue
                 proxy = f"{figures['proxy_us']:.0f}" if label != "direct (list-books)" else "-"
                 print(f"{label:<22}{figures['rps']:>12.0f}{figures['50%']:>10.3f}{figures['99%']:>10.3f}{figures['non2xx']:>10}{figures['errors']:>10}"
                       f"{proxy:>18}{figures['service_us']:>23.0f}")
@@ -245,6 +292,15 @@ def main():
                 added = results[label]["50%"] - direct["50%"]
                 print(f"goal for {label}: share >= nginx share ({share:.1%} vs {share_nginx:.1%}): "
                       f"{'met' if share >= share_nginx else 'NOT met'}; adds < 1 ms at p50: {'met' if added < 1 else 'NOT met'}")
+            if options.floors:
+                curl = results["curl floor"]
+                server = results[FLOOR_LABELS["front"]]["proxy_us"]
+                print(f"\nfloor: libcurl multi alone (C, one thread, {options.connections} keep-alive GETs to list-books): "
+                      f"{curl['us']:.0f} µs CPU/request at {curl['rps']:.0f} requests/s")
+                for label in floors:
+                    print(f"{label}: {results[label]['proxy_us']:.0f} µs CPU/request at {results[label]['rps']:.0f} requests/s")
+                print(f"floor of the gateway's design (its server + libcurl): {server + curl['us']:.0f} µs CPU/request; "
+                      f"nginx as a whole proxy: {results['nginx']['proxy_us']:.0f}")
     finally:
         for process in reversed(processes):
             process.stop()

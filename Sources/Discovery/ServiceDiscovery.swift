@@ -28,7 +28,8 @@ public final class RoundRobin: Sendable {
     public init() {}
 
     public func pick(from instances: [ServiceInstance], of service: String, excluding tried: Set<String> = []) -> ServiceInstance? {
-        let candidates = instances.filter { !tried.contains($0.id) }
+        // A first attempt excludes nothing: the list is taken as it is, without a filtered copy per request.
+        let candidates = tried.isEmpty ? instances : instances.filter { !tried.contains($0.id) }
         guard !candidates.isEmpty else { return nil }
         let turn = counters.withLock { counters -> Int in
             let turn = counters[service, default: 0]

@@ -10,7 +10,7 @@ struct Bookshelf: AsyncParsableCommand {
             ContractsCommand.self,
             BrokerCommand.self,
             NewBookCommand.self, BookReadCommand.self, ListBooksCommand.self, LastReadCommand.self,
-            GatewayCommand.self,
+            GatewayCommand.self, GatewayFloorCommand.self,
             UpCommand.self,
         ]
     )

@@ -109,9 +109,9 @@ public struct RouteTable: Sendable {
         if bytes.isEmpty || (bytes.count > 1 && bytes.last == slash) { return .notFound }
         if zip(bytes, bytes.dropFirst()).contains(where: { $0 == slash && $1 == slash }) { return .notFound }
         let parts = bytes.split(separator: slash).map { Substring($0) }
+        let requested = method.uppercased()
         for entry in paths {
             guard let parameters = Self.bind(entry.segments, to: parts) else { continue }
-            let requested = method.uppercased()
             // HEAD is answered wherever GET is, as HTTP requires.
             if let operation = entry.operations[requested] ?? (requested == "HEAD" ? entry.operations["GET"] : nil) {
                 return .operation(operation, pathParameters: parameters)

@@ -98,6 +98,8 @@ final class CurlTransfer: @unchecked Sendable {
             // A new status line starts a new header block (after a 1xx interim response).
             responseHeaders.removeAll(keepingCapacity: true)
         } else if let colon = bytes.firstIndex(of: UInt8(ascii: ":")) {
+            // One allocation for the whole header block instead of the array growing line by line.
+            if responseHeaders.capacity == 0 { responseHeaders.reserveCapacity(16) }
             let name = String(decoding: bytes[..<colon], as: UTF8.self)
             let value = String(decoding: bytes[(colon + 1)...].trimmingHTTPWhitespace(), as: UTF8.self)
             responseHeaders.append(HTTPClient.Header(name, value))

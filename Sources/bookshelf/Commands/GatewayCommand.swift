@@ -1,6 +1,7 @@
 import ArgumentParser
 import FoundationEssentials
 import Gateway
+import HTTPClient
 import Logging
 import ServiceKit
 
@@ -25,6 +26,7 @@ struct GatewayCommand: AsyncParsableCommand {
     var upstreamTimeout: Double?
 
     func run() async throws {
+        HTTPClient.keepFreedArenaTop()
         let environment = ProcessInfo.processInfo.environment
         let configuration = try options.resolve(defaults: GatewayService.defaults, environment: environment)
         LogFormat.bootstrap(configuration.logFormat, level: configuration.logLevel)
