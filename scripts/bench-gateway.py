@@ -20,53 +20,19 @@ import argparse
 import http.client
 import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
 import time
 
+import benchkit
+from benchkit import Process, wait_ready, wrk
+
 PORTS = {"new-book": 18281, "list-books": 18284, "gateway": 18200, "nginx": 18290, "floor": 18295}
 
 
-class Process:
-    def __init__(self, args, name, directory, stdout=subprocess.DEVNULL):
-        self.name = name
-        self.log = f"{directory}/{name}.log"
-        self.popen = subprocess.Popen(args, stdout=stdout, stderr=open(self.log, "w"))
-
-    def stop(self):
-        if self.popen.poll() is None:
-            self.popen.send_signal(signal.SIGTERM)
-            try:
-                self.popen.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.popen.kill()
-                self.popen.wait()
-
-
-def wait_ready(process, port, path="/health/ready"):
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-            connection.request("GET", path)
-            if connection.getresponse().status == 200:
-                return
-        except OSError:
-            pass
-        if process.popen.poll() is not None:
-            sys.exit(f"{process.name} exited; see {process.log}")
-        time.sleep(0.01)
-    sys.exit(f"{process.name} was not ready within 60 s; see {process.log}")
-
-
 def start_broker(binary, directory):
-    broker = Process([binary, "broker", "--log-level", "warning"], "broker", directory, stdout=subprocess.PIPE)
-    line = broker.popen.stdout.readline().decode().strip()
-    if not line.startswith("broker listening on "):
-        sys.exit(f"the broker did not start ({line!r}); see {broker.log}")
-    return broker, line.removeprefix("broker listening on ")
+    return benchkit.start_broker([binary, "broker", "--log-level", "warning"], directory)
 
 
 def seed(port, count):
@@ -120,23 +86,6 @@ http {{
     return path
 
 
-def wrk(url, seconds, connections):
-    args = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url]
-    output = subprocess.run(args, capture_output=True, text=True, check=True).stdout
-    figures = {"non2xx": 0, "errors": 0}
-    for line in output.splitlines():
-        parts = line.split()
-        if line.startswith("Requests/sec:"):
-            figures["rps"] = float(parts[1])
-        elif len(parts) == 2 and parts[0] in ("50%", "99%"):
-            figures[parts[0]] = to_ms(parts[1])
-        elif "Non-2xx" in line:
-            figures["non2xx"] = int(parts[-1])
-        elif line.strip().startswith("Socket errors:"):
-            figures["errors"] = sum(int(part.strip(",")) for part in parts if part.strip(",").isdigit())
-    return figures
-
-
 FLOOR_LABELS = {"front": "floor: gateway server", "router": "floor: hb router"}  # the server floors' rows
 
 
@@ -177,13 +126,6 @@ def with_children(pid):
     """The process and its children (nginx's workers)."""
     found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
     return [pid] + [int(child) for child in found]
-
-
-def to_ms(text):
-    for unit, factor in (("us", 0.001), ("ms", 1.0), ("s", 1000.0)):
-        if text.endswith(unit):
-            return float(text[: -len(unit)]) * factor
-    return float(text)
 
 
 def main():

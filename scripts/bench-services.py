@@ -18,106 +18,26 @@ import argparse
 import concurrent.futures
 import http.client
 import json
-import os
-import signal
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
 
+import benchkit
+from benchkit import Process, wait_ready, wrk
+
 SERVICES = {"new-book": 18081, "book-read": 18082, "list-books": 18084, "last-read": 18080}
 GOALS = {"ready_s": 1.0, "freshness_p99_ms": 50.0, "rebuild_eps": 200_000, "rss_idle_mib": 30.0}
 
 
-class Process:
-    def __init__(self, args, name, stdout=subprocess.DEVNULL):
-        self.name = name
-        self.started = time.monotonic()
-        self.popen = subprocess.Popen(args, stdout=stdout, stderr=open(f"{tmp}/{name}.log", "w"))
-
-    def rss_mib(self):
-        with open(f"/proc/{self.popen.pid}/status") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-        return float("nan")
-
-    def memory_mib(self):
-        """(RSS, PSS, private anonymous) in MiB: RSS counts the shared binary and Swift/ICU libraries in full,
-        PSS splits shared pages between the processes mapping them, anonymous is what this process alone adds."""
-        figures = {}
-        with open(f"/proc/{self.popen.pid}/smaps_rollup") as rollup:
-            for line in rollup:
-                parts = line.split()
-                if parts[0] in ("Rss:", "Pss:", "Pss_Anon:"):
-                    figures[parts[0]] = int(parts[1]) / 1024
-        return figures["Rss:"], figures["Pss:"], figures.get("Pss_Anon:", float("nan"))
-
-    def cpu_s(self):
-        """User plus system CPU seconds of the process so far, all its threads."""
-        with open(f"/proc/{self.popen.pid}/stat") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-    def stop(self):
-        if self.popen.poll() is None:
-            self.popen.send_signal(signal.SIGTERM)
-            try:
-                self.popen.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.popen.kill()
-                self.popen.wait()
-
-
 def start_broker(command, partitions):
-    broker = Process(command + ["--partitions", str(partitions), "--log-level", "warning"], f"broker-{partitions}", stdout=subprocess.PIPE)
-    line = broker.popen.stdout.readline().decode().strip()
-    if not line.startswith("broker listening on "):
-        sys.exit(f"the broker did not start: {line!r}; see {tmp}/broker-{partitions}.log")
-    return broker, line.removeprefix("broker listening on ")
+    return benchkit.start_broker(command + ["--partitions", str(partitions), "--log-level", "warning"], tmp, f"broker-{partitions}")
 
 
 def start_service(binary, name, port, broker):
-    process = Process([binary, name, "--port", str(port), "--broker", broker, "--log-level", "warning"], name)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-            connection.request("GET", "/health/ready")
-            if connection.getresponse().status == 200:
-                process.ready_s = time.monotonic() - process.started
-                return process
-        except OSError:
-            pass
-        if process.popen.poll() is not None:
-            sys.exit(f"{name} exited; see {tmp}/{name}.log")
-        time.sleep(0.002)
-    sys.exit(f"{name} was not ready within 60 s; see {tmp}/{name}.log")
-
-
-def wrk(url, seconds, connections, script=None):
-    args = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url]
-    if script:
-        args[1:1] = ["-s", script]
-    output = subprocess.run(args, capture_output=True, text=True, check=True).stdout
-    figures = {}
-    for line in output.splitlines():
-        parts = line.split()
-        if line.startswith("Requests/sec:"):
-            figures["rps"] = float(parts[1])
-        elif len(parts) == 2 and parts[0] in ("50%", "99%"):
-            figures[parts[0]] = to_ms(parts[1])
-        elif "Non-2xx" in line:
-            figures["non2xx"] = int(parts[-1])
-    return figures
-
-
-def to_ms(text):
-    for unit, factor in (("us", 0.001), ("ms", 1.0), ("s", 1000.0)):
-        if text.endswith(unit):
-            return float(text[: -len(unit)]) * factor
-    return float(text)
+    process = Process([binary, name, "--port", str(port), "--broker", broker, "--log-level", "warning"], name, tmp)
+    return wait_ready(process, port)
 
 
 def percentile(values, p):
