@@ -59,6 +59,16 @@ import Testing
         return try schema(text, options: options)
     }
 
+    /// Calls `body` with the compiled root node of the schema `text`, while its compiler is alive.
+    static func withRootNode<T>(_ text: String, _ body: (SchemaNode) -> T) throws -> T {
+        let document = try JSONValue(parsing: text)
+        var registry = SchemaRegistry()
+        let uri = try registry.register(document, uri: "urn:one")
+        let compiler = SchemaCompiler(registry: registry, options: ValidationOptions())
+        let node = try compiler.compile(document, at: SchemaLocation(resource: uri, pointer: "", dialect: nil))
+        return withExtendedLifetime(compiler) { body(node) }
+    }
+
     /// The schema compiled with and without the shapes gives `document` the same verdict and the same errors;
     /// the verdict is tallied, so a test can check that both kinds were common.
     static func expectAgreement(
@@ -131,11 +141,7 @@ import Testing
     /// The shape is built for string-only nodes and only for them (else the test above compares nothing).
     @Test func shapeIsBuiltOnlyForStringOnlyNodes() throws {
         func shape(_ text: String) throws -> StringShape? {
-            let document = try JSONValue(parsing: text)
-            var registry = SchemaRegistry()
-            let uri = try registry.register(document, uri: "urn:one")
-            let compiler = SchemaCompiler(registry: registry, options: ValidationOptions())
-            return try compiler.compile(document, at: SchemaLocation(resource: uri, pointer: "", dialect: nil)).stringShape?.pointee
+            try Self.withRootNode(text) { $0.stringShape?.pointee }
         }
         let uuid = try #require(try shape(#"{"type":"string","minLength":36,"maxLength":36,"pattern":"^[0-9a-f-]{36}$"}"#))
         #expect(uuid.minLength == 36 && uuid.maxLength == 36 && uuid.pattern != nil && uuid.values == nil)
@@ -150,11 +156,7 @@ import Testing
 
     @Test func propertiesShapeIsBuiltOnlyForPropertiesWithTypeAndRequired() throws {
         func shape(_ text: String) throws -> PropertiesShape? {
-            let document = try JSONValue(parsing: text)
-            var registry = SchemaRegistry()
-            let uri = try registry.register(document, uri: "urn:one")
-            let compiler = SchemaCompiler(registry: registry, options: ValidationOptions())
-            return try compiler.compile(document, at: SchemaLocation(resource: uri, pointer: "", dialect: nil)).propertiesShape?.pointee
+            try Self.withRootNode(text) { $0.propertiesShape?.pointee }
         }
         let conditionLike = try #require(try shape(#"{"required":["d","z"],"properties":{"a":{},"d":{"const":1}}}"#))
         #expect(conditionLike.required == 0b10 && conditionLike.otherRequired.count == 1 && conditionLike.types == nil)
