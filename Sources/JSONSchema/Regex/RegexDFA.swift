@@ -126,12 +126,7 @@ struct RegexDFA: Sendable {
 
         init?(_ program: RegexProgram) {
             instructions = program.instructions
-            classes = program.classes.map { set in
-                guard !set.admitsNonASCII else { return nil }
-                var bytes = ASCIISet()
-                for byte in UInt8(0)..<128 where set.contains(UInt32(byte)) { bytes.insert(byte) }
-                return bytes
-            }
+            classes = program.classes.map(ASCIISet.init(exactly:))
             guard case .match? = instructions.last else { return nil }
             var base: [Int] = []
             var nodes = 0

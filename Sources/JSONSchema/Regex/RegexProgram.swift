@@ -75,12 +75,6 @@ struct RegexProgram: Sendable {
     /// See `fixedBytes`. A negative lookahead for one character right before `$` (the contracts' `(?!\n)$`)
     /// always holds at the end of the input, so it adds nothing to `$`.
     private static func fixedBytes(_ instructions: [RegexInstruction], _ classes: [ScalarClass]) -> [ASCIISet]? {
-        func ascii(_ set: ScalarClass) -> ASCIISet? {
-            guard !set.admitsNonASCII else { return nil }
-            var bytes = ASCIISet()
-            for byte in UInt8(0)..<128 where set.contains(UInt32(byte)) { bytes.insert(byte) }
-            return bytes
-        }
         guard case .inputStart? = instructions.first else { return nil }
         var sets: [ASCIISet] = []
         var pc = 1
@@ -91,10 +85,10 @@ struct RegexProgram: Sendable {
                 bytes.insert(UInt8(value))
                 sets.append(bytes)
             case .set(let index):
-                guard let bytes = ascii(classes[index]) else { return nil }
+                guard let bytes = ASCIISet(exactly: classes[index]) else { return nil }
                 sets.append(bytes)
             case .setCount(let index, let count):
-                guard let bytes = ascii(classes[index]) else { return nil }
+                guard let bytes = ASCIISet(exactly: classes[index]) else { return nil }
                 sets.append(contentsOf: repeatElement(bytes, count: count))
             case .look(_, negated: true, let next) where next == pc + 3 && next < instructions.count:
                 switch (instructions[pc + 1], instructions[pc + 2], instructions[next]) {
@@ -307,6 +301,14 @@ struct RegexProgram: Sendable {
 struct ASCIISet: Sendable {
     private var low: UInt64 = 0
     private var high: UInt64 = 0
+
+    init() {}
+
+    /// The bytes of a class that holds only ASCII characters; nil when it admits any other.
+    init?(exactly set: ScalarClass) {
+        guard !set.admitsNonASCII else { return nil }
+        for byte in UInt8(0)..<128 where set.contains(UInt32(byte)) { insert(byte) }
+    }
 
     mutating func insert(_ byte: UInt8) {
         precondition(byte < 0x80)
