@@ -26,8 +26,12 @@ let package = Package(
         .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
+        // Where short-lived jansson documents are allocated: C, because its allocator is installed before
+        // main and keeps per-thread state, which must each exist once in the process.
+        .target(name: "CJanssonArena", dependencies: ["CJansson"]),
+
         // JSON and JSON Schema.
-        .target(name: "BookshelfJSON", dependencies: ["CJansson"]),
+        .target(name: "BookshelfJSON", dependencies: ["CJansson", "CJanssonArena"]),
         .target(name: "JSONSchema", dependencies: ["BookshelfJSON", "CJansson"]),
         .target(name: "Contracts", dependencies: ["BookshelfJSON", "CJansson", "JSONSchema"]),
 
@@ -88,7 +92,7 @@ let package = Package(
 
         // Unit tests mirror Sources: Tests/Unit/<Module>.
         // CJansson: the reader's differential test compares it with jansson's own json_loadb.
-        .testTarget(name: "BookshelfJSONTests", dependencies: ["BookshelfJSON", "CJansson"], path: "Tests/Unit/BookshelfJSON"),
+        .testTarget(name: "BookshelfJSONTests", dependencies: ["BookshelfJSON", "CJansson", "CJanssonArena"], path: "Tests/Unit/BookshelfJSON"),
         .testTarget(name: "JSONSchemaTests", dependencies: ["JSONSchema", "BookshelfJSON"], path: "Tests/Unit/JSONSchema"),
         .testTarget(name: "ContractsTests", dependencies: ["Contracts", "JSONSchema", "BookshelfJSON"], path: "Tests/Unit/Contracts"),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "CRdKafka", "Contracts", "BookshelfJSON"], path: "Tests/Unit/Kafka"),

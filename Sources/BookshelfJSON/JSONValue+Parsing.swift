@@ -15,7 +15,14 @@ extension JSONValue {
     /// Parses one JSON text from UTF-8 bytes. With `rejectingDuplicateKeys`, an object that names a member
     /// twice is malformed: RFC 8259 leaves its meaning open (one reader takes the first, another the last),
     /// so an edge that checks a body and then hands its bytes on must refuse it rather than guess.
-    public init<Bytes: Collection<UInt8>>(parsing bytes: Bytes, rejectingDuplicateKeys: Bool = false) throws(JSONParseError) {
+    ///
+    /// With `shortLived`, the document's nodes are placed as ``withShortLivedNodes(_:)`` places them: for a
+    /// document dropped soon after, such as an event being decoded.
+    public init<Bytes: Collection<UInt8>>(parsing bytes: Bytes, rejectingDuplicateKeys: Bool = false, shortLived: Bool = false) throws(JSONParseError) {
+        if shortLived {
+            self = try JSONValue.withShortLivedNodes { () throws(JSONParseError) in try JSONValue(parsing: bytes, rejectingDuplicateKeys: rejectingDuplicateKeys) }
+            return
+        }
         let parsed = bytes.withContiguousStorageIfAvailable {
             JSONValue.parse(UnsafeRawBufferPointer($0), rejectingDuplicateKeys: rejectingDuplicateKeys)
         }

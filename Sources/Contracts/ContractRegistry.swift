@@ -199,7 +199,7 @@ extension ContractRegistry {
     public func decodeEvent(_ bytes: some Collection<UInt8>) throws(ContractError) -> CloudEvent {
         let json: JSONValue
         do {
-            json = try JSONValue(parsing: bytes)
+            json = try JSONValue(parsing: bytes, shortLived: true)
         } catch {
             throw ContractError(code: .notJSON, message: "the record value is not JSON: \(error)")
         }

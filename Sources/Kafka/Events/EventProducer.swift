@@ -37,7 +37,8 @@ public struct EventProducer: Sendable {
             // release of each attribute, per read.
             for index in events.indices {
                 let (event, key) = events[index]
-                let json = event.json
+                // Dropped at the end of this iteration, once librdkafka has copied its text.
+                let json = JSONValue.withShortLivedNodes { event.json }
                 // Only an invalid event pays for `validate`, which says why it failed.
                 if !registry.violations(ofEvent: json).isEmpty {
                     do throws(ContractError) {

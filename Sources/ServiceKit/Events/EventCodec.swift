@@ -67,6 +67,11 @@ public struct EventCodec: Sendable {
     /// keys: one tree per event, validated as built instead of written, parsed back and validated. Ids are
     /// written in the canonical lower-case form the contracts require.
     public func encode(_ event: BookEvent) throws(EventContractViolation) -> [UInt8] {
+        // The tree lives only until its text is written.
+        try JSONValue.withShortLivedNodes { () throws(EventContractViolation) in try encodeTree(event) }
+    }
+
+    private func encodeTree(_ event: BookEvent) throws(EventContractViolation) -> [UInt8] {
         let data: JSONValue
         switch event.kind {
         case .added(let book, let key):
@@ -101,7 +106,7 @@ public struct EventCodec: Sendable {
     public static func decode(_ bytes: some Collection<UInt8>, contracts: ContractRegistry) throws(UnreadableEvent) -> BookEvent {
         let root: JSONValue
         do {
-            root = try JSONValue(parsing: bytes)
+            root = try JSONValue(parsing: bytes, shortLived: true)
         } catch {
             throw UnreadableEvent(code: "not-a-cloudevent", message: "The record is not JSON: \(error.message).")
         }
