@@ -101,13 +101,16 @@ def parse_validate(text):
 
 def parse_kafka(text):
     figures = []
-    # "produce  <Swift events/s>  <C events/s>  <ratio>%  >=<goal>%": the Kafka layer beside a plain C loop.
     # "produce (events)  <Swift events/s>  <C events/s>  <ratio>%  [>=<goal>%]": the Kafka layer beside a plain
     # C loop, with CloudEvents (events) and as bare records (transport).
     for label, layer, swift, c, percent, goal in re.findall(r"^(produce|replay) \((events|transport)\)\s+(\d+)\s+(\d+)\s+(\d+)%(?:\s+>=(\d+)%)?", text, re.M):
         figures.append(Figure("bench-kafka", f"Kafka layer {label}, {layer} (events/s)", number(swift), "events/s",
                               "raw librdkafka (C loop)", number(c), number(swift) / number(c),
                               f"printed as {percent}%" + (f"; goal >= {goal}%" if goal else "")))
+    decode = re.search(r"^decode: .*?(\d+)-byte event on one thread: (\d+) ns of CPU per event", text, re.M)
+    if decode:
+        figures.append(Figure("bench-kafka", f"parse, validate and decode of one {decode.group(1)}-byte event (ns of CPU)",
+                              number(decode.group(2)), "ns", note="one thread, no broker"))
     return figures, {}
 
 

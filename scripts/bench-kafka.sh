@@ -105,3 +105,5 @@ row "produce (events)" "$(best "$work/produce-events")" "$c_p" ">=70%"
 row "produce (transport)" "$(best "$work/produce-transport")" "$c_p" ""
 row "replay (events)" "$(best "$work/replay-events")" "$c_r" ">=50%"
 row "replay (transport)" "$(best "$work/replay-transport")" "$c_r" ""
+# What the events rows add to each record, measured alone (no broker): the record the C loop sends.
+"$BIN" broker bench decode --count 200000 --record "$work/event.json" 2>&1 >/dev/null

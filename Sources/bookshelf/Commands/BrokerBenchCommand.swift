@@ -17,16 +17,16 @@ struct BrokerBenchCommand: AsyncParsableCommand {
         shouldDisplay: false)
 
     enum Mode: String, ExpressibleByArgument {
-        case produce, replay
+        case produce, replay, decode
     }
 
-    @Argument(help: "produce: validate, encode and send book.added events and await every acknowledgement; replay: read, validate and decode every event from the beginning.")
+    @Argument(help: "produce: validate, encode and send book.added events and await every acknowledgement; replay: read, validate and decode every event from the beginning; decode: parse, validate and decode one record value --count times on one thread, with no broker (the per-event cost a replay pays).")
     var mode: Mode
 
-    @Option(help: "bootstrap.servers of the broker.")
-    var bootstrapServers: String
+    @Option(help: "bootstrap.servers of the broker (produce and replay).")
+    var bootstrapServers: String?
 
-    @Option(help: "produce: events to send.")
+    @Option(help: "produce: events to send; decode: times to decode.")
     var count: Int = 50_000
 
     @Option(help: "produce: records awaiting acknowledgement at once, sent in batches of 2,000 (default: the producer's queue capacity, as the C loop's).")
@@ -48,10 +48,19 @@ struct BrokerBenchCommand: AsyncParsableCommand {
     @Option(help: "The contracts folder (default: found from the working directory).")
     var contracts: String?
 
+    @Option(help: "decode: the file whose bytes are the record value (default: the book.added example the C loop sends).")
+    var record: String?
+
+    func validate() throws {
+        if mode != .decode && bootstrapServers == nil { throw ValidationError("\(mode.rawValue) needs --bootstrap-servers") }
+    }
+
     func run() async throws {
         var logger = Logger(label: "bookshelf.bench")
         logger.logLevel = .error
         let registry = try ContractsLocation.load(flag: contracts)
+        guard mode != .decode else { return try decode(registry) }
+        guard let bootstrapServers else { return } // validate() saw to it
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: bootstrapServers, clientID: "bench"), logger: logger)
         let clock = ContinuousClock()
         switch mode {
@@ -131,8 +140,27 @@ struct BrokerBenchCommand: AsyncParsableCommand {
                 printError("replay: first event after \(first - started), caught up after \(elapsed)")
             }
             report("replay", seen, elapsed)
+        case .decode:
+            break // done above, with no broker
         }
         await producer.shutdown()
+    }
+
+    /// `--count` decodes of one record value on this thread, as a replay's decoding tasks do each record.
+    private func decode(_ registry: ContractRegistry) throws {
+        let path = record ?? registry.folder + "/events/bookshelf.book.added/examples/valid/v1-dune.json"
+        guard let text = FileManager.default.contents(atPath: path) else { throw ValidationError("cannot read \(path)") }
+        // Compact, as a producer writes it.
+        let value = try JSONValue(parsing: text).serializedBytes()
+        _ = try registry.decodeEvent(value)
+        let started = ContinuousClock.now
+        let cpu = BenchCommand.threadCPUTime()
+        for _ in 0..<count { _ = try registry.decodeEvent(value) }
+        let seconds = BenchCommand.threadCPUTime() - cpu
+        let elapsed = ContinuousClock.now - started
+        let nanoseconds = Int((seconds / Double(count) * 1e9).rounded())
+        printError("decode: parse, validate and decode of a \(value.count)-byte event on one thread: \(nanoseconds) ns of CPU per event")
+        report("decode", count, elapsed)
     }
 
     /// Every record of the batch must have been acknowledged; the first failure fails the benchmark.
