@@ -1,6 +1,9 @@
 import BookshelfJSON
 import CJanssonArena
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Documents whose nodes are placed in a thread's arena (`JSONValue.withShortLivedNodes`) must read exactly
 /// as any other, outlive the scope that made them, be freed from any thread, and give their chunks back
@@ -54,6 +57,23 @@ import Testing
         #expect(titles == 20_000)
         _ = consume handedOff
         #expect(bs_jansson_arena_chunks() - before < holding / 10)
+    }
+
+    /// Each thread keeps a current chunk between scopes; a thread that ends must give it back, or a service
+    /// whose threads come and go would keep 64 KiB for every thread it ever had.
+    @Test func threadsThatEndGiveTheirChunkBack() throws {
+        let before = bs_jansson_arena_chunks()
+        for _ in 0..<200 {
+            var thread = pthread_t()
+            let created = pthread_create(&thread, nil, { _ in
+                _ = try? JSONValue(parsing: Array(ShortLivedNodesTests.event.utf8), shortLived: true)
+                return nil
+            }, nil)
+            try #require(created == 0)
+            pthread_join(thread, nil)
+        }
+        // 200 threads, each of which had a chunk of its own.
+        #expect(bs_jansson_arena_chunks() - before < 20)
     }
 
     @Test func shortLivedAndUsualNodesMix() throws {
