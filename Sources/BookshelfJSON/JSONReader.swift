@@ -1,4 +1,5 @@
 import CJansson
+import CJanssonArena
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -46,6 +47,12 @@ struct JSONReader: ~Copyable {
     private var cursor: UnsafePointer<UInt8>
     private let rejectsDuplicateKeys: Bool
     private let integersAsReals: Bool
+    /// Read inside a short-lived scope (`JSONValue.withShortLivedNodes`): every container nested in the
+    /// root, and all it holds, is read with the scope left, so with malloc. A caller may keep such a part
+    /// (an event's `data`) without keeping the arena chunks of the whole document.
+    private let nestsOutsideArena: Bool
+    /// Whether the scope is left now, for the container at depth 2 being read.
+    private var outsideArena = false
     /// Decoded strings that had escapes: one buffer for the pending object key, one for string values,
     /// each as long as the input at most (a decoded string is never longer than its source).
     private var keyScratch: UnsafeMutablePointer<UInt8>?
@@ -56,22 +63,24 @@ struct JSONReader: ~Copyable {
 
     /// Reads `buffer` as one JSON text. An integer overflow is reported as such, so that the caller can
     /// read the text again with `integersAsReals`.
-    static func read(_ buffer: UnsafeRawBufferPointer, rejectingDuplicateKeys: Bool, integersAsReals: Bool)
-        -> Result<UnsafeMutablePointer<json_t>, Failure>
+    static func read(_ buffer: UnsafeRawBufferPointer, rejectingDuplicateKeys: Bool, integersAsReals: Bool,
+                     nestingOutsideArena: Bool = false) -> Result<UnsafeMutablePointer<json_t>, Failure>
     {
         // An empty buffer may have no address; any non-null pointer with zero length reads as empty.
         let base = buffer.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? UnsafePointer(bitPattern: 1)!
         var reader = JSONReader(base, count: buffer.count, rejectingDuplicateKeys: rejectingDuplicateKeys,
-                                integersAsReals: integersAsReals)
+                                integersAsReals: integersAsReals, nestingOutsideArena: nestingOutsideArena)
         return reader.readDocument()
     }
 
-    private init(_ base: UnsafePointer<UInt8>, count: Int, rejectingDuplicateKeys: Bool, integersAsReals: Bool) {
+    private init(_ base: UnsafePointer<UInt8>, count: Int, rejectingDuplicateKeys: Bool, integersAsReals: Bool,
+                 nestingOutsideArena: Bool) {
         start = base
         end = base + count
         cursor = base
         rejectsDuplicateKeys = rejectingDuplicateKeys
         self.integersAsReals = integersAsReals
+        nestsOutsideArena = nestingOutsideArena
         stack = .allocate(capacity: stackCapacity)
     }
 
@@ -110,6 +119,10 @@ struct JSONReader: ~Copyable {
                     let byte = cursor.pointee
                     if byte == UInt8(ascii: "{") || byte == UInt8(ascii: "[") {
                         let isObject = byte == UInt8(ascii: "{")
+                        if nestsOutsideArena && depth == 1 {
+                            bs_jansson_arena_leave()
+                            outsideArena = true
+                        }
                         let node = isObject ? json_object()! : json_array()!
                         try attach(node, to: &root, key: key)
                         push(Frame(node: node, isObject: isObject))
@@ -117,7 +130,7 @@ struct JSONReader: ~Copyable {
                         skipWhitespace()
                         if cursor < end && cursor.pointee == (isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) {
                             cursor += 1
-                            depth -= 1
+                            pop()
                             next = .afterValue
                         } else {
                             next = isObject ? .key : .value
@@ -160,7 +173,7 @@ struct JSONReader: ~Copyable {
                         }
                     } else if cursor < end && cursor.pointee == (isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) {
                         cursor += 1
-                        depth -= 1
+                        pop()
                     } else {
                         throw failure(isObject ? "'}' expected" : "']' expected", at: offset)
                     }
@@ -168,6 +181,10 @@ struct JSONReader: ~Copyable {
             }
             return .success(root!)
         } catch {
+            if outsideArena {
+                bs_jansson_arena_enter()
+                outsideArena = false
+            }
             if let root { json_decref(root) }
             return .failure(error)
         }
@@ -188,6 +205,15 @@ struct JSONReader: ~Copyable {
             : json_array_append_new(parent.node, node)
         // jansson fails only when it cannot allocate; it has released `node` then.
         guard status == 0 else { throw failure("out of memory", at: offset, namingToken: false) }
+    }
+
+    /// Closes the innermost container, and re-enters the short-lived scope when that was one nested in the root.
+    private mutating func pop() {
+        depth -= 1
+        if outsideArena && depth == 1 {
+            bs_jansson_arena_enter()
+            outsideArena = false
+        }
     }
 
     private mutating func push(_ frame: Frame) {

@@ -12,23 +12,37 @@ extension JSONValue {
         self = try text.withUTF8 { JSONValue.parse(UnsafeRawBufferPointer($0)) }.get()
     }
 
+    /// Where a parsed document's jansson nodes are allocated.
+    public enum Placement: Sendable {
+        /// With malloc, as jansson does by default.
+        case usual
+        /// Every node as ``JSONValue/withShortLivedNodes(_:)`` places them: for a document that is dropped
+        /// whole soon after, such as an event read into a view's own types.
+        case shortLived
+        /// The root and its own scalar members as ``shortLived``, every container nested in the root with
+        /// malloc: for a document dropped soon after of which a part may be kept, such as an event whose
+        /// `data` is handed on. Kept, such a part keeps no arena chunk.
+        case shortLivedExceptNested
+    }
+
     /// Parses one JSON text from UTF-8 bytes. With `rejectingDuplicateKeys`, an object that names a member
     /// twice is malformed: RFC 8259 leaves its meaning open (one reader takes the first, another the last),
     /// so an edge that checks a body and then hands its bytes on must refuse it rather than guess.
-    ///
-    /// With `shortLived`, the document's nodes are placed as ``withShortLivedNodes(_:)`` places them: for a
-    /// document dropped soon after, such as an event being decoded.
-    public init<Bytes: Collection<UInt8>>(parsing bytes: Bytes, rejectingDuplicateKeys: Bool = false, shortLived: Bool = false) throws(JSONParseError) {
-        if shortLived {
-            self = try JSONValue.withShortLivedNodes { () throws(JSONParseError) in try JSONValue(parsing: bytes, rejectingDuplicateKeys: rejectingDuplicateKeys) }
-            return
+    public init<Bytes: Collection<UInt8>>(parsing bytes: Bytes, rejectingDuplicateKeys: Bool = false,
+                                          placement: Placement = .usual) throws(JSONParseError) {
+        let parse = { (buffer: UnsafeRawBufferPointer) in
+            switch placement {
+            case .usual:
+                JSONValue.parse(buffer, rejectingDuplicateKeys: rejectingDuplicateKeys)
+            case .shortLived, .shortLivedExceptNested:
+                JSONValue.withShortLivedNodes {
+                    JSONValue.parse(buffer, rejectingDuplicateKeys: rejectingDuplicateKeys,
+                                    nestingOutsideArena: placement == .shortLivedExceptNested)
+                }
+            }
         }
-        let parsed = bytes.withContiguousStorageIfAvailable {
-            JSONValue.parse(UnsafeRawBufferPointer($0), rejectingDuplicateKeys: rejectingDuplicateKeys)
-        }
-        self = try (parsed ?? Array(bytes).withUnsafeBytes {
-            JSONValue.parse($0, rejectingDuplicateKeys: rejectingDuplicateKeys)
-        }).get()
+        let parsed = bytes.withContiguousStorageIfAvailable { parse(UnsafeRawBufferPointer($0)) }
+        self = try (parsed ?? Array(bytes).withUnsafeBytes(parse)).get()
     }
 
     /// Parses one JSON text from UTF-8 bytes in memory.
@@ -45,12 +59,15 @@ extension JSONValue {
     /// Any top-level value, NUL (`\u0000`) allowed inside strings as RFC 8259 allows, and integers beyond
     /// 64 bits read as reals: what jansson's `json_loadb` gives with `JSON_DECODE_ANY | JSON_ALLOW_NUL`
     /// (`JSONReader` explains why it does the reading).
-    static func parse(_ buffer: UnsafeRawBufferPointer, rejectingDuplicateKeys: Bool = false) -> Result<JSONValue, JSONParseError> {
-        var result = JSONReader.read(buffer, rejectingDuplicateKeys: rejectingDuplicateKeys, integersAsReals: false)
+    static func parse(_ buffer: UnsafeRawBufferPointer, rejectingDuplicateKeys: Bool = false,
+                      nestingOutsideArena: Bool = false) -> Result<JSONValue, JSONParseError> {
+        var result = JSONReader.read(buffer, rejectingDuplicateKeys: rejectingDuplicateKeys, integersAsReals: false,
+                                     nestingOutsideArena: nestingOutsideArena)
         // jansson stores integers beyond 64 bits only as doubles, and then reads the whole document with
         // JSON_DECODE_INT_AS_REAL; only such documents pay for a second pass.
         if case .failure(let failure) = result, failure.kind == .integerOverflow {
-            result = JSONReader.read(buffer, rejectingDuplicateKeys: rejectingDuplicateKeys, integersAsReals: true)
+            result = JSONReader.read(buffer, rejectingDuplicateKeys: rejectingDuplicateKeys, integersAsReals: true,
+                                     nestingOutsideArena: nestingOutsideArena)
         }
         switch result {
         case .success(let root): return .success(JSONValue(adopting: root))

@@ -199,7 +199,8 @@ extension ContractRegistry {
     public func decodeEvent(_ bytes: some Collection<UInt8>) throws(ContractError) -> CloudEvent {
         let json: JSONValue
         do {
-            json = try JSONValue(parsing: bytes, shortLived: true)
+            // The event's `data` goes to code that may keep it: it must not keep the arena chunks of this document.
+            json = try JSONValue(parsing: bytes, placement: .shortLivedExceptNested)
         } catch {
             throw ContractError(code: .notJSON, message: "the record value is not JSON: \(error)")
         }

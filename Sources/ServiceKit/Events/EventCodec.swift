@@ -106,7 +106,8 @@ public struct EventCodec: Sendable {
     public static func decode(_ bytes: some Collection<UInt8>, contracts: ContractRegistry) throws(UnreadableEvent) -> BookEvent {
         let root: JSONValue
         do {
-            root = try JSONValue(parsing: bytes, shortLived: true)
+            // Nothing of the document outlives this call: what is kept is read into Swift values.
+            root = try JSONValue(parsing: bytes, placement: .shortLived)
         } catch {
             throw UnreadableEvent(code: "not-a-cloudevent", message: "The record is not JSON: \(error.message).")
         }

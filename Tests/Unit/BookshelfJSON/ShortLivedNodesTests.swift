@@ -20,21 +20,31 @@ import Glibc
         "[" + (0..<5_000).map { "\"element \($0)\"" }.joined(separator: ",") + "]",
     ]
 
-    @Test func shortLivedDocumentsReadAsAnyOther() throws {
+    @Test(arguments: [JSONValue.Placement.shortLived, .shortLivedExceptNested])
+    func shortLivedDocumentsReadAsAnyOther(placement: JSONValue.Placement) throws {
         for text in Self.documents {
             let usual = try JSONValue(parsing: Array(text.utf8))
-            let shortLived = try JSONValue(parsing: Array(text.utf8), shortLived: true)
+            let shortLived = try JSONValue(parsing: Array(text.utf8), placement: placement)
             // Read after the scope that placed them has ended.
             #expect(shortLived == usual)
             #expect(shortLived.serialized() == usual.serialized())
         }
-        #expect(throws: JSONParseError.self) { try JSONValue(parsing: Array(#"{"a":[1,2"#.utf8), shortLived: true) }
+        // A failure inside a nested container leaves the scope as it found it: what follows is placed as before.
+        for text in [#"{"a":[1,2"#, #"{"a":{"b":[{"c":"#, #"[1,{"a":tru]"#] {
+            #expect(throws: JSONParseError.self) { try JSONValue(parsing: Array(text.utf8), placement: placement) }
+        }
+        let before = bs_jansson_arena_chunks()
+        let outside = (0..<5_000).map { _ in JSONValue.object([("n", 1), ("s", "a string long enough to be its own block")]) }
+        #expect(bs_jansson_arena_chunks() - before < 20, "nodes made outside any scope went to the arena")
+        let inside = try (0..<5_000).map { _ in try JSONValue(parsing: Array(Self.event.utf8), placement: placement) }
+        #expect(bs_jansson_arena_chunks() - before > 50, "short-lived documents no longer went to the arena")
+        #expect(outside.count == inside.count)
     }
 
     @Test func chunksComeBackOnceTheirDocumentsAreFreed() throws {
         let before = bs_jansson_arena_chunks()
         var kept: [JSONValue] = []
-        for _ in 0..<20_000 { kept.append(try JSONValue(parsing: Array(Self.event.utf8), shortLived: true)) }
+        for _ in 0..<20_000 { kept.append(try JSONValue(parsing: Array(Self.event.utf8), placement: .shortLived)) }
         let holding = bs_jansson_arena_chunks() - before
         // About 1.5 KiB of nodes per event: hundreds of 64 KiB chunks, unless the arena was not used.
         #expect(holding > 200)
@@ -43,10 +53,24 @@ import Glibc
         #expect(bs_jansson_arena_chunks() - before < holding / 10)
     }
 
+    /// `.shortLivedExceptNested` places only the root's own members in the arena: a nested container (an
+    /// event's `data`) is allocated as usual, so keeping it keeps no chunk.
+    @Test func aNestedPartMayBeKeptWithoutItsChunks() throws {
+        let before = bs_jansson_arena_chunks()
+        var documents: [JSONValue] = []
+        for _ in 0..<20_000 { documents.append(try JSONValue(parsing: Array(Self.event.utf8), placement: .shortLivedExceptNested)) }
+        let holding = bs_jansson_arena_chunks() - before
+        #expect(holding > 200)
+        let kept = documents.map { $0["data"]!.detached }
+        documents.removeAll()
+        #expect(bs_jansson_arena_chunks() - before < holding / 10)
+        #expect(kept.allSatisfy { $0["tags"]?[4]?.isNull == true && $0["title"]?.string == "Dune é" })
+    }
+
     @Test func nodesMayBeFreedOnAnotherThread() async throws {
         let before = bs_jansson_arena_chunks()
         var kept: [JSONValue] = []
-        for _ in 0..<20_000 { kept.append(try JSONValue(parsing: Array(Self.event.utf8), shortLived: true)) }
+        for _ in 0..<20_000 { kept.append(try JSONValue(parsing: Array(Self.event.utf8), placement: .shortLived)) }
         let holding = bs_jansson_arena_chunks() - before
         #expect(holding > 200)
         let handedOff = kept
@@ -66,7 +90,7 @@ import Glibc
         for _ in 0..<200 {
             var thread = pthread_t()
             let created = pthread_create(&thread, nil, { _ in
-                _ = try? JSONValue(parsing: Array(ShortLivedNodesTests.event.utf8), shortLived: true)
+                _ = try? JSONValue(parsing: Array(ShortLivedNodesTests.event.utf8), placement: .shortLived)
                 return nil
             }, nil)
             try #require(created == 0)
@@ -84,13 +108,13 @@ import Glibc
         outer = nil
         #expect(usual["data"]?["published"]?.int == 1965)
         // A usual object holding a short-lived part, which it outlives.
-        var shortLived: JSONValue? = try JSONValue(parsing: Array(Self.event.utf8), shortLived: true)
+        var shortLived: JSONValue? = try JSONValue(parsing: Array(Self.event.utf8), placement: .shortLived)
         let holder = JSONValue.object([("event", shortLived!["data"]!)])
         shortLived = nil
         #expect(holder["event"]?["id"]?.string == "6f1c2a9e-3b7d-4c58-9e21-0a4f5d7b8c31")
         // Scopes nest.
         let nested = try JSONValue.withShortLivedNodes { () throws(JSONParseError) in
-            try JSONValue.withShortLivedNodes { () throws(JSONParseError) in try JSONValue(parsing: Array("[1,[2]]".utf8), shortLived: true) }
+            try JSONValue.withShortLivedNodes { () throws(JSONParseError) in try JSONValue(parsing: Array("[1,[2]]".utf8), placement: .shortLived) }
         }
         #expect(nested == [1, [2]])
     }
