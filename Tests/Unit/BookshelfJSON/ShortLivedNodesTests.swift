@@ -41,13 +41,18 @@ import Glibc
         #expect(outside.count == inside.count)
     }
 
-    @Test func chunksComeBackOnceTheirDocumentsAreFreed() throws {
+    /// 20,000 events parsed with `placement` and kept, with the chunks in use before and the chunks they hold.
+    static func parseEvents(_ placement: JSONValue.Placement) throws -> (events: [JSONValue], before: Int, holding: Int) {
         let before = bs_jansson_arena_chunks()
-        var kept: [JSONValue] = []
-        for _ in 0..<20_000 { kept.append(try JSONValue(parsing: Array(Self.event.utf8), placement: .shortLived)) }
+        let events = try (0..<20_000).map { _ in try JSONValue(parsing: Array(event.utf8), placement: placement) }
         let holding = bs_jansson_arena_chunks() - before
         // About 1.5 KiB of nodes per event: hundreds of 64 KiB chunks, unless the arena was not used.
         #expect(holding > 200)
+        return (events, before, holding)
+    }
+
+    @Test func chunksComeBackOnceTheirDocumentsAreFreed() throws {
+        var (kept, before, holding) = try Self.parseEvents(.shortLived)
         #expect(kept[19_999]["data"]?["title"]?.string == "Dune é")
         kept.removeAll()
         #expect(bs_jansson_arena_chunks() - before < holding / 10)
@@ -56,11 +61,7 @@ import Glibc
     /// `.shortLivedExceptNested` places only the root's own members in the arena: a nested container (an
     /// event's `data`) is allocated as usual, so keeping it keeps no chunk.
     @Test func aNestedPartMayBeKeptWithoutItsChunks() throws {
-        let before = bs_jansson_arena_chunks()
-        var documents: [JSONValue] = []
-        for _ in 0..<20_000 { documents.append(try JSONValue(parsing: Array(Self.event.utf8), placement: .shortLivedExceptNested)) }
-        let holding = bs_jansson_arena_chunks() - before
-        #expect(holding > 200)
+        var (documents, before, holding) = try Self.parseEvents(.shortLivedExceptNested)
         let kept = documents.map { $0["data"]!.detached }
         documents.removeAll()
         #expect(bs_jansson_arena_chunks() - before < holding / 10)
@@ -68,11 +69,7 @@ import Glibc
     }
 
     @Test func nodesMayBeFreedOnAnotherThread() async throws {
-        let before = bs_jansson_arena_chunks()
-        var kept: [JSONValue] = []
-        for _ in 0..<20_000 { kept.append(try JSONValue(parsing: Array(Self.event.utf8), placement: .shortLived)) }
-        let holding = bs_jansson_arena_chunks() - before
-        #expect(holding > 200)
+        var (kept, before, holding) = try Self.parseEvents(.shortLived)
         let handedOff = kept
         kept.removeAll()
         let titles = await Task.detached {
