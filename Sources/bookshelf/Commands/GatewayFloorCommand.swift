@@ -12,7 +12,7 @@ struct GatewayFloorCommand: AsyncParsableCommand {
     )
 
     @Option(help: "router (Hummingbird's defaults, one route) or front (the gateway's server, its handler answering at once).")
-    var server: String = GatewayFloor.Server.front.rawValue
+    var server: GatewayFloor.Server = .front
 
     @Option(help: "Port to listen on, on 127.0.0.1.")
     var port: Int
@@ -20,15 +20,11 @@ struct GatewayFloorCommand: AsyncParsableCommand {
     @Option(help: "Size of the body in bytes.")
     var bytes: Int = 5242
 
-    func validate() throws {
-        guard GatewayFloor.Server(rawValue: server) != nil else {
-            throw ValidationError("--server must be one of: \(GatewayFloor.Server.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-    }
-
     func run() async throws {
         var logger = Logger(label: "bookshelf.gateway-floor")
         logger.logLevel = .warning
-        try await GatewayFloor.run(GatewayFloor.Server(rawValue: server)!, host: "127.0.0.1", port: port, bodyBytes: bytes, logger: logger)
+        try await GatewayFloor.run(server, host: "127.0.0.1", port: port, bodyBytes: bytes, logger: logger)
     }
 }
+
+extension GatewayFloor.Server: ExpressibleByArgument {}
