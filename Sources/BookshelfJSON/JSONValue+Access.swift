@@ -84,18 +84,15 @@ extension JSONValue {
     /// An object's members in document order; empty when this is not an object.
     public var members: Members { Members(object: self) }
 
-    /// Calls `body` with each member of an object, in document order, its key as UTF-8 bytes that are
-    /// valid only during the call: for a decoder that matches known names without a `String` per key.
-    /// Does nothing when this is not an object.
-    public func forEachMember<Failure: Error>(
-        _ body: (_ key: UnsafeBufferPointer<UInt8>, _ value: JSONValue) throws(Failure) -> Void
-    ) throws(Failure) {
+    /// Calls `body` with each member of an object, in document order: its key as UTF-8 bytes and its node,
+    /// both valid only during the call. For a decoder that matches known names without a `String` per key or a
+    /// value (a retain and a release) per member. Does nothing when this is not an object.
+    package func forEachMemberNode(_ body: (_ key: UnsafeBufferPointer<UInt8>, _ node: UnsafeMutablePointer<json_t>) -> Void) {
         guard isObject else { return }
         var cursor = json_object_iter(raw)
         while let current = cursor {
-            let length = json_object_iter_key_len(current)
             let key = UnsafeRawPointer(json_object_iter_key(current)!).assumingMemoryBound(to: UInt8.self)
-            try body(UnsafeBufferPointer(start: key, count: length), JSONValue(borrowing: json_object_iter_value(current), from: self))
+            body(UnsafeBufferPointer(start: key, count: json_object_iter_key_len(current)), json_object_iter_value(current))
             cursor = json_object_iter_next(raw, current)
         }
     }

@@ -146,12 +146,8 @@ public struct CloudEvent: Sendable, Hashable {
         // no `String` per key and no `JSONValue` (a retain and a release) per member. The nodes are only
         // borrowed; `json` keeps them alive.
         var specversion, id, source, type, time, datacontenttype, dataschema, subject, safe, idempotent, data: UnsafeMutablePointer<json_t>?
-        let object = json.raw
-        var cursor = json_object_iter(object)
-        while let current = cursor {
-            let key = UnsafeRawPointer(json_object_iter_key(current)!).assumingMemoryBound(to: UInt8.self)
-            let value = json_object_iter_value(current)
-            switch Self.attribute(UnsafeBufferPointer(start: key, count: json_object_iter_key_len(current))) {
+        json.forEachMemberNode { key, value in
+            switch Self.attribute(key) {
             case .specversion: specversion = value
             case .id: id = value
             case .source: source = value
@@ -165,7 +161,6 @@ public struct CloudEvent: Sendable, Hashable {
             case .data: data = value
             case nil: break
             }
-            cursor = json_object_iter_next(object, current)
         }
         func string(_ node: UnsafeMutablePointer<json_t>?, _ name: String, known: [String] = []) throws(ContractError) -> String {
             guard let node else { throw violation(name, "attribute \"\(name)\" is missing") }
