@@ -163,6 +163,40 @@ final class KafkaProducerTests: XCTestCase {
         }
     }
 
+    func testABatchOfMixedRecordsArrivesAsSent() async throws {
+        // One send whose records change topic, partition, key, headers and value size from one to the next:
+        // each must reach the broker exactly as it was given, however the batch lays them out on the way.
+        let first = uniqueTopic() + "-a", second = uniqueTopic() + "-b"
+        let fixture = try BrokerFixture(topics: [first: 2, second: 3])
+        let producer = try fixture.producer()
+        let json = [KafkaHeader(name: "content-type", value: "application/json")]
+        let traced = [KafkaHeader(name: "trace", value: [0, 255]), KafkaHeader(name: "empty", value: [])]
+        let records = [
+            ProducerRecord(topic: first, key: "a", value: Array("one".utf8), headers: json),
+            ProducerRecord(topic: first, key: nil, value: [], headers: json),
+            ProducerRecord(topic: second, key: "", value: [UInt8](repeating: 7, count: 70_000), headers: traced, partition: 2),
+            ProducerRecord(topic: second, key: "b", value: [1], headers: []),
+            ProducerRecord(topic: first, key: "c", value: Array("two".utf8), headers: traced, partition: 1),
+        ]
+        let positions = try await producer.send(contentsOf: records).map { try $0.get() }
+        XCTAssertEqual(positions.map(\.topic), records.map(\.topic))
+        XCTAssertEqual(positions[2].partition, 2)
+        XCTAssertEqual(positions[4].partition, 1)
+        await producer.shutdown()
+
+        let stored = try await replayAll([first, second], on: fixture)
+        XCTAssertEqual(stored.count, records.count)
+        for (position, record) in zip(positions, records) {
+            guard let got = stored.first(where: { $0.position == position }) else {
+                XCTFail("nothing stored at \(position)")
+                continue
+            }
+            XCTAssertEqual(got.key, record.key, "key at \(position)")
+            XCTAssertEqual(got.value, record.value, "value at \(position)")
+            XCTAssertEqual(got.headers, record.headers, "headers at \(position)")
+        }
+    }
+
     func testSendAfterShutdownFails() async throws {
         let topic = uniqueTopic()
         let fixture = try BrokerFixture(topics: [topic: 1])
