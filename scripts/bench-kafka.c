@@ -4,7 +4,8 @@
  *   bench-kafka produce BOOTSTRAP TOPIC COUNT VALUE_FILE   acknowledged records/s (idempotent, acks=all)
  *   bench-kafka replay  BOOTSTRAP TOPIC COUNT              records/s reading every partition from the start
  *
- * Prints one line: "<mode> <count> <seconds> <records/s>".
+ * Prints one line: "<mode> <count> <seconds> <records/s>", and on standard error the CPU time the process
+ * spent in the timed part (every thread, librdkafka's included), as `bookshelf broker bench` does.
  *
  * BENCH_KAFKA_CONF="name=value,name=value" adds librdkafka properties after the benchmark's own, e.g.
  * "linger.ms=0,batch.num.messages=1" to write one record per batch, as a service does under light traffic. */
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 static long delivered, failed;
@@ -20,6 +22,17 @@ static double now(void) {
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
         return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* User plus system CPU seconds of the whole process so far. */
+static double cpu(void) {
+        struct rusage usage;
+        getrusage(RUSAGE_SELF, &usage);
+        return usage.ru_utime.tv_sec + usage.ru_utime.tv_usec / 1e6 + usage.ru_stime.tv_sec + usage.ru_stime.tv_usec / 1e6;
+}
+
+static void report_cpu(const char *mode, double seconds, long events) {
+        fprintf(stderr, "%s: cpu %.2f s, %.2f µs/event\n", mode, seconds, events > 0 ? seconds / events * 1e6 : 0);
 }
 
 static void die(const char *what, const char *why) {
@@ -79,7 +92,7 @@ static void produce(const char *bootstrap, const char *topic, long count, const 
         if (delivered != 1) die("warm-up", "the first message was not delivered");
         delivered = 0;
 
-        double start = now();
+        double start = now(), cpu_start = cpu();
         char key[32];
         for (long i = 0; i < count; i++) {
                 int keylen = snprintf(key, sizeof key, "book-%ld", i % 1000);
@@ -96,6 +109,7 @@ static void produce(const char *bootstrap, const char *topic, long count, const 
         }
         rd_kafka_flush(rk, 60000);
         double seconds = now() - start;
+        report_cpu("produce", cpu() - cpu_start, delivered);
         if (failed || delivered != count) fprintf(stderr, "bench-kafka: %ld delivered, %ld failed\n", delivered, failed);
         printf("produce %ld %.3f %.0f\n", delivered, seconds, delivered / seconds);
         rd_kafka_destroy(rk);
@@ -103,7 +117,7 @@ static void produce(const char *bootstrap, const char *topic, long count, const 
 
 static void replay(const char *bootstrap, const char *topic, long count) {
         /* From before the client exists, as the Swift side times its consumer's creation too. */
-        double start = now();
+        double start = now(), cpu_start = cpu();
         char errstr[512];
         rd_kafka_conf_t *conf = rd_kafka_conf_new();
         set(conf, "bootstrap.servers", bootstrap);
@@ -141,6 +155,7 @@ static void replay(const char *bootstrap, const char *topic, long count) {
                 rd_kafka_message_destroy(m);
         }
         double seconds = now() - start;
+        report_cpu("replay", cpu() - cpu_start, seen);
         printf("replay %ld %.3f %.0f\n", seen, seconds, seen / seconds);
         rd_kafka_consumer_close(rk);
         rd_kafka_destroy(rk);

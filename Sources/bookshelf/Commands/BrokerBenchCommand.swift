@@ -17,16 +17,16 @@ struct BrokerBenchCommand: AsyncParsableCommand {
         shouldDisplay: false)
 
     enum Mode: String, ExpressibleByArgument {
-        case produce, replay, decode
+        case produce, replay, decode, encode
     }
 
-    @Argument(help: "produce: validate, encode and send book.added events and await every acknowledgement; replay: read, validate and decode every event from the beginning; decode: parse, validate and decode one record value --count times on one thread, with no broker (the per-event cost a replay pays).")
+    @Argument(help: "produce: validate, encode and send book.added events and await every acknowledgement; replay: read, validate and decode every event from the beginning; decode: parse, validate and decode one record value --count times on one thread, with no broker (the per-event cost a replay pays); encode: validate and encode --count book.added events on one thread, with no broker (the per-event cost a produce pays).")
     var mode: Mode
 
     @Option(help: "bootstrap.servers of the broker (produce and replay).")
     var bootstrapServers: String?
 
-    @Option(help: "produce: events to send; decode: times to decode.")
+    @Option(help: "produce and encode: events to send or encode; decode: times to decode.")
     var count: Int = 50_000
 
     @Option(help: "produce: records awaiting acknowledgement at once, sent in batches of 2,000 (default: the producer's queue capacity, as the C loop's).")
@@ -52,27 +52,22 @@ struct BrokerBenchCommand: AsyncParsableCommand {
     var record: String?
 
     func validate() throws {
-        if mode != .decode && bootstrapServers == nil { throw ValidationError("\(mode.rawValue) needs --bootstrap-servers") }
+        if mode != .decode && mode != .encode && bootstrapServers == nil { throw ValidationError("\(mode.rawValue) needs --bootstrap-servers") }
     }
 
     func run() async throws {
         var logger = Logger(label: "bookshelf.bench")
         logger.logLevel = .error
         let registry = try ContractsLocation.load(flag: contracts)
-        guard mode != .decode else { return try decode(registry) }
+        if mode == .decode { return try decode(registry) }
+        if mode == .encode { return try encode(registry) }
         guard let bootstrapServers else { return } // validate() saw to it
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: bootstrapServers, clientID: "bench"), logger: logger)
         let clock = ContinuousClock()
         switch mode {
         case .produce:
             let events = EventProducer(producer: producer, registry: registry, topic: topic)
-            guard let schema = registry.newestVersion(of: EventNames.bookAdded) else { throw ValidationError("no book.added contract") }
-            let prepared = (0..<count).map { index in
-                let id = CloudEvent.newID()
-                return CloudEvent(
-                    source: EventNames.newBookSource, type: EventNames.bookAdded, dataschema: schema.id, subject: id,
-                    data: ["id": .string(id), "title": .string("Book \(index)"), "author": "Ursula K. Le Guin", "published": 1969])
-            }
+            let prepared = try bookAddedEvents(registry)
             let layer = self.layer
             // The transport layer sends the events' JSON as ready-made records.
             let records = (layer == .transport ? prepared[...] : prepared.prefix(1)).map {
@@ -140,7 +135,7 @@ struct BrokerBenchCommand: AsyncParsableCommand {
                 printError("replay: first event after \(first - started), caught up after \(elapsed)")
             }
             report("replay", seen, elapsed)
-        case .decode:
+        case .decode, .encode:
             break // done above, with no broker
         }
         await producer.shutdown()
@@ -161,6 +156,33 @@ struct BrokerBenchCommand: AsyncParsableCommand {
         let nanoseconds = Int((seconds / Double(count) * 1e9).rounded())
         printError("decode: parse, validate and decode of a \(value.count)-byte event on one thread: \(nanoseconds) ns of CPU per event")
         report("decode", count, elapsed)
+    }
+
+    /// `--count` book.added events, each with an id of its own, as new-book makes them.
+    private func bookAddedEvents(_ registry: ContractRegistry) throws -> [CloudEvent] {
+        guard let schema = registry.newestVersion(of: EventNames.bookAdded) else { throw ValidationError("no book.added contract") }
+        return (0..<count).map { index in
+            let id = CloudEvent.newID()
+            return CloudEvent(
+                source: EventNames.newBookSource, type: EventNames.bookAdded, dataschema: schema.id, subject: id,
+                data: ["id": .string(id), "title": .string("Book \(index)"), "author": "Ursula K. Le Guin", "published": 1969])
+        }
+    }
+
+    /// Validates and encodes `--count` events on this thread, as a produce's sending task does each event.
+    private func encode(_ registry: ContractRegistry) throws {
+        let events = try bookAddedEvents(registry)
+        var text = JSONWriter()
+        try EventProducer.encode(events[0], validatingWith: registry, into: &text)
+        let size = text.withUnsafeBytes { $0.count }
+        let started = ContinuousClock.now
+        let cpu = BenchCommand.threadCPUTime()
+        for event in events { try EventProducer.encode(event, validatingWith: registry, into: &text) }
+        let seconds = BenchCommand.threadCPUTime() - cpu
+        let elapsed = ContinuousClock.now - started
+        let nanoseconds = Int((seconds / Double(count) * 1e9).rounded())
+        printError("encode: validate and encode of a \(size)-byte event on one thread: \(nanoseconds) ns of CPU per event")
+        report("encode", count, elapsed)
     }
 
     /// Every record of the batch must have been acknowledged; the first failure fails the benchmark.
