@@ -107,10 +107,15 @@ def parse_kafka(text):
         figures.append(Figure("bench-kafka", f"Kafka layer {label}, {layer} (events/s)", number(swift), "events/s",
                               "raw librdkafka (C loop)", number(c), number(swift) / number(c),
                               f"printed as {percent}%" + (f"; goal >= {goal}%" if goal else "")))
-    decode = re.search(r"^decode: .*?(\d+)-byte event on one thread: (\d+) ns of CPU per event", text, re.M)
-    if decode:
-        figures.append(Figure("bench-kafka", f"parse, validate and decode of one {decode.group(1)}-byte event (ns of CPU)",
-                              number(decode.group(2)), "ns", note="one thread, no broker"))
+    for mode, work in (("encode", "validate and encode"), ("decode", "parse, validate and decode")):
+        found = re.search(rf"^{mode}: .*?(\d+)-byte event on one thread: (\d+) ns of CPU per event", text, re.M)
+        if found:
+            figures.append(Figure("bench-kafka", f"{work} of one {found.group(1)}-byte event (ns of CPU)",
+                                  number(found.group(2)), "ns", note="one thread, no broker"))
+    # "ceiling produce  65%  >=70%  = 2 cores / (...)": the most the events row could reach on this machine.
+    for mode, percent, goal, formula in re.findall(r"^ceiling (produce|replay)\s+(\d+)%\s+>=(\d+)%\s+= (.+)$", text, re.M):
+        figures.append(Figure("bench-kafka", f"Kafka layer {mode}, events: ceiling on this machine (% of the C loop)",
+                              number(percent), "%", note=f"goal >= {goal}%; {formula}"))
     return figures, {}
 
 
