@@ -251,8 +251,9 @@ public final class KafkaProducer: Service, Sendable {
     /// Returns whether there were any.
     private func produceSubmitted() -> Bool {
         let batches = submitted.withLock { queue -> [PendingBatch] in
-            defer { queue.removeAll(keepingCapacity: true) }
-            return queue
+            let taken = queue
+            queue = []
+            return taken
         }
         for batch in batches { produce(batch) }
         return !batches.isEmpty

@@ -52,92 +52,112 @@ struct BrokerBenchCommand: AsyncParsableCommand {
     var record: String?
 
     func validate() throws {
-        if mode != .decode && mode != .encode && bootstrapServers == nil { throw ValidationError("\(mode.rawValue) needs --bootstrap-servers") }
+        if mode == .produce || mode == .replay { _ = try requiredBootstrapServers() }
+    }
+
+    private func requiredBootstrapServers() throws -> String {
+        guard let bootstrapServers else { throw ValidationError("\(mode.rawValue) needs --bootstrap-servers") }
+        return bootstrapServers
     }
 
     func run() async throws {
+        let registry = try ContractsLocation.load(flag: contracts)
+        switch mode {
+        case .produce: try await produce(registry, bootstrapServers: requiredBootstrapServers())
+        case .replay: try await replay(registry, bootstrapServers: requiredBootstrapServers())
+        case .decode: try decode(registry)
+        case .encode: try encode(registry)
+        }
+    }
+
+    private static var logger: Logger {
         var logger = Logger(label: "bookshelf.bench")
         logger.logLevel = .error
-        let registry = try ContractsLocation.load(flag: contracts)
-        if mode == .decode { return try decode(registry) }
-        if mode == .encode { return try encode(registry) }
-        guard let bootstrapServers else { return } // validate() saw to it
-        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: bootstrapServers, clientID: "bench"), logger: logger)
+        return logger
+    }
+
+    /// `--count` book.added events sent in batches of 2,000, every acknowledgement awaited.
+    private func produce(_ registry: ContractRegistry, bootstrapServers: String) async throws {
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: bootstrapServers, clientID: "bench"), logger: Self.logger)
         let clock = ContinuousClock()
-        switch mode {
-        case .produce:
-            let events = EventProducer(producer: producer, registry: registry, topic: topic)
-            let prepared = try bookAddedEvents(registry)
-            let layer = self.layer
-            // The transport layer sends the events' JSON as ready-made records.
-            let records = (layer == .transport ? prepared[...] : prepared.prefix(1)).map {
-                ProducerRecord(topic: topic, key: $0.subject!, value: $0.serializedBytes(),
-                               headers: [KafkaHeader(name: EventNames.contentTypeHeader, value: CloudEvent.mediaType)])
-            }
-            let chunk = 2_000
-            // Connection, producer id and topic metadata are set up by a first record outside the timing,
-            // as the C loop does, so both measure steady-state throughput.
-            _ = try await producer.send(records[0])
-            let started = clock.now
-            let cpuAtStart = ProcessCPUTime.now()
-            // Batches of `chunk` records, up to `inFlight` records awaiting acknowledgement at once.
-            let acknowledged = try await withThrowingTaskGroup(of: Int.self) { group in
-                var done = 0
-                for (number, start) in stride(from: 0, to: prepared.count, by: chunk).enumerated() {
-                    if number >= max(1, inFlight / chunk) { done += try await group.next() ?? 0 }
-                    let range = start..<min(start + chunk, prepared.count)
-                    switch layer {
-                    case .events:
-                        let batch = prepared[range].map { (event: $0, key: $0.subject!) }
-                        group.addTask { try acknowledgedCount(await events.send(contentsOf: batch)) }
-                    case .transport:
-                        let batch = Array(records[range])
-                        group.addTask { try acknowledgedCount(await producer.send(contentsOf: batch)) }
-                    }
-                }
-                for try await count in group { done += count }
-                return done
-            }
-            let elapsed = clock.now - started
-            ProcessCPUTime.now().reportSince(cpuAtStart, events: acknowledged, mode: "produce")
-            report("produce", acknowledged, elapsed)
-        case .replay:
-            let started = clock.now
-            let consumer = try KafkaConsumer(
-                configuration: KafkaConsumerConfiguration(bootstrapServers: bootstrapServers, topics: [topic], mode: .replay, name: "bench"),
-                logger: logger)
-            let events = EventConsumer(
-                consumer: consumer, registry: registry,
-                deadLetters: DeadLetterPublisher(producer: producer, consumer: "bench", logger: logger))
-            let layer = self.layer
-            let reader = Task {
-                var seen = 0
-                var first: ContinuousClock.Instant?
+        let topic = self.topic
+        let events = EventProducer(producer: producer, registry: registry, topic: topic)
+        let prepared = try bookAddedEvents(registry)
+        let layer = self.layer
+        // The transport layer sends the events' JSON as ready-made records.
+        let records = (layer == .transport ? prepared[...] : prepared.prefix(1)).map {
+            ProducerRecord(topic: topic, key: $0.subject!, value: $0.serializedBytes(),
+                           headers: [KafkaHeader(name: EventNames.contentTypeHeader, value: CloudEvent.mediaType)])
+        }
+        let chunk = 2_000
+        // Connection, producer id and topic metadata are set up by a first record outside the timing,
+        // as the C loop does, so both measure steady-state throughput.
+        _ = try await producer.send(records[0])
+        let started = clock.now
+        let cpuAtStart = ProcessCPUTime.now()
+        // Batches of `chunk` records, up to `inFlight` records awaiting acknowledgement at once.
+        let acknowledged = try await withThrowingTaskGroup(of: Int.self) { group in
+            var done = 0
+            for (number, start) in stride(from: 0, to: prepared.count, by: chunk).enumerated() {
+                if number >= max(1, inFlight / chunk) { done += try await group.next() ?? 0 }
+                let range = start..<min(start + chunk, prepared.count)
                 switch layer {
                 case .events:
-                    for await _ in events.events {
-                        if seen == 0 { first = clock.now }
-                        seen += 1
-                    }
+                    let batch = prepared[range].map { (event: $0, key: $0.subject!) }
+                    group.addTask { try acknowledgedCount(await events.send(contentsOf: batch)) }
                 case .transport:
-                    for await _ in consumer.records {
-                        if seen == 0 { first = clock.now }
-                        seen += 1
-                    }
+                    let batch = Array(records[range])
+                    group.addTask { try acknowledgedCount(await producer.send(contentsOf: batch)) }
                 }
-                return (seen, first)
             }
-            _ = await events.caughtUp()
-            let elapsed = clock.now - started
-            await consumer.shutdown()
-            let (seen, first) = await reader.value
-            if let first {
-                printError("replay: first event after \(first - started), caught up after \(elapsed)")
-            }
-            report("replay", seen, elapsed)
-        case .decode, .encode:
-            break // done above, with no broker
+            for try await count in group { done += count }
+            return done
         }
+        let elapsed = clock.now - started
+        ProcessCPUTime.now().reportSince(cpuAtStart, events: acknowledged, mode: "produce")
+        report("produce", acknowledged, elapsed)
+        await producer.shutdown()
+    }
+
+    /// Every event of `--topic` from the beginning, timed from the consumer's creation until it has caught up.
+    private func replay(_ registry: ContractRegistry, bootstrapServers: String) async throws {
+        let logger = Self.logger
+        // For dead letters, which a valid topic does not have.
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: bootstrapServers, clientID: "bench"), logger: logger)
+        let clock = ContinuousClock()
+        let started = clock.now
+        let consumer = try KafkaConsumer(
+            configuration: KafkaConsumerConfiguration(bootstrapServers: bootstrapServers, topics: [topic], mode: .replay, name: "bench"),
+            logger: logger)
+        let events = EventConsumer(
+            consumer: consumer, registry: registry,
+            deadLetters: DeadLetterPublisher(producer: producer, consumer: "bench", logger: logger))
+        let layer = self.layer
+        let reader = Task {
+            var seen = 0
+            var first: ContinuousClock.Instant?
+            switch layer {
+            case .events:
+                for await _ in events.events {
+                    if seen == 0 { first = clock.now }
+                    seen += 1
+                }
+            case .transport:
+                for await _ in consumer.records {
+                    if seen == 0 { first = clock.now }
+                    seen += 1
+                }
+            }
+            return (seen, first)
+        }
+        _ = await events.caughtUp()
+        let elapsed = clock.now - started
+        await consumer.shutdown()
+        let (seen, first) = await reader.value
+        if let first {
+            printError("replay: first event after \(first - started), caught up after \(elapsed)")
+        }
+        report("replay", seen, elapsed)
         await producer.shutdown()
     }
 
