@@ -336,10 +336,18 @@ public final class KafkaConsumer: Service, Sendable {
             forEach(hdrs) { name, value in
                 let header = known[index]
                 index += 1
-                equal = header.name.utf8.elementsEqual(name) && header.value.elementsEqual(value)
+                equal = same(header.name.utf8, name) && same(header.value, value)
                 return equal
             }
             return equal
+        }
+
+        /// One memcmp where the bytes are contiguous (native strings and arrays are), instead of a byte loop.
+        private static func same(_ bytes: some Collection<UInt8>, _ other: UnsafeRawBufferPointer) -> Bool {
+            guard bytes.count == other.count else { return false }
+            guard let base = other.baseAddress, other.count > 0 else { return true }
+            return bytes.withContiguousStorageIfAvailable { memcmp($0.baseAddress!, base, other.count) == 0 }
+                ?? bytes.elementsEqual(other)
         }
 
         /// Calls `body` with each header's name and value bytes until it returns false. A header without a

@@ -170,9 +170,11 @@ final class KafkaProducerTests: XCTestCase {
         let fixture = try BrokerFixture(topics: [first: 2, second: 3])
         let producer = try fixture.producer()
         let json = [KafkaHeader(name: "content-type", value: "application/json")]
+        let yaml = [KafkaHeader(name: "content-type", value: "application/yaml")] // as long as json's
         let traced = [KafkaHeader(name: "trace", value: [0, 255]), KafkaHeader(name: "empty", value: [])]
         let records = [
-            ProducerRecord(topic: first, key: "a", value: Array("one".utf8), headers: json),
+            ProducerRecord(topic: first, key: "a", value: Array("one".utf8), headers: json, partition: 0),
+            ProducerRecord(topic: first, key: "y", value: Array("yaml".utf8), headers: yaml, partition: 0),
             ProducerRecord(topic: first, key: nil, value: [], headers: json),
             ProducerRecord(topic: second, key: "", value: [UInt8](repeating: 7, count: 70_000), headers: traced, partition: 2),
             ProducerRecord(topic: second, key: "b", value: [1], headers: []),
@@ -180,8 +182,8 @@ final class KafkaProducerTests: XCTestCase {
         ]
         let positions = try await producer.send(contentsOf: records).map { try $0.get() }
         XCTAssertEqual(positions.map(\.topic), records.map(\.topic))
-        XCTAssertEqual(positions[2].partition, 2)
-        XCTAssertEqual(positions[4].partition, 1)
+        XCTAssertEqual(positions[3].partition, 2)
+        XCTAssertEqual(positions[5].partition, 1)
         await producer.shutdown()
 
         let stored = try await replayAll([first, second], on: fixture)
