@@ -80,7 +80,10 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-        ], linkerSettings: [
+        ],
+        // The linker's function order for release builds (see the Makefile's RELEASE), not a source file.
+        exclude: ["startup-order.txt"],
+        linkerSettings: [
             // Release binaries: each idle service maps fewer pages of the executable. The toolchain's
             // static-stdlib arguments export every symbol (~22,000 dynamic symbols the loader reads and
             // hashes at start); nothing loads this executable as a library, so the export is dropped.
