@@ -25,7 +25,7 @@ struct StagedRecords {
         var value: Range<Int>
     }
 
-    /// How many records the send may stage: the first one sizes the buffers for all of them.
+    /// How many records the send may stage: with the first one's size, what the buffers reserve at once.
     private let expected: Int
     private var entries: [Entry] = []
     private var bytes: [UInt8] = []
@@ -37,13 +37,13 @@ struct StagedRecords {
     }
 
     var isEmpty: Bool { entries.isEmpty }
-    var count: Int { entries.count }
 
     mutating func append(index: Int, topic: String, partition: Int32?, key: UnsafeRawBufferPointer?,
                          value: UnsafeRawBufferPointer, headers: CHeaderList) {
         if entries.isEmpty {
             entries.reserveCapacity(expected)
-            bytes.reserveCapacity(expected * (value.count + (key?.count ?? 0)))
+            // Up to a mebibyte: a large first record must not reserve its size for every record after it.
+            bytes.reserveCapacity(min(expected * (value.count + (key?.count ?? 0)), 1 << 20))
         }
         if topics.last != topic { topics.append(topic) }
         if headerLists.last !== headers { headerLists.append(headers) }
