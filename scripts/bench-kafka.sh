@@ -141,7 +141,7 @@ cat "$work/encode" "$work/decode"
 # The ceilings (see the top of this file). C's CPU: the least per event of its runs; the broker's: all of its CPU
 # during C's runs over all of their events (its clock ticks are too coarse for one run).
 cores=$(nproc)
-ceiling() { # <mode> <events per run> <C events/s> <own work ns>
+ceiling() { # <mode> <events per run> <C events/s> <own work ns> <goal>
     local c_cpu broker
     c_cpu=$(sort -g "$work/cpu-$1-c" | head -1)
     broker=$(awk -v n="$2" '{ s += $2 - $1; runs++ } END { printf "%.2f", s / (n * runs) * 1e6 }' "$work/broker-$1-c")

@@ -168,14 +168,9 @@ struct BrokerBenchCommand: AsyncParsableCommand {
         // Compact, as a producer writes it.
         let value = try JSONValue(parsing: text).serializedBytes()
         _ = try registry.decodeEvent(value)
-        let started = ContinuousClock.now
-        let cpu = BenchCommand.threadCPUTime()
-        for _ in 0..<count { _ = try registry.decodeEvent(value) }
-        let seconds = BenchCommand.threadCPUTime() - cpu
-        let elapsed = ContinuousClock.now - started
-        let nanoseconds = Int((seconds / Double(count) * 1e9).rounded())
-        printError("decode: parse, validate and decode of a \(value.count)-byte event on one thread: \(nanoseconds) ns of CPU per event")
-        report("decode", count, elapsed)
+        try timedOnThisThread("decode", doing: "parse, validate and decode", bytes: value.count) {
+            for _ in 0..<count { _ = try registry.decodeEvent(value) }
+        }
     }
 
     /// `--count` book.added events, each with an id of its own, as new-book makes them.
@@ -194,15 +189,22 @@ struct BrokerBenchCommand: AsyncParsableCommand {
         let events = try bookAddedEvents(registry)
         var text = JSONWriter()
         try EventProducer.encode(events[0], validatingWith: registry, into: &text)
-        let size = text.withUnsafeBytes { $0.count }
+        try timedOnThisThread("encode", doing: "validate and encode", bytes: text.withUnsafeBytes { $0.count }) {
+            for event in events { try EventProducer.encode(event, validatingWith: registry, into: &text) }
+        }
+    }
+
+    /// Runs `body` (`--count` times the work) and prints its thread CPU time per event on standard error, as
+    /// "<mode>: <work> of a <bytes>-byte event on one thread: <ns> ns of CPU per event", then the usual line.
+    private func timedOnThisThread(_ mode: String, doing work: String, bytes: Int, _ body: () throws -> Void) rethrows {
         let started = ContinuousClock.now
         let cpu = BenchCommand.threadCPUTime()
-        for event in events { try EventProducer.encode(event, validatingWith: registry, into: &text) }
+        try body()
         let seconds = BenchCommand.threadCPUTime() - cpu
         let elapsed = ContinuousClock.now - started
         let nanoseconds = Int((seconds / Double(count) * 1e9).rounded())
-        printError("encode: validate and encode of a \(size)-byte event on one thread: \(nanoseconds) ns of CPU per event")
-        report("encode", count, elapsed)
+        printError("\(mode): \(work) of a \(bytes)-byte event on one thread: \(nanoseconds) ns of CPU per event")
+        report(mode, count, elapsed)
     }
 
     /// Every record of the batch must have been acknowledged; the first failure fails the benchmark.
