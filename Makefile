@@ -3,7 +3,8 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-APT_PACKAGES := pkg-config librdkafka-dev libjansson-dev libcurl4-openssl-dev
+# librdkafka comes from scripts/ensure-librdkafka.sh: Debian 12's 2.0.2 cannot read tagged fields.
+APT_PACKAGES := pkg-config libjansson-dev libcurl4-openssl-dev
 VENV := .venv
 PY := $(VENV)/bin/python
 SWIFT ?= swift
@@ -23,6 +24,7 @@ help:
 
 deps-apt:
 	@scripts/ensure-apt.sh $(APT_PACKAGES)
+	@scripts/ensure-librdkafka.sh
 
 $(VENV)/.installed: requirements-dev.txt
 	python3 -m venv $(VENV)
