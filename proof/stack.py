@@ -1,6 +1,6 @@
 """A `bookshelf up` stack of its own for one proof run: started on free loopback ports, stopped by its pid.
 
-`up` writes a state file (ARCHITECTURE.md) once every child answers ready: the gateway's URL, the broker's
+`up` writes a state file (docs/architecture.md) once every child answers ready: the gateway's URL, the broker's
 address, each service's URL and each child's pid. The stack is stopped with SIGTERM to `up` (which stops
 its children in reverse order), SIGKILL after a bound; `up` also gets SIGTERM from the kernel if this
 process dies without cleaning up (PR_SET_PDEATHSIG), so no run leaves a stack behind.

@@ -11,7 +11,7 @@ Every figure comes from this one run:
   - rebuild: list-books started against a topic holding 500,000 events, events/s until ready and CPU per
     event, beside a plain C consumer (scripts/bench-kafka.c) that only receives the same topic, and the
     embedded broker's own CPU while serving each: it shares the machine's cores with the consumer, and
-    its Fetch handler walks a partition's stored batches from the first one (see README, embedded broker),
+    its Fetch handler walks a partition's stored batches from the first one (see docs/kafka.md),
     so the same events cost it more the smaller the batches they were written in. The topic is written
     twice, each time on a fresh broker: in batches of 500 events, where the walk costs the broker little
     and the figure is the view's (the goal's row), and as a fast producer with `linger.ms` 20 writes it

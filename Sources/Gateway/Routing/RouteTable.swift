@@ -3,7 +3,7 @@ import BookshelfJSON
 /// The public API as `contracts/openapi.json` declares it: which paths and methods exist, which service
 /// answers each operation, and which schemas its path parameters and body must meet.
 public struct RouteTable: Sendable {
-    /// Which service answers each operation (names from ARCHITECTURE.md). The contract says what exists;
+    /// Which service answers each operation (names from docs/architecture.md). The contract says what exists;
     /// this says where it lives.
     public static let upstreamServices: [String: String] = [
         "addBook": "newbook",

@@ -5,7 +5,7 @@ import Logging
 /// The options every service shares. Each flag falls back to an environment variable, then to a documented
 /// default; `resolve(defaults:)` applies that order in one place so the flags stay the single source of truth.
 public struct ServiceOptions: ParsableArguments, Sendable {
-    @Option(help: "Port to listen on. Env BOOKSHELF_PORT. Default: the service's port from ARCHITECTURE.md.")
+    @Option(help: "Port to listen on. Env BOOKSHELF_PORT. Default: the service's port from docs/architecture.md.")
     public var port: Int?
 
     @Option(help: "Address to bind. Env BOOKSHELF_HOST. Default 127.0.0.1.")
@@ -17,7 +17,7 @@ public struct ServiceOptions: ParsableArguments, Sendable {
     @Option(help: "Consul agent URL; when set the service registers itself once ready. Env BOOKSHELF_CONSUL. Default: none.")
     public var consul: String?
 
-    @Option(help: "Consul service name. Env BOOKSHELF_SERVICE_NAME. Default: the service's name from ARCHITECTURE.md.")
+    @Option(help: "Consul service name. Env BOOKSHELF_SERVICE_NAME. Default: the service's name from docs/architecture.md.")
     public var name: String?
 
     @Option(help: "Consul service id. Env BOOKSHELF_SERVICE_ID. Default NAME-HOST-PORT.")
@@ -90,7 +90,7 @@ public struct ServiceOptions: ParsableArguments, Sendable {
     }
 }
 
-/// What a service brings to `ServiceOptions`: its Consul name, its tags and its port (ARCHITECTURE.md).
+/// What a service brings to `ServiceOptions`: its Consul name, its tags and its port (docs/architecture.md).
 public struct ServiceDefaults: Sendable {
     public var name: String
     public var tags: [String]

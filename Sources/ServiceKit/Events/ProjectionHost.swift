@@ -200,7 +200,7 @@ public final class ProjectionHost<P: Projection>: Service, Sendable {
 
 
     /// Logs how long the replay took and how many records it read: on the embedded broker a topic written
-    /// one record per batch replays slowly (see the README), and this line is where a user sees it.
+    /// one record per batch replays slowly (see docs/kafka.md), and this line is where a user sees it.
     private func announceCaughtUp(after duration: Duration) {
         let applied = state.withLock { state in
             state.projection.settle()

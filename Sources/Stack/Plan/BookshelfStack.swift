@@ -9,7 +9,7 @@ public struct BookshelfStack: Sendable {
         public let consulName: String
     }
 
-    /// ARCHITECTURE.md's table, in start order within the services stage.
+    /// docs/architecture.md's table, in start order within the services stage.
     public static let services: [Service] = [
         Service(subcommand: "new-book", port: 8081, consulName: "newbook"),
         Service(subcommand: "book-read", port: 8082, consulName: "readbook"),
@@ -77,7 +77,7 @@ public struct BookshelfStack: Sendable {
         return StackPlan(stages: [[broker], services, [gateway]], readyTimeout: readyTimeout)
     }
 
-    /// The state file's content for a running stack (ARCHITECTURE.md, plus the pids by child name).
+    /// The state file's content for a running stack (docs/architecture.md, plus the pids by child name).
     public func state(of snapshot: StackSnapshot) -> StackState {
         StackState(
             gateway: url(of: Self.gateway),
