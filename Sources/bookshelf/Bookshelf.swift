@@ -1,11 +1,14 @@
 import ArgumentParser
 import FoundationEssentials
+import Kafka
 
 @main
 struct Bookshelf: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bookshelf",
         abstract: "An event-driven CQRS bookshelf: services, contracts and an embedded Kafka broker.",
+        // The librdkafka actually loaded, since the shared library can differ from the headers built against.
+        version: "bookshelf with \(LibRdKafka.summary)",
         subcommands: [
             ContractsCommand.self,
             BrokerCommand.self,

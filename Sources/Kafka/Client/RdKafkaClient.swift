@@ -31,7 +31,8 @@ final class RdKafkaClient: Sendable {
                 rd_kafka_conf_destroy(conf)
                 throw KafkaError(
                     code: .configuration,
-                    message: "librdkafka rejected \(name)=\(value): \(Self.string(errstr))",
+                    // Not the value: it may be a password.
+                    message: "librdkafka refused \(name): \(Self.string(errstr))",
                     isRetryable: false)
             }
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import FoundationEssentials
+import Kafka
 import Logging
 
 /// The options every service shares. Each flag falls back to an environment variable, then to a documented
@@ -13,6 +14,11 @@ public struct ServiceOptions: ParsableArguments, Sendable {
 
     @Option(help: "Kafka bootstrap servers, HOST:PORT[,HOST:PORT]. Env BOOKSHELF_BROKER. Default 127.0.0.1:9092.")
     public var broker: String?
+
+    @Option(help: ArgumentHelp(
+        "Extra librdkafka properties for every Kafka client, NAME=VALUE,NAME=VALUE (\\, is a comma in a value), or one per line, or @FILE. Env BOOKSHELF_KAFKA_CONFIG. Default: none. See docs/kafka.md.",
+        valueName: "properties"))
+    public var kafkaConfig: String?
 
     @Option(help: "Consul agent URL; when set the service registers itself once ready. Env BOOKSHELF_CONSUL. Default: none.")
     public var consul: String?
@@ -39,6 +45,39 @@ public struct ServiceOptions: ParsableArguments, Sendable {
     public var logLevel: String?
 
     public init() {}
+
+    /// `--kafka-config`, else `BOOKSHELF_KAFKA_CONFIG`, parsed (not yet checked by librdkafka: see
+    /// ``KafkaProperties/validate(source:)``). A bad text is a usage error naming its source.
+    public func kafkaProperties(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> KafkaProperties {
+        try Self.kafkaProperties(flag: kafkaConfig, environment: environment)
+    }
+
+    /// The one reader of the setting, shared with `bookshelf up`: `@FILE` reads FILE's text (one property
+    /// per line, or comma-separated as inline).
+    public static func kafkaProperties(flag: String?, environment: [String: String]) throws -> KafkaProperties {
+        let source: String
+        let text: String
+        if let flag {
+            (source, text) = ("--kafka-config", flag)
+        } else if let value = environment["BOOKSHELF_KAFKA_CONFIG"], !value.isEmpty {
+            (source, text) = ("BOOKSHELF_KAFKA_CONFIG", value)
+        } else {
+            return KafkaProperties()
+        }
+        do {
+            guard text.hasPrefix("@") else { return try KafkaProperties(parsing: text, source: source) }
+            let path = String(text.dropFirst())
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw ValidationError("\(source): cannot read the file \(path)")
+            }
+            guard let fileText = String(validating: data, as: UTF8.self) else {
+                throw ValidationError("\(source): the file \(path) is not UTF-8 text")
+            }
+            return try KafkaProperties(parsing: fileText, source: "\(source) (\(path))")
+        } catch let error as KafkaError {
+            throw ValidationError(error.message)
+        }
+    }
 
     /// Flags first, then the environment, then `defaults`.
     public func resolve(

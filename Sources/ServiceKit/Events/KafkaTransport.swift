@@ -82,13 +82,13 @@ public struct KafkaDeadLetterSink: DeadLetterSink {
     private let history: DeadLetterHistory
 
     public init(
-        publisher: DeadLetterPublisher, bootstrapServers: String, topic: String = EmbeddedBroker.eventsTopic,
-        historyTimeout: Duration = .seconds(10), logger: Logger
+        publisher: DeadLetterPublisher, bootstrapServers: String, properties: [String: String] = [:],
+        topic: String = EmbeddedBroker.eventsTopic, historyTimeout: Duration = .seconds(10), logger: Logger
     ) {
         self.publisher = publisher
         self.topic = topic
         history = DeadLetterHistory(
-            bootstrapServers: bootstrapServers, deadLetterTopic: publisher.topic, sourceTopic: topic,
+            bootstrapServers: bootstrapServers, properties: properties, deadLetterTopic: publisher.topic, sourceTopic: topic,
             consumer: publisher.consumer, timeout: historyTimeout, logger: logger
         )
     }
@@ -108,6 +108,7 @@ public struct KafkaDeadLetterSink: DeadLetterSink {
 /// on first use.
 actor DeadLetterHistory {
     private let bootstrapServers: String
+    private let properties: [String: String]
     private let deadLetterTopic: String
     private let sourceTopic: String
     private let consumer: String
@@ -115,8 +116,12 @@ actor DeadLetterHistory {
     private let logger: Logger
     private var positions: Set<EventPosition>?
 
-    init(bootstrapServers: String, deadLetterTopic: String, sourceTopic: String, consumer: String, timeout: Duration, logger: Logger) {
+    init(
+        bootstrapServers: String, properties: [String: String], deadLetterTopic: String, sourceTopic: String, consumer: String,
+        timeout: Duration, logger: Logger
+    ) {
         self.bootstrapServers = bootstrapServers
+        self.properties = properties
         self.deadLetterTopic = deadLetterTopic
         self.sourceTopic = sourceTopic
         self.consumer = consumer
@@ -145,7 +150,8 @@ actor DeadLetterHistory {
         do {
             reader = try KafkaConsumer(
                 configuration: KafkaConsumerConfiguration(
-                    bootstrapServers: bootstrapServers, topics: [deadLetterTopic], mode: .replay, name: "\(consumer)-deadletter-history"
+                    bootstrapServers: bootstrapServers, topics: [deadLetterTopic], mode: .replay, name: "\(consumer)-deadletter-history",
+                    properties: properties
                 ),
                 logger: logger
             )

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Contracts
 import Discovery
 import HTTPClient
@@ -20,6 +21,8 @@ public final class ServiceProcess {
     /// contracts/ as `--contracts` names it: what every event produced and consumed is checked against.
     public let contracts: ContractRegistry
     private var consumers: [KafkaConsumer] = []
+    /// `--kafka-config` / `BOOKSHELF_KAFKA_CONFIG`, applied to every Kafka client of the process.
+    public let kafkaProperties: KafkaProperties
 
     /// Resolves the options, installs the log handler and the Prometheus metrics backend (process-wide, so
     /// call once per process), and creates the producer. Kafka connections are made lazily by librdkafka,
@@ -33,13 +36,21 @@ public final class ServiceProcess {
         logger[metadataKey: "service"] = .string(configuration.id)
         self.logger = logger
         contracts = try ContractsLocation.load(flag: configuration.contracts)
+        let kafkaProperties = try options.kafkaProperties()
+        do {
+            try kafkaProperties.validate(source: options.kafkaConfig == nil ? "BOOKSHELF_KAFKA_CONFIG" : "--kafka-config")
+        } catch {
+            throw ValidationError(error.message)
+        }
+        self.kafkaProperties = kafkaProperties
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         metrics = ServiceMetrics(registry: registry)
         routes = ServiceRoutes(metrics: metrics, readiness: readiness)
         producer = try KafkaProducer(
             // Five seconds to acknowledge: a write then answers 503 well before a gateway in front gives up (10 s).
-            configuration: KafkaProducerConfiguration(bootstrapServers: configuration.broker, clientID: configuration.id, messageTimeout: .seconds(5)),
+            configuration: KafkaProducerConfiguration(
+                bootstrapServers: configuration.broker, clientID: configuration.id, messageTimeout: .seconds(5), properties: kafkaProperties.values),
             logger: logger
         )
         publisher = KafkaEventPublisher(producer: producer)
@@ -49,7 +60,8 @@ public final class ServiceProcess {
     public func projection<P: Projection>(_ type: P.Type) throws -> ProjectionHost<P> {
         let consumer = try KafkaConsumer(
             configuration: KafkaConsumerConfiguration(
-                bootstrapServers: configuration.broker, topics: [EmbeddedBroker.eventsTopic], mode: .replay, name: configuration.id
+                bootstrapServers: configuration.broker, topics: [EmbeddedBroker.eventsTopic], mode: .replay, name: configuration.id,
+                properties: kafkaProperties.values
             ),
             logger: logger
         )
@@ -57,7 +69,7 @@ public final class ServiceProcess {
         // contracts/deadletter/headers.schema.json: `dlq-consumer` is the service name, shared by its replicas.
         let deadLetters = KafkaDeadLetterSink(
             publisher: DeadLetterPublisher(producer: producer, consumer: configuration.name, logger: logger),
-            bootstrapServers: configuration.broker, logger: logger
+            bootstrapServers: configuration.broker, properties: kafkaProperties.values, logger: logger
         )
         return ProjectionHost<P>(
             consumer: configuration.id, source: KafkaEventSource(consumer: consumer), deadLetters: deadLetters, contracts: contracts,
@@ -71,7 +83,13 @@ public final class ServiceProcess {
     public func run(projections: [any Service]) async throws {
         logger.info("starting", metadata: [
             "address": .string("\(configuration.host):\(configuration.port)"), "broker": .string(configuration.broker),
+            "librdkafka": .string(LibRdKafka.version),
+            // Names only: values may be secrets.
+            "kafka.properties": .string(kafkaProperties.values.keys.sorted().joined(separator: ",")),
         ])
+        if !LibRdKafka.isSupported {
+            logger.warning("librdkafka \(LibRdKafka.version) is older than \(LibRdKafka.minimumVersion): brokers that send tagged fields (Tansu, recent Kafka) fail its first request with 'Read underflow'")
+        }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: producer)]
         services += projections.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup) }
         services += consumers.map { .init(service: $0) }

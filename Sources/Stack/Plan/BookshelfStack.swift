@@ -1,5 +1,6 @@
 /// The embedded Bookshelf: `bookshelf broker`, then the two aggregates and the two views, then the
-/// gateway with static upstreams, all children of one `bookshelf up`.
+/// gateway with static upstreams, all children of one `bookshelf up`. With an external broker there is
+/// no broker child: the services go straight to that cluster.
 public struct BookshelfStack: Sendable {
     /// One service of the stack: the subcommand that runs it, its fixed port and its Consul name
     /// (the key the gateway's `--upstream` and the state file's `services` use).
@@ -31,6 +32,8 @@ public struct BookshelfStack: Sendable {
     public let restartLimit: Int
     public let restartWindow: Duration
     public let readyTimeout: Duration
+    /// `bootstrap.servers` of a cluster to use instead of the embedded broker; nil starts `bookshelf broker`.
+    public let externalBroker: String?
 
     public init(
         executable: String,
@@ -38,7 +41,8 @@ public struct BookshelfStack: Sendable {
         portOffset: Int = 0,
         restartLimit: Int = 5,
         restartWindow: Duration = .seconds(60),
-        readyTimeout: Duration = .seconds(60)
+        readyTimeout: Duration = .seconds(60),
+        externalBroker: String? = nil
     ) {
         self.executable = executable
         self.host = host
@@ -46,6 +50,7 @@ public struct BookshelfStack: Sendable {
         self.restartLimit = restartLimit
         self.restartWindow = restartWindow
         self.readyTimeout = readyTimeout
+        self.externalBroker = externalBroker
     }
 
     public func port(of service: Service) -> Int { service.port + portOffset }
@@ -61,10 +66,11 @@ public struct BookshelfStack: Sendable {
             [executable, "broker"]
         }
         let restart = ChildSpec.RestartPolicy.onExit(limit: restartLimit, window: restartWindow)
+        let externalBroker = self.externalBroker
         let services = Self.services.map { service in
             let port = self.port(of: service)
             return ChildSpec(name: service.subcommand, readiness: .http(host: host, port: port, path: "/health/ready"), restart: restart) { announced in
-                [executable, service.subcommand, "--port", String(port), "--broker", announced[Self.broker] ?? ""]
+                [executable, service.subcommand, "--port", String(port), "--broker", externalBroker ?? announced[Self.broker] ?? ""]
             }
         }
         let upstreams = Self.services.flatMap { ["--upstream", "\($0.consulName)=\(url(of: $0))"] }
@@ -74,14 +80,15 @@ public struct BookshelfStack: Sendable {
         ) { _ in
             [executable, Self.gateway.subcommand, "--port", String(gatewayPort)] + upstreams
         }
-        return StackPlan(stages: [[broker], services, [gateway]], readyTimeout: readyTimeout)
+        let stages = externalBroker == nil ? [[broker], services, [gateway]] : [services, [gateway]]
+        return StackPlan(stages: stages, readyTimeout: readyTimeout)
     }
 
     /// The state file's content for a running stack (docs/architecture.md, plus the pids by child name).
     public func state(of snapshot: StackSnapshot) -> StackState {
         StackState(
             gateway: url(of: Self.gateway),
-            broker: snapshot[Self.broker]?.announced ?? "",
+            broker: externalBroker ?? snapshot[Self.broker]?.announced ?? "",
             services: Dictionary(uniqueKeysWithValues: Self.services.map { ($0.consulName, url(of: $0)) }),
             pids: Dictionary(uniqueKeysWithValues: snapshot.members.map { ($0.name, $0.pid) })
         )
@@ -92,6 +99,8 @@ public struct BookshelfStack: Sendable {
         var rows = [["NAME", "ADDRESS", "CONSUL NAME", "PID"]]
         if let broker = snapshot[Self.broker] {
             rows.append([Self.broker, broker.announced ?? "", "-", String(broker.pid)])
+        } else if let externalBroker {
+            rows.append([Self.broker, externalBroker, "-", "external"])
         }
         for service in Self.services + [Self.gateway] {
             guard let member = snapshot[service.subcommand] else { continue }

@@ -68,6 +68,7 @@ struct BrokerCommand: AsyncParsableCommand {
 
         logger.info("embedded broker started", metadata: [
             "bootstrap.servers": "\(broker.bootstrapServers)", "brokers": "\(brokers)", "partitions": "\(partitions)",
+            "librdkafka": "\(LibRdKafka.version)",
         ])
         // Written unbuffered: the parent process waits for this line on a pipe.
         StandardStream.output.write("broker listening on \(broker.firstBrokerAddress)\n")

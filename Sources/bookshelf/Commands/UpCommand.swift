@@ -1,7 +1,9 @@
 import ArgumentParser
 import FoundationEssentials
 import Glibc
+import Kafka
 import Logging
+import ServiceKit
 import Stack
 
 /// `bookshelf up`: the whole system on one machine, as children of this process.
@@ -19,6 +21,12 @@ struct UpCommand: ParsableCommand {
             so its exit ends the stack. SIGINT or SIGTERM stops the gateway, the services, then the broker; \
             a second one kills what is left. Exits 0 after a requested stop, 1 when a child failed to start, \
             kept dying or the broker died (the message names it).
+
+            With --broker (or BOOKSHELF_BROKER) the services use that Kafka cluster instead, and no embedded \
+            broker is started; its topics bookshelf.events and bookshelf.deadletter must exist. \
+            --kafka-config (or BOOKSHELF_KAFKA_CONFIG) passes librdkafka properties to every service's \
+            clients (SASL, TLS, tuning; see docs/kafka.md); a property librdkafka refuses stops up before \
+            anything starts.
             """
     )
 
@@ -37,6 +45,16 @@ struct UpCommand: ParsableCommand {
     @Option(help: "Restarts allowed per service within a minute before up gives up. Env: BOOKSHELF_RESTART_LIMIT. (default: 5)")
     var restartLimit: Int?
 
+    @Option(help: ArgumentHelp(
+        "Use this Kafka cluster (bootstrap servers) instead of starting the embedded broker. Env: BOOKSHELF_BROKER. (default: the embedded broker)",
+        valueName: "host:port[,host:port]"))
+    var broker: String?
+
+    @Option(help: ArgumentHelp(
+        "Extra librdkafka properties for every service's Kafka clients, as the services' --kafka-config takes them. Env: BOOKSHELF_KAFKA_CONFIG.",
+        valueName: "properties"))
+    var kafkaConfig: String?
+
     /// Fills what the flags left open from the environment, then the defaults, so that a bad variable
     /// is a usage error like a bad flag.
     mutating func validate() throws {
@@ -50,11 +68,21 @@ struct UpCommand: ParsableCommand {
         guard let portOffset, (0...(65535 - 8084)).contains(portOffset) else {
             throw ValidationError("the port offset must be from 0 to \(65535 - 8084), so that every port stays a port")
         }
+        broker = broker ?? environment["BOOKSHELF_BROKER"].flatMap { $0.isEmpty ? nil : $0 }
+        // Checked here, once, so that a refused property stops up before any child starts.
+        let properties = try ServiceOptions.kafkaProperties(flag: kafkaConfig, environment: environment)
+        do {
+            try properties.validate(source: kafkaConfig == nil ? "BOOKSHELF_KAFKA_CONFIG" : "--kafka-config")
+        } catch {
+            throw ValidationError(error.message)
+        }
     }
 
     func run() throws {
         guard let portOffset, let readyTimeout, let restartLimit else { preconditionFailure("validate() resolves every setting") }
         let stateFile = self.stateFile
+        // The children inherit the environment: the properties (maybe secrets) stay off their command lines.
+        if let kafkaConfig { setenv("BOOKSHELF_KAFKA_CONFIG", kafkaConfig, 1) }
 
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
         let logger = Logger(label: "bookshelf.up")
@@ -62,7 +90,8 @@ struct UpCommand: ParsableCommand {
             executable: Self.ownExecutable(),
             portOffset: portOffset,
             restartLimit: restartLimit,
-            readyTimeout: .seconds(readyTimeout)
+            readyTimeout: .seconds(readyTimeout),
+            externalBroker: broker
         )
         let relay = OutputRelay(names: stack.plan.stages.joined().map(\.name))
         let supervisor = try Supervisor(plan: stack.plan, logger: logger, output: relay.write) { event throws(StackError) in

@@ -1,3 +1,4 @@
+import Foundation
 import ServiceKit
 import Testing
 
@@ -31,5 +32,28 @@ import Testing
     @Test func badEnvironmentValuesAreNamed() throws {
         #expect(throws: (any Error).self) { try ServiceOptions.parse([]).resolve(defaults: defaults, environment: ["BOOKSHELF_PORT": "eighty"]) }
         #expect(throws: (any Error).self) { try ServiceOptions.parse([]).resolve(defaults: defaults, environment: ["BOOKSHELF_LOG_FORMAT": "xml"]) }
+    }
+
+    @Test func kafkaConfigComesFromTheFlagElseTheEnvironmentElseNothing() throws {
+        let environment = ["BOOKSHELF_KAFKA_CONFIG": "linger.ms=50,client.rack=eu-1"]
+        #expect(try ServiceOptions.parse([]).kafkaProperties(environment: [:]).isEmpty)
+        #expect(try ServiceOptions.parse([]).kafkaProperties(environment: environment).values == ["linger.ms": "50", "client.rack": "eu-1"])
+        #expect(try ServiceOptions.parse(["--kafka-config", "linger.ms=5"]).kafkaProperties(environment: environment).values == ["linger.ms": "5"])
+    }
+
+    @Test func kafkaConfigReadsAFileOnePropertyPerLine() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("kafka-\(UUID().uuidString).properties").path
+        try "security.protocol=SASL_SSL\nsasl.oauthbearer.extensions=a=1,b=2\n".write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let properties = try ServiceOptions.parse([]).kafkaProperties(environment: ["BOOKSHELF_KAFKA_CONFIG": "@\(path)"])
+        #expect(properties.values == ["security.protocol": "SASL_SSL", "sasl.oauthbearer.extensions": "a=1,b=2"])
+        let missing = #expect(throws: (any Error).self) {
+            try ServiceOptions.parse(["--kafka-config", "@/nonexistent/kafka.properties"]).kafkaProperties(environment: [:])
+        }
+        #expect(String(describing: missing!).contains("--kafka-config: cannot read the file /nonexistent/kafka.properties"))
+        let wrong = #expect(throws: (any Error).self) {
+            try ServiceOptions.parse([]).kafkaProperties(environment: ["BOOKSHELF_KAFKA_CONFIG": "bootstrap.servers=x:1"])
+        }
+        #expect(String(describing: wrong!).contains("BOOKSHELF_KAFKA_CONFIG: bootstrap.servers cannot be set here"))
     }
 }

@@ -25,6 +25,19 @@ final class BookshelfStackTests: XCTestCase {
         XCTAssertEqual("\(host):\(port)\(path)", "127.0.0.1:8184/health/ready")
     }
 
+    func testAnExternalBrokerReplacesTheEmbeddedOneForEveryService() throws {
+        let external = BookshelfStack(executable: "/opt/bookshelf", portOffset: 100, externalBroker: "kafka-1:9092,kafka-2:9092")
+        XCTAssertEqual(external.plan.stages.map { $0.map(\.name) }, [
+            ["new-book", "book-read", "list-books", "last-read"], ["gateway"],
+        ])
+        for service in external.plan.stages[0] {
+            XCTAssertEqual(Array(service.commandLine([:]).suffix(2)), ["--broker", "kafka-1:9092,kafka-2:9092"], service.name)
+        }
+        let snapshot = StackSnapshot(members: [.init(name: "new-book", pid: 11, announced: nil)])
+        XCTAssertEqual(external.state(of: snapshot).broker, "kafka-1:9092,kafka-2:9092")
+        XCTAssertTrue(external.table(of: snapshot).contains("broker     kafka-1:9092,kafka-2:9092"))
+    }
+
     func testTheGatewayIsGivenEveryServiceByItsConsulName() throws {
         let gateway = try XCTUnwrap(stack.plan.stages.last?.first)
         XCTAssertEqual(gateway.commandLine([:]), [
