@@ -10,7 +10,7 @@ PY := $(VENV)/bin/python
 SWIFT ?= swift
 BIN := .build/debug/bookshelf
 
-.PHONY: help setup deps-apt deps-py build release startup-order run test test-swift e2e e2e-local test-polyglot test-compat check-deploy bench-services bench-gateway test-suite bench-validate test-kafka-python bench-kafka
+.PHONY: help setup deps-apt deps-py build release startup-order run test test-swift test-apidocs e2e e2e-local test-polyglot test-compat check-deploy bench-services bench-gateway test-suite bench-validate test-kafka-python bench-kafka
 .PHONY: test-proof test-fuzz test-hostile test-faults test-soak bench
 
 help:
@@ -26,9 +26,10 @@ deps-apt:
 	@scripts/ensure-apt.sh $(APT_PACKAGES)
 	@scripts/ensure-librdkafka.sh
 
-$(VENV)/.installed: requirements-dev.txt
+$(VENV)/.installed: requirements-dev.txt requirements-swagger-ui.txt
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps -r requirements-swagger-ui.txt
 	touch $@
 
 deps-py: $(VENV)/.installed
@@ -58,7 +59,7 @@ startup-order: deps-apt
 run: setup build
 	$(BIN) up
 
-test: setup test-swift test-suite test-kafka-python test-polyglot test-compat check-deploy e2e-local test-proof
+test: setup test-swift test-suite test-kafka-python test-polyglot test-compat check-deploy test-apidocs e2e-local test-proof
 
 test-swift: deps-apt
 	$(SWIFT) test
@@ -83,6 +84,12 @@ check-deploy: deps-py
 	$(VENV)/bin/hadolint Dockerfile
 	$(VENV)/bin/docker-compose -f docker-compose.yml config -q
 	$(VENV)/bin/kubernetes-validate --strict --quiet kube.yaml
+
+# /apidocs/index.html in headless Chromium with no network but the gateway: every operation of openapi.json
+# rendered by the gateway's own Swagger UI; writes docs/apidocs.png (commit it when the page changes).
+test-apidocs: build deps-py
+	@scripts/ensure-apt.sh chromium
+	$(PY) scripts/apidocs-browser.py $(BIN) --screenshot docs/apidocs.png
 
 # The E2E tests against `bookshelf up` (started, then stopped by pid even when a test fails).
 e2e-local: build
