@@ -26,6 +26,12 @@ RUN --mount=type=cache,target=/src/.build \
         -Xlinker --symbol-ordering-file=/src/Sources/bookshelf/startup-order.txt -Xlinker --no-warn-symbol-ordering \
     && install -D -m 0755 "$(swift build -c release --show-bin-path)/bookshelf" /out/bookshelf
 
+# Swagger UI for /apidocs/index.html, from the same pinned PyPI package `make setup` installs (see
+# requirements-swagger-ui.txt); only the two files the page needs reach the image.
+FROM python:3.11-slim-bookworm AS swagger-ui
+COPY requirements-swagger-ui.txt /tmp/
+RUN pip install --no-cache-dir --no-deps --target /opt/sidecar -r /tmp/requirements-swagger-ui.txt
+
 # The build's distribution, so the librdkafka here is the one the binary was compiled against.
 FROM ubuntu:24.04 AS runtime
 # curl is the healthcheck probe that docker compose runs inside the container.
@@ -37,6 +43,9 @@ RUN apt-get update \
 WORKDIR /app
 COPY --from=build /out/bookshelf /usr/local/bin/bookshelf
 COPY contracts ./contracts
+COPY --from=swagger-ui /opt/sidecar/drf_spectacular_sidecar/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js \
+    /opt/sidecar/drf_spectacular_sidecar/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui.css \
+    /usr/local/share/bookshelf/swagger-ui-dist/
 USER 10001:10001
 EXPOSE 8000 8080 8081 8082 8084
 ENTRYPOINT ["bookshelf"]

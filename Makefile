@@ -10,7 +10,7 @@ PY := $(VENV)/bin/python
 SWIFT ?= swift
 BIN := .build/debug/bookshelf
 
-.PHONY: help setup deps-apt deps-py build release startup-order run test test-swift e2e e2e-local test-polyglot test-compat check-deploy e2e-tansu bench-services bench-gateway test-suite bench-validate test-kafka-python bench-kafka
+.PHONY: help setup deps-apt deps-py build release startup-order run test test-swift test-apidocs e2e e2e-local test-polyglot test-compat check-deploy e2e-tansu bench-services bench-gateway test-suite bench-validate test-kafka-python bench-kafka
 .PHONY: test-proof test-fuzz test-hostile test-faults test-soak bench
 
 help:
@@ -27,9 +27,10 @@ deps-apt:
 	@scripts/ensure-apt.sh $(APT_PACKAGES)
 	@scripts/ensure-librdkafka.sh
 
-$(VENV)/.installed: requirements-dev.txt
+$(VENV)/.installed: requirements-dev.txt requirements-swagger-ui.txt
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps -r requirements-swagger-ui.txt
 	touch $@
 
 deps-py: $(VENV)/.installed
@@ -59,13 +60,10 @@ startup-order: deps-apt
 run: setup build
 	$(BIN) up
 
-test: setup test-swift test-suite test-kafka-python test-polyglot test-compat check-deploy e2e-local e2e-tansu test-proof
+test: setup test-swift test-suite test-kafka-python test-polyglot test-compat check-deploy test-apidocs e2e-local e2e-tansu test-proof
 
 test-swift: deps-apt
 	$(SWIFT) test
-
-# AsyncAPI's own schema lives beside the repository (CI clones shared/ next to it).
-SPEC_SCHEMAS ?= ../shared/spec-schemas
 
 # Other languages' tools must agree with ours on every contract example and accept both API documents.
 test-polyglot: deps-py deps-apt
@@ -74,7 +72,7 @@ test-polyglot: deps-py deps-apt
 	$(PY) scripts/polyglot-check.py contracts --bookshelf $(BIN)
 	$(PY) scripts/readme-snippets.py
 	$(VENV)/bin/openapi-spec-validator contracts/openapi.json
-	$(VENV)/bin/check-jsonschema --schemafile $(SPEC_SCHEMAS)/asyncapi-3.0.0.schema.json contracts/asyncapi.json
+	$(PY) scripts/asyncapi-check.py contracts/asyncapi.json
 
 # Every event type's versions, BACKWARD_TRANSITIVE.
 test-compat: deps-apt
@@ -87,6 +85,12 @@ check-deploy: deps-py
 	$(VENV)/bin/hadolint Dockerfile
 	$(VENV)/bin/docker-compose -f docker-compose.yml config -q
 	$(VENV)/bin/kubernetes-validate --strict --quiet kube.yaml
+
+# /apidocs/index.html in headless Chromium with no network but the gateway: every operation of openapi.json
+# rendered by the gateway's own Swagger UI; writes docs/apidocs.png (commit it when the page changes).
+test-apidocs: build deps-py
+	@scripts/ensure-apt.sh chromium
+	$(PY) scripts/apidocs-browser.py $(BIN) --screenshot docs/apidocs.png
 
 # The E2E tests against `bookshelf up` (started, then stopped by pid even when a test fails), then a Python
 # (confluent-kafka) read of the topic the journeys wrote, checked against the contracts and the gateway's list.

@@ -22,6 +22,7 @@ public struct GatewayAssembly: Sendable {
         upstreamFlags: [String],
         apiToken: String?,
         upstreamTimeout: Duration,
+        swaggerUI: SwaggerUIAssets,
         environment: [String: String],
         logger: Logger
     ) throws {
@@ -58,9 +59,19 @@ public struct GatewayAssembly: Sendable {
             }
             discovery = staticDiscovery
         }
+        // Ready means the gateway can take traffic: a route without an instance answers 503 by itself, and an
+        // unready gateway would take every other route out of service too. The body names such routes.
+        readiness.addNotice(GatewayService.routesWithoutInstancesNotice) { [routes = contracts.routes] in
+            GatewayService.routesWithoutInstances(routes, discovery: discovery)
+        }
+        if let directory = swaggerUI.directory {
+            logger.info("serving Swagger UI at /apidocs/index.html", metadata: ["swagger_ui_dir": .string(directory)])
+        } else {
+            logger.warning("/apidocs/index.html cannot render the API", metadata: ["hint": .string(swaggerUI.missingAdvice)])
+        }
         let gateway = GatewayService(
             contracts: contracts, validator: validator,
-            forwarder: UpstreamForwarder(client: client, discovery: discovery), apiToken: apiToken
+            forwarder: UpstreamForwarder(client: client, discovery: discovery), apiToken: apiToken, swaggerUI: swaggerUI
         )
         let metrics = ServiceMetrics()
         let routes = ServiceRoutes(metrics: metrics, readiness: readiness)

@@ -16,9 +16,14 @@ public final class GatewayService: Sendable {
     let check: RequestCheck
     let forwarder: UpstreamForwarder
     let token: BearerToken?
+    let swaggerUI: SwaggerUIAssets
 
-    public init(contracts: GatewayContracts, validator: any SchemaValidating, forwarder: UpstreamForwarder, apiToken: String?) {
+    public init(
+        contracts: GatewayContracts, validator: any SchemaValidating, forwarder: UpstreamForwarder, apiToken: String?,
+        swaggerUI: SwaggerUIAssets = .notInstalled
+    ) {
         self.contracts = contracts
+        self.swaggerUI = swaggerUI
         self.check = RequestCheck(validator: validator)
         self.forwarder = forwarder
         self.token = apiToken.flatMap { $0.isEmpty ? nil : BearerToken($0) }
@@ -29,9 +34,23 @@ public final class GatewayService: Sendable {
         routes.on("/apidocs/openapi.json", method: .get) { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: openAPI))
         }
-        let page = ByteBuffer(string: SwaggerPage.html)
+        let page = ByteBuffer(string: SwaggerPage.html(swaggerUI))
+        // Without Swagger UI's files the page cannot work: 503 says so to a probe, the body to a person.
+        let pageStatus: HTTPResponse.Status = swaggerUI.isAvailable ? .ok : .serviceUnavailable
         routes.on("/apidocs/index.html", method: .get) { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: page))
+            Response(status: pageStatus, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: page))
+        }
+        // One route per file the page needs: no path from the request ever reaches the file system.
+        let fileIO = FileIO()
+        for file in swaggerUI.files {
+            routes.on(file.urlPath, method: .get) { request, context in
+                var headers: HTTPFields = [.contentType: file.contentType, .cacheControl: "no-cache", .eTag: file.entityTag]
+                if let tags = request.headers[.ifNoneMatch], tags.split(separator: ",").contains(where: { $0.trimmingSpacesAndTabs() == file.entityTag }) {
+                    headers[.contentType] = nil
+                    return Response(status: .notModified, headers: headers)
+                }
+                return Response(status: .ok, headers: headers, body: try await fileIO.loadFile(path: file.path, context: context))
+            }
         }
         routes.on("/apidocs", method: .get) { _, _ in
             Response(status: .found, headers: [.location: "/apidocs/index.html"])
@@ -51,6 +70,15 @@ public final class GatewayService: Sendable {
                 try self.refuse(request)
             }
         }
+    }
+
+    /// The member of `/health/ready`'s body that lists the routes no instance answers now.
+    public static let routesWithoutInstancesNotice = "routes_without_instances"
+
+    /// The operations whose service has no instance that discovery knows as healthy now, as
+    /// `METHOD /path (service)`: each answers 503 until one comes.
+    static func routesWithoutInstances(_ routes: RouteTable, discovery: any ServiceDiscovery) -> [String] {
+        routes.operations.filter { discovery.instances(of: $0.upstream).isEmpty }.map { "\($0.method) \($0.pathTemplate) (\($0.upstream))" }
     }
 
     /// The methods the gateway answers under /bookshelf.

@@ -23,5 +23,25 @@ final class APIDocsJourneyTests: XCTestCase {
         XCTAssertTrue(reply.header("Content-Type")?.hasPrefix("text/html") == true, "\(reply)")
         let page = String(decoding: reply.body, as: UTF8.self)
         XCTAssertTrue(page.contains("openapi.json"), "the page points Swagger UI at the document")
+        // Swagger UI comes from the gateway itself, so the page works without the internet.
+        let script = try XCTUnwrap(Self.attribute("src", of: "script", in: page), "the page loads Swagger UI's script")
+        let stylesheet = try XCTUnwrap(Self.attribute("href", of: "link", in: page), "the page loads Swagger UI's stylesheet")
+        for (url, type) in [(script, "text/javascript"), (stylesheet, "text/css")] {
+            XCTAssertTrue(url.hasPrefix("/") && !url.hasPrefix("//"), "\(url) is not on the gateway")
+            let file = try await shelf.send("GET", url)
+            XCTAssertEqual(file.status, 200, "\(url): \(file.status)")
+            XCTAssertEqual(file.header("Content-Type"), "\(type); charset=utf-8", url)
+            XCTAssertGreaterThan(file.body.count, 10_000, "\(url) is Swagger UI's file")
+        }
+    }
+
+    /// The value of `name` on the first `<tag …>` of the page that has it.
+    static func attribute(_ name: String, of tag: String, in page: String) -> String? {
+        for element in page.components(separatedBy: "<\(tag) ").dropFirst() {
+            let head = element.prefix { $0 != ">" }
+            guard let start = head.range(of: "\(name)=\"") else { continue }
+            return String(head[start.upperBound...].prefix { $0 != "\"" })
+        }
+        return nil
     }
 }

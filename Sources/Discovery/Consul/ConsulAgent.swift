@@ -41,7 +41,7 @@ public struct ConsulAgent: Sendable {
             self.tags = tags
             self.address = address
             self.port = port
-            self.checkURL = checkURL ?? "http://\(address):\(port)/health/ready"
+            self.checkURL = checkURL ?? "http://\(ConsulAgent.urlHost(address)):\(port)/health/ready"
             self.checkInterval = checkInterval
             self.checkTimeout = checkTimeout
             self.deregisterCriticalAfter = deregisterCriticalAfter
@@ -119,10 +119,16 @@ public struct ConsulAgent: Sendable {
             let serviceAddress = serviceEntry["Address"]?.string ?? ""
             let address = serviceAddress.isEmpty ? (entry["Node"]?["Address"]?.string ?? "") : serviceAddress
             guard !address.isEmpty else { continue }
-            let host = address.contains(":") ? "[\(address)]" : address
-            instances.append(ServiceInstance(id: id, baseURL: "http://\(host):\(port)"))
+            instances.append(ServiceInstance(id: id, baseURL: "http://\(Self.urlHost(address)):\(port)"))
         }
         return HealthAnswer(instances: instances, index: newIndex)
+    }
+
+    /// An address as the host of a URL (RFC 3986, RFC 6874): an IPv6 address in brackets, its zone's `%`
+    /// written `%25`; names and IPv4 addresses as they are. Consul and curl both refuse `http://fd00::5:8084`.
+    static func urlHost(_ address: String) -> String {
+        guard address.contains(":"), !address.hasPrefix("[") else { return address }
+        return "[" + address.split(separator: "%", omittingEmptySubsequences: false).joined(separator: "%25") + "]"
     }
 
     private func put(_ path: String, body: [UInt8], what: String) async throws(DiscoveryError) {

@@ -27,8 +27,11 @@ public final class ServiceRoutes {
         on("/health/ready", method: .get) { request, _ in
             let conditions = readiness.snapshot
             let checks = JSONValue.object(conditions.map { ($0.name, .string(($0.isMet ? "ok: " : "waiting: ") + $0.detail)) })
+            let notices = readiness.noticesNow
             if conditions.allSatisfy(\.isMet) {
-                return Self.json(["status": "ready", "checks": checks], status: .ok)
+                var body: [(String, JSONValue)] = [("status", "ready"), ("checks", checks)]
+                body += notices.map { ($0.name, .array($0.items.map(JSONValue.string))) }
+                return Self.json(.object(body), status: .ok)
             }
             let waiting = conditions.filter { !$0.isMet }
             var problem = Problem.unavailable(
@@ -36,6 +39,7 @@ public final class ServiceRoutes {
                 "Not ready yet, waiting for: " + waiting.map { "\($0.name) (\($0.detail))" }.joined(separator: ", ") + "."
             )
             problem.extensions = ["waiting": waiting.map(\.name).joined(separator: ",")]
+            for notice in notices { problem.extensions[notice.name] = notice.items.joined(separator: ", ") }
             return problem.response(instance: request.uri.path)
         }
         on("/metrics", method: .get) { _, _ in

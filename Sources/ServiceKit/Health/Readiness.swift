@@ -10,6 +10,7 @@ public final class Readiness: Sendable {
     }
 
     private let conditions = Mutex<[Condition]>([])
+    private let notices = Mutex<[(name: String, current: @Sendable () -> [String])]>([])
 
     public init() {}
 
@@ -33,6 +34,22 @@ public final class Readiness: Sendable {
     }
 
     public var snapshot: [Condition] { conditions.withLock { $0 } }
+
+    /// Adds something `/health/ready` reports under `name` without waiting for it: the service can serve,
+    /// but whoever reads the body should know (e.g. the gateway's routes that no instance answers now).
+    /// `current` is asked on every request; an empty list is left out of the body.
+    public func addNotice(_ name: String, _ current: @escaping @Sendable () -> [String]) {
+        notices.withLock { $0.append((name, current)) }
+    }
+
+    /// The notices that have something to say now, in the order they were added.
+    public var noticesNow: [(name: String, items: [String])] {
+        let providers = notices.withLock { $0 }
+        return providers.compactMap { notice in
+            let items = notice.current()
+            return items.isEmpty ? nil : (notice.name, items)
+        }
+    }
 
     public var isReady: Bool { conditions.withLock { $0.allSatisfy(\.isMet) } }
 

@@ -25,6 +25,12 @@ struct GatewayCommand: AsyncParsableCommand {
     @Option(help: "Seconds an upstream may take to answer before the client gets 504. Env BOOKSHELF_UPSTREAM_TIMEOUT. Default 10.")
     var upstreamTimeout: Double?
 
+    @Option(help: ArgumentHelp(
+        "Folder of Swagger UI's dist (swagger-ui-bundle.js, swagger-ui.css) served for /apidocs/index.html. Env BOOKSHELF_SWAGGER_UI_DIR. Default: drf-spectacular-sidecar's swagger-ui-dist in a .venv of the working directory or a parent (make setup installs it), then \(SwaggerUIAssets.imageDirectory) (the Docker image's).",
+        valueName: "DIR"
+    ))
+    var swaggerUIDir: String?
+
     func run() async throws {
         HTTPClient.keepFreedArenaTop()
         let environment = ProcessInfo.processInfo.environment
@@ -40,6 +46,7 @@ struct GatewayCommand: AsyncParsableCommand {
             upstreamFlags: upstreams,
             apiToken: apiToken ?? environment["BOOKSHELF_API_TOKEN"],
             upstreamTimeout: .milliseconds(Int(timeout * 1000)),
+            swaggerUI: SwaggerUIAssets.locate(flag: swaggerUIDir, environment: environment),
             environment: environment,
             logger: logger
         )

@@ -71,6 +71,35 @@ import Testing
         await client.shutdown()
     }
 
+    /// Consul runs the check by URL, so an IPv6 address must be in brackets there (and only there: the
+    /// service's Address stays as given); without them Consul refuses the registration or probes a wrong port.
+    @Test(arguments: [
+        ("127.0.0.1", "http://127.0.0.1:8084/health/ready"),
+        ("booklist.default.svc", "http://booklist.default.svc:8084/health/ready"),
+        ("::1", "http://[::1]:8084/health/ready"),
+        ("fd00:10:244::5", "http://[fd00:10:244::5]:8084/health/ready"),
+        ("[fd00::5]", "http://[fd00::5]:8084/health/ready"),
+        ("fe80::1%eth0", "http://[fe80::1%25eth0]:8084/health/ready"),
+    ])
+    func checkURLPutsIPv6AddressesInBrackets(address: String, checkURL: String) throws {
+        let registration = ConsulAgent.Registration(id: "booklist-1", name: "booklist", tags: [], address: address, port: 8084)
+        #expect(registration.checkURL == checkURL)
+        #expect(registration.json["Check"]?["HTTP"]?.string == checkURL)
+        #expect(registration.json["Address"]?.string == address)
+    }
+
+    @Test func lookupPutsAnIPv6InstanceAddressInBrackets() async throws {
+        let consul = FakeConsul()
+        let client = HTTPClient()
+        try await withTestServer(consul.router()) { port in
+            consul.add(.init(id: "booklist-v6", name: "booklist", tags: [], address: "fd00::7", port: 8084, checkStatus: "passing"))
+            let agent = try ConsulAgent(url: "http://127.0.0.1:\(port)", client: client)
+            let answer = try await agent.healthyInstances(of: "booklist", index: 0, wait: .seconds(1))
+            #expect(answer.instances.map(\.baseURL) == ["http://[fd00::7]:8084"])
+        }
+        await client.shutdown()
+    }
+
     /// Shutdown can cancel the register call after Consul carried it out but before it answered: the
     /// instance must still be deregistered, or Consul lists it until its check has been critical for long.
     @Test func deregistersWhenShutdownCancelsARegistrationConsulAlreadyMade() async throws {

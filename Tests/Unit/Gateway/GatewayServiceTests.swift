@@ -389,12 +389,11 @@ final class Upstream: Sendable {
                 #expect(response.status == .ok)
                 #expect(Data(buffer: response.body) == file)
             }
+            // Swagger UI's own files: SwaggerUIAssetsTests.
             try await gateway.execute(uri: "/apidocs/index.html", method: .get) { response in
-                #expect(response.status == .ok)
+                #expect(response.status == .serviceUnavailable)
                 #expect(response.headers[.contentType]?.hasPrefix("text/html") == true)
-                let page = String(buffer: response.body)
-                #expect(page.contains("swagger-ui-bundle.js"))
-                #expect(page.contains("\"/apidocs/openapi.json\""))
+                #expect(String(buffer: response.body).contains("\"/apidocs/openapi.json\""))
             }
             try await gateway.execute(uri: "/apidocs/rest/book/book.schema.json", method: .get) { response in
                 #expect(response.status == .ok)

@@ -4,9 +4,9 @@ import JSONSchema
 import Testing
 
 /// A registry with the 2020-12 metaschemas from PyPI's jsonschema-specifications (installed by
-/// `make deps-py` into .venv, or named by $BOOKSHELF_METASCHEMAS).
+/// `make setup` into .venv, or named by $BOOKSHELF_METASCHEMAS).
 func metaschemaRegistry() throws -> SchemaRegistry {
-    let directory = try #require(JSONSchemaMetaschemas.directory, "the draft 2020-12 metaschemas are missing: run make deps-py")
+    let directory = JSONSchemaMetaschemas.directory
     var registry = SchemaRegistry()
     try registry.registerMetaschemas(from: directory)
     return registry
@@ -34,5 +34,20 @@ extension JSONSchema {
 }
 
 enum JSONSchemaMetaschemas {
-    static let directory = SchemaRegistry.defaultMetaschemaDirectory(executablePath: packageRoot + "/.build/debug/bookshelf")
+    /// Without the metaschemas the run stops at the first test that needs them, with one message, rather
+    /// than failing each such test with the same cause.
+    static let directory: String = {
+        guard let directory = SchemaRegistry.defaultMetaschemaDirectory(executablePath: packageRoot + "/.build/debug/bookshelf") else {
+            FileHandle.standardError.write(Data(missingMetaschemasMessage.utf8))
+            exit(2)
+        }
+        return directory
+    }()
 }
+
+let missingMetaschemasMessage = """
+    error: the JSON Schema draft 2020-12 metaschemas are not installed, so these tests cannot run.
+    Run `make setup` first (it installs PyPI's jsonschema-specifications into .venv), or set BOOKSHELF_METASCHEMAS
+    to a folder that holds them. Stopping the test run.
+
+    """

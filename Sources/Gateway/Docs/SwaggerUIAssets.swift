@@ -1,0 +1,107 @@
+import FoundationEssentials
+
+/// Swagger UI's script and stylesheet, served by the gateway itself so that `/apidocs/index.html` works
+/// without the internet (offline, or in a cluster without egress). They come from a pinned distribution that
+/// the build installs and nobody commits: the `swagger-ui-dist` folder of PyPI's `drf-spectacular-sidecar`
+/// (requirements-swagger-ui.txt), which `make setup` puts in .venv and the Dockerfile in `imageDirectory`.
+///
+/// One setting, first match wins: `--swagger-ui-dir DIR`, `BOOKSHELF_SWAGGER_UI_DIR`, then the sidecar's
+/// folder in a `.venv` of the working directory or one of its parents, then `imageDirectory`.
+public struct SwaggerUIAssets: Sendable {
+    public static let environmentVariable = "BOOKSHELF_SWAGGER_UI_DIR"
+    /// Where the Docker image copies the distribution.
+    public static let imageDirectory = "/usr/local/share/bookshelf/swagger-ui-dist"
+    /// The distribution inside a virtual environment's site-packages.
+    static let sidecarFolder = "drf_spectacular_sidecar/static/drf_spectacular_sidecar/swagger-ui-dist"
+    /// The URL path the files are served under.
+    public static let urlPrefix = "/apidocs/swagger-ui/"
+
+    public struct File: Sendable, Equatable {
+        public var name: String
+        public var contentType: String
+        public var path: String
+        /// Size and modification time: a new distribution gets a new tag, so browsers revalidate and refetch.
+        public var entityTag: String
+
+        public var urlPath: String { SwaggerUIAssets.urlPrefix + name }
+    }
+
+    /// The only files the page needs; nothing else of the folder is served. The bundle is not ASCII, so
+    /// its charset is named, or a browser may decode it as Latin-1.
+    static let needed: [(name: String, contentType: String)] = [
+        ("swagger-ui-bundle.js", "text/javascript; charset=utf-8"),
+        ("swagger-ui.css", "text/css; charset=utf-8"),
+    ]
+
+    /// The folder in use, nil when no folder has every needed file.
+    public let directory: String?
+    /// The needed files, empty when `directory` is nil.
+    public let files: [File]
+    /// The folders looked at, in order, for the message when none had the files.
+    public let searched: [String]
+
+    public var isAvailable: Bool { directory != nil }
+
+    /// No distribution: the page says how to install one.
+    public static let notInstalled = SwaggerUIAssets(directory: nil, files: [], searched: [])
+
+    /// Looks for the distribution; never throws, since the API works without its documentation page.
+    public static func locate(
+        flag: String?,
+        environment: [String: String],
+        workingDirectory: String = FileManager.default.currentDirectoryPath
+    ) -> SwaggerUIAssets {
+        let candidates: [String]
+        if let flag, !flag.isEmpty {
+            candidates = [flag]
+        } else if let variable = environment[environmentVariable], !variable.isEmpty {
+            candidates = [variable]
+        } else {
+            candidates = virtualEnvironmentCandidates(from: workingDirectory) + [imageDirectory]
+        }
+        for candidate in candidates {
+            if let files = files(in: candidate) {
+                return SwaggerUIAssets(directory: candidate, files: files, searched: candidates)
+            }
+        }
+        return SwaggerUIAssets(directory: nil, files: [], searched: candidates)
+    }
+
+    /// Every `.venv/lib/python3.*/site-packages/<sidecar>` from the working directory up to the root.
+    static func virtualEnvironmentCandidates(from workingDirectory: String) -> [String] {
+        var found: [String] = []
+        var directory = URL(fileURLWithPath: workingDirectory).standardizedFileURL
+        while true {
+            let lib = directory.appendingPathComponent(".venv/lib").path
+            let pythons = ((try? FileManager.default.contentsOfDirectory(atPath: lib)) ?? []).filter { $0.hasPrefix("python3") }.sorted()
+            found += pythons.map { "\(lib)/\($0)/site-packages/\(sidecarFolder)" }
+            let parent = directory.deletingLastPathComponent()
+            if parent.path == directory.path { break }
+            directory = parent
+        }
+        return found
+    }
+
+    /// The needed files of `directory`, or nil when one is missing or empty.
+    static func files(in directory: String) -> [File]? {
+        var files: [File] = []
+        for (name, contentType) in needed {
+            let path = URL(fileURLWithPath: directory).appendingPathComponent(name).path
+            guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+                  attributes[.type] as? FileAttributeType == .typeRegular,
+                  let size = (attributes[.size] as? any BinaryInteger).map({ Int($0) }), size > 0
+            else { return nil }
+            let modified = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+            files.append(File(name: name, contentType: contentType, path: path, entityTag: "\"\(size)-\(Int(modified))\""))
+        }
+        return files
+    }
+
+    /// What a person can do about missing files, for the page and the start-up log.
+    public var missingAdvice: String {
+        "Swagger UI's files (\(Self.needed.map(\.name).joined(separator: ", "))) were not found"
+            + (searched.isEmpty ? "" : " in " + searched.joined(separator: ", "))
+            + ". Run `make setup` (it installs drf-spectacular-sidecar into .venv), or pass --swagger-ui-dir DIR or set "
+            + "\(Self.environmentVariable) to a swagger-ui-dist folder."
+    }
+}
