@@ -81,12 +81,15 @@ public final class ServiceProcess {
     /// Shutdown runs in reverse order: the HTTP server stops taking requests, the Consul entry goes, the
     /// consumers close (ending their projections' loops), then the producer flushes.
     public func run(projections: [any Service]) async throws {
-        logger.info("starting", metadata: [
+        var startup: Logger.Metadata = [
             "address": .string("\(configuration.host):\(configuration.port)"), "broker": .string(configuration.broker),
             "librdkafka": .string(LibRdKafka.version),
+        ]
+        if !kafkaProperties.isEmpty {
             // Names only: values may be secrets.
-            "kafka.properties": .string(kafkaProperties.values.keys.sorted().joined(separator: ",")),
-        ])
+            startup["kafka.properties"] = .string(kafkaProperties.values.keys.sorted().joined(separator: ","))
+        }
+        logger.info("starting", metadata: startup)
         if !LibRdKafka.isSupported {
             logger.warning("librdkafka \(LibRdKafka.version) is older than \(LibRdKafka.minimumVersion): brokers that send tagged fields (Tansu, recent Kafka) fail its first request with 'Read underflow'")
         }
