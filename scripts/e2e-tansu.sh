@@ -29,6 +29,7 @@ stop_tansu() {
   trap - EXIT INT TERM
   if kill -0 "$tansu_pid" 2>/dev/null; then
     kill -TERM "$tansu_pid"
+    kill -CONT "$tansu_pid" 2>/dev/null || true  # a journey that failed while Tansu was frozen
     wait "$tansu_pid" 2>/dev/null || true
   fi
   if [ "$status" -ne 0 ]; then
@@ -69,5 +70,6 @@ if [ "$service_status" -ne 2 ] || [[ "$service" != *"BOOKSHELF_KAFKA_CONFIG: lib
   exit 1
 fi
 
-BOOKSHELF_BROKER="$broker" BIN="$bin" E2E_WORK="$work" \
+# BOOKSHELF_BROKER_PID lets the broker-outage journey freeze Tansu (SIGSTOP) and thaw it (SIGCONT).
+BOOKSHELF_BROKER="$broker" BOOKSHELF_BROKER_PID="$tansu_pid" BIN="$bin" E2E_WORK="$work" \
   E2E_THEN="$py scripts/read-topic-python.py \"\$BOOKSHELF_STATE_FILE\"" scripts/e2e-local.sh
