@@ -70,7 +70,7 @@ import Testing
         #expect(add.body?.mediaTypes == ["application/json"])
         #expect(add.body?.schemaID == "https://bookshelf.example/contracts/rest/new-book-request/new-book-request.schema.json")
         let finish = try #require(operation("POST", "/bookshelf/books/\(someBookID)/finished")?.0)
-        #expect(finish.pathParameters == [.init(name: "id", schemaID: "https://bookshelf.example/contracts/rest/book/book.schema.json#/$defs/id")])
+        #expect(finish.pathParameters == [.init(name: "id", schemaID: "https://bookshelf.example/contracts/rest/book/book.schema.json#/$defs/id", required: true)])
         #expect(finish.body == nil)
     }
 
