@@ -123,16 +123,18 @@ test-proof: build deps-py $(FUZZ_VENV)/.installed
 	SOAK_SECONDS=$(TEST_SOAK_SECONDS) $(PROOF_PY) proof/soak.py $(BIN) || status=1; \
 	exit $$status
 
-# schemathesis from contracts/openapi.json, fixed seed, bounded cases: no 5xx, every response conforming.
+# schemathesis from contracts/openapi.json, every check and phase (stateful included), fixed seed, bounded cases.
 $(FUZZ_VENV)/.installed: proof/requirements-fuzz.txt
 	python3 -m venv $(FUZZ_VENV)
 	$(FUZZ_VENV)/bin/python -m pip install -q --disable-pip-version-check -r proof/requirements-fuzz.txt
 	touch $@
 
+# `make test-fuzz SEED=…` runs another seed than make test's fixed one.
 test-fuzz: build $(FUZZ_VENV)/.installed
-	PYTHONDONTWRITEBYTECODE=1 $(FUZZ_VENV)/bin/python proof/fuzz.py $(BIN)
+	FUZZ_SEED=$(SEED) PYTHONDONTWRITEBYTECODE=1 $(FUZZ_VENV)/bin/python proof/fuzz.py $(BIN)
 
-# Malformed, oversized, deep, invalid-UTF-8, traversal and slow requests: each a 4xx problem, nothing produced.
+# Malformed, oversized, deep, invalid-UTF-8, smuggling, traversal and slow requests over raw sockets: each a
+# 4xx problem (or a closed connection for a broken request line), nothing produced.
 test-hostile: build deps-py
 	$(PROOF_PY) proof/hostile.py $(BIN)
 

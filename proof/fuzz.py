@@ -1,11 +1,14 @@
 """make test-fuzz: schemathesis against the gateway of a stack of our own, from contracts/openapi.json.
 
-A fixed seed and a bounded number of cases per operation (FUZZ_EXAMPLES, default 150), every phase but the
-stateful one: the document's examples, its coverage cases (boundaries and each constraint broken once)
-and generated cases, valid and invalid. Checks: no 5xx, and every response conforming to the document
-(status code listed, content type, headers, body schema). openapi.json names its schemas by paths
-relative to itself; schemathesis resolves those from the file, offline (there is no network here, and
-the `$id`s' host does not exist).
+Every check schemathesis has (`--checks all`: no 5xx; status code, content type, headers and body as
+documented; schema-valid requests accepted and invalid ones refused; 405 with Allow for undeclared methods;
+resources available right after they are created; auth as declared ...) over every phase: the document's
+examples, its coverage cases (boundaries, each constraint broken once, undeclared methods), generated
+cases valid and invalid, and the stateful phase, which follows the document's links (a POST's `id` and
+X-Bookshelf-Position into GET by id and POST …/finished). A fixed seed (FUZZ_SEED, or `make test-fuzz
+SEED=…`) and FUZZ_EXAMPLES cases per operation per phase. openapi.json names its schemas by paths relative
+to itself; schemathesis resolves those from the file, offline (there is no network here, and the `$id`s'
+host does not exist).
 """
 
 import os
@@ -16,16 +19,12 @@ import tempfile
 
 from stack import Stack, binary_from_args, raise_on_termination
 
-SEED = 20261126
+SEED = int(os.environ.get("FUZZ_SEED") or "20261126")
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "150"))
+MINIMUM_CASES = 1000
 TIME_LIMIT_S = 900
-CHECKS = ",".join([
-    "not_a_server_error",
-    "status_code_conformance",
-    "content_type_conformance",
-    "response_headers_conformance",
-    "response_schema_conformance",
-])
+CHECKS = "all"
+PHASES = "examples,coverage,fuzzing,stateful"
 
 
 def main():
@@ -38,7 +37,7 @@ def main():
         command = [
             schemathesis, "run", os.path.abspath("contracts/openapi.json"), "--url", stack.gateway,
             "--seed", str(SEED), "--max-examples", str(EXAMPLES), "--checks", CHECKS,
-            "--phases", "examples,coverage,fuzzing", "--workers", "1", "--request-timeout", "30",
+            "--phases", PHASES, "--workers", "1", "--request-timeout", "30",
             "--generation-database", "none", "--no-color", "--suppress-health-check", "all",
             "--report", "junit", "--report-junit-path", junit,
         ]
@@ -51,17 +50,29 @@ def main():
         except subprocess.TimeoutExpired as expired:
             output, code = (expired.stdout or b"").decode(errors="replace"), None
     print(output)
-    cases = re.findall(r"(\d+) generated", output)
     if code is None:
         print(f"fuzz: schemathesis did not finish within {TIME_LIMIT_S} s")
         print("fuzz: 0 passed, 1 failed")
         return 1
     operations = _operations_in(junit)
-    print(f"fuzz: seed {SEED}, {EXAMPLES} examples per operation, cases: {cases[-1] if cases else 'see above'}; "
-          f"schemathesis exit status {code}")
+    generated = sum(int(n) for n in re.findall(r"(\d+) generated", output))
+    scenarios = re.search(r"Scenarios:\s+(\d+)", output)
+    print(f"fuzz: seed {SEED}, {EXAMPLES} examples per operation, phases {PHASES}; {generated} cases generated, "
+          f"{scenarios.group(1) if scenarios else 'no'} stateful scenarios; schemathesis exit status {code}")
+    print(f"fuzz: checks ({CHECKS}): {', '.join(_check_names())}")
     passed = sum(1 for _, ok in operations if ok)
-    print(f"fuzz: {passed} passed, {len(operations) - passed} failed")
-    return 0 if code == 0 and operations and passed == len(operations) else 1
+    enough = generated >= MINIMUM_CASES
+    if not enough:
+        print(f"fuzz: only {generated} cases generated, fewer than {MINIMUM_CASES}")
+    print(f"fuzz: {passed} passed, {len(operations) - passed + (0 if enough else 1)} failed")
+    return 0 if code == 0 and operations and passed == len(operations) and enough else 1
+
+
+def _check_names():
+    """What `--checks all` runs in this schemathesis."""
+    from schemathesis.checks import CHECKS as registry
+    import schemathesis.specs.openapi.checks  # noqa: F401 (registers the OpenAPI checks)
+    return sorted(registry.get_all_names())
 
 
 def _operations_in(junit):

@@ -1,7 +1,8 @@
 """make test-hostile: requests no honest client sends, each through the gateway of a stack of our own.
 
-Every case must be answered with the 4xx it names, as RFC 9457 problem+json whose `status` matches; the
-services must answer ready afterwards; and nothing may be produced: the list of books and the event
+Every case must be answered with the 4xx it names, as RFC 9457 problem+json whose `status` matches (a
+broken request line may instead close the connection; a 405 must carry `Allow`); the services must answer
+ready afterwards; and nothing may be produced: the list of books and the event
 topic's high watermarks are the same after the battery as before it.
 """
 
@@ -68,9 +69,68 @@ def cases():
     # Not decodable as a path at all: "no such route" is as right as "not an id".
     yield "invalid UTF-8 in an id", "POST", FINISH.format("%FF%FE"), b"", [], None, (400, 404)
     yield "upper-case id (not canonical)", "POST", FINISH.format("8A5E3C1E-4B5D-4E6F-8A9B-0C1D2E3F4A5B"), b"", [], None, 400
+    yield "100,000 nested arrays", "POST", BOOKS, nested(100_000), [], "application/json", (400, 413)
+    yield "1e400 as the year", "POST", BOOKS, valid.replace(b"2000", b"1e400"), [], "application/json", 400
+    yield "2^63 as the year (64-bit overflow)", "POST", BOOKS, valid.replace(b"2000", b"9223372036854775808"), [], "application/json", 400
+    yield "2^64 as the year (64-bit overflow)", "POST", BOOKS, valid.replace(b"2000", b"18446744073709551616"), [], "application/json", 400
+    yield "lone low surrogate escape", "POST", BOOKS, valid.replace(b"Hostile", b"Ho\\udc00stile"), [], "application/json", 400
+    yield "surrogates in the wrong order", "POST", BOOKS, valid.replace(b"Hostile", b"\\udc00\\ud800"), [], "application/json", 400
+    yield "escaped NUL (\\u0000) in a title", "POST", BOOKS, book(title="Ho\u0000stile"), [], "application/json", 400
+    yield "escaped ESC (\\u001b) in an author", "POST", BOOKS, book(author="\u001b[2JNobody"), [], "application/json", 400
+    yield "line feed in a title", "POST", BOOKS, book(title="Hos\ntile"), [], "application/json", 400
+    yield "DEL (\\u007f) in a tag", "POST", BOOKS, book(tags=["fic\u007ftion"]), [], "application/json", 400
+    yield "Idempotency-Key with a space", "POST", BOOKS, valid, [("Idempotency-Key", "a b")], "application/json", 400
+    yield "X-Bookshelf-Min-Position: 0 (no partition)", "GET", BOOKS, b"", [("X-Bookshelf-Min-Position", "0")], None, 400
+    yield "X-Bookshelf-Min-Position past 64 bits", "GET", "/bookshelf/books/last/read", b"", [("X-Bookshelf-Min-Position", "0:99999999999999999999")], None, 400
+    yield "limit=+5 (a sign)", "GET", BOOKS + "?limit=+5", b"", [], None, 400
+    yield "limit=0", "GET", BOOKS + "?limit=0", b"", [], None, 400
+    yield "limit past 64 bits", "GET", BOOKS + "?limit=99999999999999999999", b"", [], None, 400
+    yield "TRACE on the book list", "TRACE", BOOKS, b"", [], None, 405
+    yield "TRACE on the last-read list", "TRACE", "/bookshelf/books/last/read", b"", [], None, 405
+    yield "QUERY on the book list", "QUERY", BOOKS, b"", [], None, 405
+    yield "a WebDAV method (PROPFIND)", "PROPFIND", BOOKS, b"", [], None, 405
+    # NIO's parser knows a fixed set of methods; another token is not HTTP it can read.
+    yield "a method token no parser knows", "FROBNICATE", BOOKS, b"", [], None, 400
+    yield "PUT on a book's finished", "PUT", FINISH.format("8a5e3c1e-4b5d-4e6f-8a9b-0c1d2e3f4a5b"), b"", [], None, 405
     yield "traversal out of the API docs", "GET", "/apidocs/rest/../../Package.swift", b"", [], None, 404
     yield "encoded traversal out of the API docs", "GET", "/apidocs/rest/%2e%2e/%2e%2e/Package.swift", b"", [], None, 404
     yield "encoded slash traversal out of the API docs", "GET", "/apidocs/rest/..%2F..%2FPackage.swift", b"", [], None, 404
+
+
+def raw_cases(authority):
+    """(name, the request's bytes exactly, expected status or statuses, whether a closed connection is an answer).
+    Requests no client library sends: framing that could smuggle a second request, broken request lines,
+    header floods."""
+    host = b"Host: " + authority.encode() + b"\r\n"
+    valid = book()
+    post = b"POST " + BOOKS.encode() + b" HTTP/1.1\r\n" + host + b"Content-Type: application/json\r\n"
+    smuggled = b"GET /bookshelf/books HTTP/1.1\r\n" + host + b"\r\n"
+    chunked = b"%x\r\n" % len(valid) + valid + b"\r\n0\r\n\r\n"
+    yield ("Content-Length and Transfer-Encoding (CL.TE smuggling)",
+           post + b"Content-Length: %d\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n" % len(chunked) + chunked + smuggled, 400, False)
+    yield ("Transfer-Encoding then Content-Length (TE.CL smuggling)",
+           post + b"Transfer-Encoding: chunked\r\nContent-Length: 4\r\nConnection: close\r\n\r\n" + chunked + smuggled, 400, False)
+    yield ("two different Content-Lengths",
+           post + b"Content-Length: %d\r\nContent-Length: %d\r\nConnection: close\r\n\r\n" % (len(valid), len(valid) + 1) + valid + b"x", 400, False)
+    yield ("a chunk size that is not hex",
+           post + b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\nzz\r\n" + valid + b"\r\n0\r\n\r\n", 400, False)
+    yield ("5,000 headers", b"GET /bookshelf/books HTTP/1.1\r\n" + host + b"".join(b"X-H%d: v\r\n" % i for i in range(5000)) + b"Connection: close\r\n\r\n", (400, 431), False)
+    yield ("a 200 KB header", b"GET /bookshelf/books HTTP/1.1\r\n" + host + b"X-Padding: " + b"a" * 200_000 + b"\r\nConnection: close\r\n\r\n", (400, 431), False)
+    yield ("NUL byte in a header value", b"GET /bookshelf/books HTTP/1.1\r\n" + host + b"X-Bad: a\x00b\r\nConnection: close\r\n\r\n", 400, False)
+    yield ("HTTP/0.9 request line (no version)", b"GET /bookshelf/books\r\n\r\n", 400, True)
+    yield ("a space inside the target", b"GET /bookshelf/books HTTP/1.1 x\r\n" + host + b"Connection: close\r\n\r\n", 400, True)
+    yield ("absolute-form target with an invalid body",
+           b"POST http://" + authority.encode() + BOOKS.encode() + b" HTTP/1.1\r\n" + host + b"Content-Type: application/json\r\n"
+           + b"Content-Length: 2\r\nConnection: close\r\n\r\n{}", 400, False)
+
+
+def run_raw_case(host, port, case):
+    name, data, expected, closed_is_an_answer = case
+    try:
+        reply = exchange(host, port, data)
+    except NoReply as error:
+        return None if closed_is_an_answer else f"{name}: no HTTP answer ({error})"
+    return check_problem(name, reply, expected)
 
 
 def run_case(host, port, case):
@@ -81,6 +141,10 @@ def run_case(host, port, case):
         reply = exchange(host, port, data)
     except NoReply as error:
         return f"{name}: no HTTP answer ({error})"
+    return check_problem(name, reply, expected)
+
+
+def check_problem(name, reply, expected):
     failures = []
     if reply.status not in (expected if isinstance(expected, tuple) else (expected,)):
         failures.append(f"status {reply.status}, expected {expected}")
@@ -91,6 +155,8 @@ def run_case(host, port, case):
         failures.append(f"body is not a problem with status {reply.status} and a title")
     if b"swift-tools-version" in reply.body or b"root:" in reply.body:
         failures.append("the body leaks a file from outside the contracts")
+    if reply.status == 405 and not reply.header("allow"):
+        failures.append("a 405 without Allow")
     return f"{name}: " + "; ".join(failures) + f" -- {reply}" if failures else None
 
 
@@ -159,6 +225,9 @@ def main():
         for case in cases():
             failure = run_case(host, port, case)
             record(f"{case[0]} -> {case[6]}", [failure] if failure else [])
+        for case in raw_cases(f"{host}:{port}"):
+            failure = run_raw_case(host, port, case)
+            record(f"{case[0]} -> {case[2]}{' or closed' if case[3] else ''}", [failure] if failure else [])
         slow_failures, honest_reads = slow_clients(host, port, stack.gateway)
         record(f"{SLOW_CLIENTS} slow clients for {SLOW_SECONDS:.0f} s -> 400 each; {honest_reads} honest reads answered meanwhile",
                slow_failures)

@@ -3,6 +3,7 @@ import Discovery
 import HTTPClient
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import ServiceKit
@@ -63,12 +64,11 @@ public final class GatewayService: Sendable {
             }
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
         }
-        // Every method reaches the handler, which answers 404 and 405 from the contract rather than from
-        // Hummingbird's route list. Requests for an operation never get here: `ForwardingHandler` answers them.
-        for method in Self.forwardedMethods {
-            routes.on("/bookshelf/**", method: method) { request, _ in
-                try self.refuse(request)
-            }
+        // What the forwarding path does not take (a method an operation lacks, OPTIONS, an unknown path) gets
+        // the router's unrouted answer, with the methods the contract gives each /bookshelf path.
+        routes.externalPaths = { [contracts] path in
+            guard path.hasPrefix("/bookshelf/"), case .methodNotAllowed(let allowed) = contracts.routes.match(method: "OPTIONS", path: path) else { return nil }
+            return (ForwardingHandler.metricsRoute, allowed.compactMap { HTTPRequest.Method($0) })
         }
     }
 
@@ -91,28 +91,6 @@ public final class GatewayService: Sendable {
         return (operation, parameters)
     }
 
-    /// 404 and 405 for the /bookshelf paths and methods the contract does not have.
-    func refuse(_ request: Request) throws -> Response {
-        let path = request.uri.path
-        let method = request.method.rawValue
-        switch contracts.routes.match(method: method, path: path) {
-        case .notFound:
-            throw Problem.notFound("No route \(method) \(path); the API is described at /apidocs/openapi.json.")
-        case .methodNotAllowed(let allowed):
-            throw Problem(
-                status: .methodNotAllowed, code: "method-not-allowed",
-                detail: "\(method) is not supported on \(path); use \(allowed.joined(separator: " or ")).",
-                allow: allowed.compactMap { HTTPRequest.Method($0) }
-            )
-        case .operation:
-            // Only a server started without `frontHandlers` gets here; the gateway command always installs them.
-            throw Problem(
-                status: .internalServerError, code: "forwarding-not-installed",
-                detail: "This server was started without the gateway's forwarding handler, so it cannot forward \(method) \(path)."
-            )
-        }
-    }
-
     /// The checks that come before the body is read: the token for writes, the path parameters, and the
     /// media type of a body. A refusal, or nil to go on.
     func refusalBeforeBody(_ head: HTTPRequest, path: String, operation: RouteTable.Operation, parameters: [String: String], wantsBody: Bool) -> GatewayReply? {
@@ -126,6 +104,10 @@ public final class GatewayService: Sendable {
             return reply
         }
         if let problem = check.pathParameters(parameters, of: operation) {
+            return GatewayReply(problem: problem, instance: path)
+        }
+        let query = URI(head.path ?? "").queryParameters
+        if let problem = check.parameters(query: { query[$0[...]].map(String.init) }, headers: head.headerFields, of: operation) {
             return GatewayReply(problem: problem, instance: path)
         }
         if wantsBody {
@@ -156,7 +138,7 @@ public final class GatewayService: Sendable {
         let retrySafe = !BearerToken.protects(method: method) || head.headerFields[.idempotencyKey] != nil
         // HEAD goes upstream as the GET it stands for: the services answer GET, and the head of that answer is the reply.
         forwarder.forward(
-            service: operation.upstream, method: method == "HEAD" ? "GET" : method, target: head.path ?? path,
+            service: operation.upstream, method: method == "HEAD" ? "GET" : method, target: Self.originForm(head.path ?? path),
             headers: HeaderPolicy.upstreamRequestHeaders(head.headerFields, requestID: requestID), body: body
         ) { result in
             switch result {
@@ -177,6 +159,16 @@ public final class GatewayService: Sendable {
                 completion(GatewayReply(problem: problem, instance: path))
             }
         }
+    }
+}
+
+extension GatewayService {
+    /// The target as the upstream gets it: a client may send the absolute form (`http://host/path?query`,
+    /// which HTTP/1.1 servers must accept), but the upstream is asked for the path and query only.
+    static func originForm(_ target: String) -> String {
+        guard !target.hasPrefix("/") else { return target }
+        let uri = URI(target)
+        return uri.path + (uri.query.map { "?" + $0 } ?? "")
     }
 }
 

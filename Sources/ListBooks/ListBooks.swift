@@ -169,7 +169,8 @@ public struct BookList: Projection {
         var start = 0
         if let after {
             guard let position = place(of: after) else {
-                throw Problem.badRequest(code: "unknown-after", "after names no book in this list; pass the id of the last book of the previous page.")
+                // The request is well formed (a book id) but names nothing here: 404, as for an unknown book.
+                throw Problem(status: .notFound, code: "unknown-after", detail: "after names no book in this list; pass the id of the last book of the previous page.")
             }
             start = position + 1
         }

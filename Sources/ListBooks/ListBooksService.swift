@@ -31,7 +31,10 @@ public final class ListBooksService: Sendable {
         let query = request.uri.queryParameters
         var limit: Int?
         if let text = query["limit"] {
-            guard let value = Int(text) else { throw Problem.badRequest(code: "invalid-limit", "limit must be a whole number from 1 to \(BookList.maximumLimit).") }
+            // Decimal digits only, as the contract's integer is written in a query (Int(_:) would take "+5").
+            guard !text.isEmpty, text.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }), let value = Int(text) else {
+                throw Problem.badRequest(code: "invalid-limit", "limit must be a whole number from 1 to \(BookList.maximumLimit).")
+            }
             limit = value
         }
         var after: UUID?

@@ -190,6 +190,7 @@ enum RESTPhase {
                 Call(operation: "listBooks", uri: "/bookshelf/books", method: .get, headers: [.bookshelfMinPosition: position], why: "every book"),
                 Call(operation: "listBooks", uri: "/bookshelf/books?limit=1", method: .get, headers: [.bookshelfMinPosition: position], why: "a page"),
             ]
+            calls += ids.prefix(1).map { Call(operation: "getBook", uri: "/bookshelf/books/\($0)", method: .get, headers: [.bookshelfMinPosition: position], why: "a book just added") }
             calls += ids.map { Call(operation: "finishBook", uri: "/bookshelf/books/\($0)/finished", method: .post, headers: [.authorization: "Bearer \(token)", .bookshelfMinPosition: position], why: "a known book") }
             _ = try await send(calls, through: gateway, into: &local)
             calls = [Call(operation: "lastReadBooks", uri: "/bookshelf/books/last/read", method: .get, why: "the last read")]
@@ -198,6 +199,9 @@ enum RESTPhase {
             }
             calls += [
                 Call(operation: "listBooks", uri: "/bookshelf/books?limit=0", method: .get, why: "limit out of range"),
+                Call(operation: "listBooks", uri: "/bookshelf/books?after=00000000-0000-4000-8000-000000000000", method: .get, why: "after naming no book"),
+                Call(operation: "getBook", uri: "/bookshelf/books/00000000-0000-4000-8000-000000000000", method: .get, why: "an unknown book"),
+                Call(operation: "getBook", uri: "/bookshelf/books/NOT-AN-ID", method: .get, why: "an id that is not a UUID"),
                 Call(operation: "finishBook", uri: "/bookshelf/books/not-a-uuid/finished", method: .post, headers: [.authorization: "Bearer \(token)"], why: "an id that is not a UUID"),
                 Call(operation: "lastReadBooks", uri: "/bookshelf/books/last/read", method: .get, headers: [.bookshelfMinPosition: "not a position"], why: "a malformed min position"),
                 Call(operation: "addBook", uri: "/bookshelf/books", method: .post, headers: [.contentType: "application/json"], body: requests.first?.bytes ?? [], why: "no token"),
@@ -205,6 +209,14 @@ enum RESTPhase {
                 Call(operation: "finishBook", uri: "/bookshelf/books/00000000-0000-4000-8000-000000000000/finished", method: .post, headers: [.authorization: "Bearer \(token)"], why: "an unknown book"),
                 Call(operation: "addBook", uri: "/bookshelf/books", method: .post, headers: auth, body: Array(#"{"title":""#.utf8) + Array(repeating: UInt8(ascii: "a"), count: 70_000) + Array(#"","author":"A","published":1}"#.utf8), why: "a body over the limit"),
                 Call(operation: "addBook", uri: "/bookshelf/books", method: .post, headers: [.authorization: "Bearer \(token)", .contentType: "text/plain"], body: requests.first?.bytes ?? [], why: "not JSON"),
+            ]
+            // A body over the limit is refused whatever the operation, also one that takes none.
+            let oversized = Array(repeating: UInt8(ascii: "a"), count: 70_000)
+            calls += [
+                Call(operation: "listBooks", uri: "/bookshelf/books", method: .get, body: oversized, why: "a body over the limit"),
+                Call(operation: "getBook", uri: "/bookshelf/books/\(ids.first ?? "")", method: .get, body: oversized, why: "a body over the limit"),
+                Call(operation: "lastReadBooks", uri: "/bookshelf/books/last/read", method: .get, body: oversized, why: "a body over the limit"),
+                Call(operation: "finishBook", uri: "/bookshelf/books/\(ids.first ?? "")/finished", method: .post, headers: [.authorization: "Bearer \(token)"], body: oversized, why: "a body over the limit"),
             ]
             _ = try await send(calls, through: gateway, into: &local)
             // new-book is also called directly (`bookshelf new-book`, scaled-out setups): its own refusals

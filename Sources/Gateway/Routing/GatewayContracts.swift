@@ -23,7 +23,10 @@ public struct GatewayContracts: Sendable {
             throw GatewayError(.invalidContract, "\(path) is not JSON: \(error)")
         }
         var identifiers: [String: String] = [:]
-        routes = try RouteTable(openAPI: document) { (reference: String) throws(GatewayError) -> String in
+        // Read by the second closure while the first fills it: a reference, so the two never overlap in access.
+        final class Loaded { var schemas: [String: JSONValue] = [:] }
+        let loaded = Loaded()
+        routes = try RouteTable(openAPI: document, resolveSchema: { (reference: String) throws(GatewayError) -> String in
             let parts = reference.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)
             let file = String(parts[0])
             let fragment = parts.count > 1 ? "#" + parts[1] : ""
@@ -42,8 +45,18 @@ public struct GatewayContracts: Sendable {
                 throw GatewayError(.invalidContract, "\(schemaPath) has no $id; every contract schema needs an absolute one")
             }
             identifiers[file] = id
+            loaded.schemas[id] = schema
             return id + fragment
-        }
+        }, schemaType: { id in
+            // A fragment here is a JSON pointer (`#/$defs/limit`), as openapi.json writes them.
+            let parts = id.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)
+            guard var node = loaded.schemas[String(parts[0])] else { return nil }
+            for token in (parts.count > 1 ? parts[1] : "").split(separator: "/") {
+                guard let next = node[String(token).replacing("~1", with: "/").replacing("~0", with: "~")] else { return nil }
+                node = next
+            }
+            return node["type"]?.string
+        })
     }
 
     /// A file under contracts/rest, for Swagger UI to resolve openapi.json's relative references.

@@ -10,12 +10,16 @@ public struct RouteTable: Sendable {
         "listBooks": "booklist",
         "finishBook": "readbook",
         "lastReadBooks": "lastreadbooks",
+        "getBook": "booklist",
     ]
 
     public struct Parameter: Sendable, Equatable {
         public var name: String
         /// Absolute `$id` (with fragment) of the schema the value must meet.
         public var schemaID: String?
+        /// Whether the text stands for a JSON integer (its schema's `type`), as a query's `limit=5` does.
+        public var isInteger = false
+        public var required = false
     }
 
     public struct RequestBody: Sendable, Equatable {
@@ -32,6 +36,9 @@ public struct RouteTable: Sendable {
         public var pathTemplate: String
         public var upstream: String
         public var pathParameters: [Parameter]
+        public var queryParameters: [Parameter] = []
+        /// Header names as the document writes them; HTTP compares them case-insensitively.
+        public var headerParameters: [Parameter] = []
         public var body: RequestBody?
     }
 
@@ -59,12 +66,15 @@ public struct RouteTable: Sendable {
         paths.flatMap { $0.operations.values }.sorted { ($0.pathTemplate, $0.method) < ($1.pathTemplate, $1.method) }
     }
 
-    /// - Parameter resolveSchema: turns a `$ref` as written in the document (relative file reference with an
-    ///   optional fragment) into the schema's absolute `$id`.
+    /// - Parameters:
+    ///   - resolveSchema: turns a `$ref` as written in the document (relative file reference with an
+    ///     optional fragment) into the schema's absolute `$id`.
+    ///   - schemaType: the `type` of the schema with that `$id`, if it has one.
     public init(
         openAPI document: JSONValue,
         upstreams: [String: String] = RouteTable.upstreamServices,
-        resolveSchema: (String) throws(GatewayError) -> String
+        resolveSchema: (String) throws(GatewayError) -> String,
+        schemaType: (String) -> String? = { _ in nil }
     ) throws(GatewayError) {
         guard let pathsObject = document["paths"], pathsObject.isObject else {
             throw GatewayError(.invalidContract, "openapi.json has no paths object")
@@ -74,7 +84,7 @@ public struct RouteTable: Sendable {
             let segments = template.split(separator: "/", omittingEmptySubsequences: true).map { part -> Segment in
                 part.hasPrefix("{") && part.hasSuffix("}") ? .parameter(String(part.dropFirst().dropLast())) : .literal(String(part))
             }
-            let shared = try Self.parameters(item["parameters"], in: document, resolveSchema: resolveSchema)
+            let shared = try Self.parameters(item["parameters"], in: document, resolveSchema: resolveSchema, schemaType: schemaType)
             var operations: [String: Operation] = [:]
             for (key, operation) in item.members {
                 let method = key.uppercased()
@@ -85,11 +95,13 @@ public struct RouteTable: Sendable {
                 guard let upstream = upstreams[id] else {
                     throw GatewayError(.invalidContract, "operation \(id) (\(method) \(template)) has no upstream service; add it to RouteTable.upstreamServices")
                 }
-                let own = try Self.parameters(operation["parameters"], in: document, resolveSchema: resolveSchema)
-                let pathParameters = (shared + own).filter { $0.location == "path" }.map(\.parameter)
+                let own = try Self.parameters(operation["parameters"], in: document, resolveSchema: resolveSchema, schemaType: schemaType)
+                let all = shared + own
                 operations[method] = Operation(
                     id: id, method: method, pathTemplate: template, upstream: upstream,
-                    pathParameters: pathParameters,
+                    pathParameters: all.filter { $0.location == "path" }.map(\.parameter),
+                    queryParameters: all.filter { $0.location == "query" }.map(\.parameter),
+                    headerParameters: all.filter { $0.location == "header" }.map(\.parameter),
                     body: try Self.requestBody(operation["requestBody"], in: document, resolveSchema: resolveSchema)
                 )
             }
@@ -124,6 +136,8 @@ public struct RouteTable: Sendable {
     private static func allowed(_ operations: [String: Operation]) -> [String] {
         var methods = Set(operations.keys)
         if methods.contains("GET") { methods.insert("HEAD") }
+        // Answered on every path: 204 with `Allow`.
+        methods.insert("OPTIONS")
         let order = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
         return order.filter(methods.contains)
     }
@@ -154,7 +168,8 @@ public struct RouteTable: Sendable {
     }
 
     private static func parameters(
-        _ list: JSONValue?, in document: JSONValue, resolveSchema: (String) throws(GatewayError) -> String
+        _ list: JSONValue?, in document: JSONValue, resolveSchema: (String) throws(GatewayError) -> String,
+        schemaType: (String) -> String?
     ) throws(GatewayError) -> [LocatedParameter] {
         guard let list, list.isArray else { return [] }
         var result: [LocatedParameter] = []
@@ -164,7 +179,10 @@ public struct RouteTable: Sendable {
                 throw GatewayError(.invalidContract, "a parameter in openapi.json lacks name or in")
             }
             let schemaID = try parameter["schema"].flatMap { schema throws(GatewayError) in try schemaReference(schema, resolveSchema: resolveSchema) }
-            result.append(LocatedParameter(location: location, parameter: Parameter(name: name, schemaID: schemaID)))
+            let isInteger = schemaID.flatMap(schemaType) == "integer" || parameter["schema"]?["type"]?.string == "integer"
+            result.append(LocatedParameter(location: location, parameter: Parameter(
+                name: name, schemaID: schemaID, isInteger: isInteger, required: parameter["required"]?.bool ?? (location == "path")
+            )))
         }
         return result
     }

@@ -15,7 +15,8 @@ public final class ContractSchemas: SchemaValidating {
             throw GatewayError(.invalidContract, "cannot load the schemas in \(directory): \(error)")
         }
         let identifiers = Set(routes.operations.flatMap { operation in
-            operation.pathParameters.compactMap(\.schemaID) + [operation.body?.schemaID].compactMap { $0 }
+            (operation.pathParameters + operation.queryParameters + operation.headerParameters).compactMap(\.schemaID)
+                + [operation.body?.schemaID].compactMap { $0 }
         })
         var schemas: [String: JSONSchema] = [:]
         for id in identifiers {

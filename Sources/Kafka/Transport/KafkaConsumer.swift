@@ -36,7 +36,7 @@ public final class KafkaConsumer: Service, Sendable {
     }
 
     public let configuration: KafkaConsumerConfiguration
-    private let client: RdKafkaClient
+    let client: RdKafkaClient
     private let logger: Logger
     private let buffer: RecordBuffer
     private let progress = Mutex(Progress())

@@ -46,6 +46,9 @@ public protocol EventSource: Sendable {
     /// How many records the source held when it started (what replay will read before it has caught up),
     /// known by the time the first batch arrives; nil before that.
     var recordsAtStart: Int? { get }
+    /// The offset of the newest record of each partition that holds one, asked of the log now; nil when
+    /// the log cannot say.
+    func lastPositions() async -> PositionVector?
 }
 
 /// Where records a consumer cannot read go, with the reason, so they are kept and counted rather than lost.

@@ -65,6 +65,13 @@ public final class InMemoryEventLog: EventPublisher, DeadLetterSink, Sendable {
     /// Every record's position, in the order appended.
     public var positions: [EventPosition] { state.withLock { $0.records.map(\.position) } }
 
+    /// The offset of the last record of each partition that has one.
+    public var lastPositions: PositionVector {
+        state.withLock { state in
+            PositionVector(Dictionary(uniqueKeysWithValues: state.nextOffset.enumerated().filter { $0.element > 0 }.map { (Int32($0.offset), $0.element - 1) }))
+        }
+    }
+
     /// Ends every reader's sequence, as a consumer shutting down does.
     public func close() {
         let waiting = state.withLock { state in
@@ -125,6 +132,8 @@ public final class InMemoryEventLog: EventPublisher, DeadLetterSink, Sendable {
         var batches: any AsyncSequence<[ConsumedRecord], Never> & Sendable { Batches(reader: self) }
 
         var recordsAtStart: Int? { endAtStart }
+
+        func lastPositions() async -> PositionVector? { log.lastPositions }
 
         func caughtUp() async -> Bool {
             await withCheckedContinuation { continuation in

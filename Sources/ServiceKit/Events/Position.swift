@@ -11,12 +11,22 @@ public struct EventPosition: Sendable, Hashable, Comparable, CustomStringConvert
         self.offset = offset
     }
 
-    /// `partition:offset`, both non-negative decimals.
+    /// `partition:offset`: decimal digits only, at most 9 for the partition and 18 for the offset, so that
+    /// every text `contracts/rest/position` accepts fits and nothing else is read (no sign, no overflow).
     public init?(_ text: some StringProtocol) {
-        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count == 2, let partition = Int32(parts[0]), let offset = Int64(parts[1]),
-              partition >= 0, offset >= 0 else { return nil }
-        self.init(partition: partition, offset: offset)
+        let parts = text.utf8.split(separator: UInt8(ascii: ":"), omittingEmptySubsequences: false)
+        guard parts.count == 2, let partition = Self.decimal(parts[0], digits: 9), let offset = Self.decimal(parts[1], digits: 18) else { return nil }
+        self.init(partition: Int32(partition), offset: offset)
+    }
+
+    private static func decimal(_ digits: some Collection<UInt8>, digits limit: Int) -> Int64? {
+        guard (1...limit).contains(digits.count) else { return nil }
+        var value: Int64 = 0
+        for digit in digits {
+            guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(digit) else { return nil }
+            value = value * 10 + Int64(digit - UInt8(ascii: "0"))
+        }
+        return value
     }
 
     public var description: String { "\(partition):\(offset)" }
@@ -43,10 +53,15 @@ public struct PositionVector: Sendable, Hashable, CustomStringConvertible {
         self.offsets = offsets
     }
 
-    /// Parses the text form; nil when any element is malformed.
+    /// Parses the text form (`contracts/rest/position`): elements separated by commas with optional spaces
+    /// or tabs around them; nil when any element is malformed or empty.
     public init?(parsing text: some StringProtocol) {
         var positions: [EventPosition] = []
-        for element in text.split(separator: ",") {
+        if text.isEmpty {
+            self.init(positions)
+            return
+        }
+        for element in text.split(separator: ",", omittingEmptySubsequences: false) {
             guard let position = EventPosition(element.trimmingSpacesAndTabs()) else { return nil }
             positions.append(position)
         }
@@ -54,6 +69,16 @@ public struct PositionVector: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var isEmpty: Bool { offsets.isEmpty }
+
+    /// This vector with each offset lowered to `end`'s on its partition, and the partitions `end` does not
+    /// name left out: a position past the end of the log asks for no more than the whole log.
+    public func clamped(to end: PositionVector) -> PositionVector {
+        var clamped: [Int32: Int64] = [:]
+        for (partition, offset) in offsets {
+            if let last = end.offsets[partition] { clamped[partition] = min(offset, last) }
+        }
+        return PositionVector(clamped)
+    }
 
     /// Records that `position` has been applied (positions only move forward).
     public mutating func advance(to position: EventPosition) {

@@ -232,6 +232,16 @@ public final class ProjectionHost<P: Projection>: Service, Sendable {
         try state.withLock { try body(&$0.projection) }
     }
 
+    /// The offset of the newest record of each partition of the log now (nil when the log cannot say).
+    public func lastPositionsOfLog() async -> PositionVector? {
+        await source.lastPositions()
+    }
+
+    /// Whether every position in `target` has been applied.
+    public func hasApplied(_ target: PositionVector) -> Bool {
+        state.withLock { $0.applied.covers(target) }
+    }
+
     /// Waits until every position in `target` has been applied, at most `timeout`; false on timeout.
     public func waitUntilApplied(_ target: PositionVector, timeout: Duration) async -> Bool {
         if state.withLock({ $0.applied.covers(target) }) { return true }

@@ -19,14 +19,19 @@ public enum ReadYourWrites {
     public static let maximumWait: Duration = .seconds(2)
 
     /// Waits for the request's `X-Bookshelf-Min-Position`, if any: 400 when malformed, 503 with
-    /// `Retry-After` when the view has not applied it within `maximumWait`.
+    /// `Retry-After` when the view has not applied it within `maximumWait`. A position past the end of the
+    /// log asks for the whole log and no more: no write answered it, and waiting for it would end in a 503
+    /// that no retry soon could cure. The log's end is asked only when the view has not applied the target.
     public static func awaitMinimumPosition<P>(of request: Request, in host: ProjectionHost<P>, timeout: Duration = maximumWait) async throws {
         guard let text = request.headers[.bookshelfMinPosition] else { return }
-        guard let target = PositionVector(parsing: text) else {
+        guard var target = PositionVector(parsing: text) else {
             throw Problem.badRequest(
                 code: "malformed-position",
-                "X-Bookshelf-Min-Position '\(text)' is not a list of partition:offset pairs such as '3:1042' or '0:17,3:1042'."
+                "X-Bookshelf-Min-Position '\(text.prefix(64))' is not a list of partition:offset pairs such as '3:1042' or '0:17,3:1042' (contracts/rest/position)."
             )
+        }
+        if !host.hasApplied(target), let last = await host.lastPositionsOfLog() {
+            target = target.clamped(to: last)
         }
         guard await host.waitUntilApplied(target, timeout: timeout) else {
             let applied = host.read { _, applied in applied }

@@ -11,8 +11,9 @@ public final class ServiceRoutes {
     private var methods: [String: [HTTPRequest.Method]] = [:]
     private var order: [String] = []
 
-    /// Methods a client might reasonably send; each known path answers 405 for the ones it lacks.
-    static let answeredMethods: [HTTPRequest.Method] = [.get, .head, .post, .put, .patch, .delete, .options]
+    /// The route template and methods of paths this router does not route itself (the gateway's forwarding
+    /// path), by path; nil for a path it does not know. Asked only for requests no route took.
+    public var externalPaths: (@Sendable (String) -> (template: String, methods: [HTTPRequest.Method])?)?
 
     public init(metrics: ServiceMetrics, readiness: Readiness, bodyLimit: Int = ServiceRequestContext.defaultBodyLimit) {
         router = Router(context: ServiceRequestContext.self, options: .autoGenerateHeadEndpoints)
@@ -61,23 +62,21 @@ public final class ServiceRoutes {
         methods[path, default: []].append(method)
     }
 
-    /// The responder, with the 405 handlers added for every known path.
+    /// The responder. A request no route takes is answered by `UnroutedMiddleware`: 405 with `Allow` for any
+    /// method a known path lacks, 204 with `Allow` for OPTIONS, 404 for an unknown path.
     public func buildResponder() -> RouterResponder<ServiceRequestContext> {
-        for path in order {
+        let known = order.map { path in
             var allowed = methods[path] ?? []
             // HEAD is answered wherever GET is (Hummingbird derives it), so it is allowed, not refused.
             if allowed.contains(.get) && !allowed.contains(.head) { allowed.append(.head) }
-            let allow = allowed
-            for method in Self.answeredMethods where !allowed.contains(method) {
-                router.on(RouterPath(path), method: method) { _, _ -> Response in
-                    throw Problem(
-                        status: .methodNotAllowed, code: "method-not-allowed",
-                        detail: "\(method.rawValue) is not supported here; use \(allow.map(\.rawValue).joined(separator: " or ")).",
-                        allow: allow
-                    )
-                }
-            }
+            return (pattern: RoutePattern(path), template: path, methods: allowed)
         }
+        let external = externalPaths
+        // Added last, so it wraps only the "no route" responder.
+        router.add(middleware: UnroutedMiddleware { path in
+            if let route = external?(path) { return route }
+            return known.first { $0.pattern.matches(path) }.map { ($0.template, $0.methods) }
+        })
         return router.buildResponder()
     }
 

@@ -268,6 +268,12 @@ final class Upstream: Sendable {
         await client.shutdown()
     }
 
+    @Test func absoluteFormTargetsGoUpstreamInOriginForm() {
+        #expect(GatewayService.originForm("http://127.0.0.1:8000/bookshelf/books?limit=2") == "/bookshelf/books?limit=2")
+        #expect(GatewayService.originForm("http://gateway/bookshelf/books/last/read") == "/bookshelf/books/last/read")
+        #expect(GatewayService.originForm("/bookshelf/books?limit=2") == "/bookshelf/books?limit=2")
+    }
+
     @Test func unknownRoutesAre404AndWrongMethods405WithAllow() async throws {
         let client = HTTPClient()
         let app = Self.gateway([:], client: client)
@@ -280,10 +286,20 @@ final class Upstream: Sendable {
                 #expect(response.status == .notFound)
                 #expect(response.headers[.contentType] == "application/problem+json")
             }
-            try await gateway.execute(uri: "/bookshelf/books", method: .delete) { response in
+            for method in [HTTPRequest.Method.delete, .trace, HTTPRequest.Method("QUERY")!, HTTPRequest.Method("PROPFIND")!] {
+                try await gateway.execute(uri: "/bookshelf/books", method: method) { response in
+                    #expect(response.status == .methodNotAllowed, "\(method)")
+                    #expect(response.headers[.allow] == "GET, HEAD, POST, OPTIONS")
+                    #expect(response.headers[.contentType] == "application/problem+json")
+                }
+            }
+            try await gateway.execute(uri: "/bookshelf/books/last/read", method: .options) { response in
+                #expect(response.status == .noContent)
+                #expect(response.headers[.allow] == "GET, HEAD, OPTIONS")
+            }
+            try await gateway.execute(uri: "/apidocs/openapi.json", method: .trace) { response in
                 #expect(response.status == .methodNotAllowed)
-                #expect(response.headers[.allow] == "GET, HEAD, POST")
-                #expect(response.headers[.contentType] == "application/problem+json")
+                #expect(response.headers[.allow] == "GET, HEAD, OPTIONS")
             }
         }
         await client.shutdown()

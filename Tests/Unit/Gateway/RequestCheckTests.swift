@@ -1,3 +1,5 @@
+import HTTPTypes
+import ServiceKit
 import Testing
 
 @testable import Gateway
@@ -28,6 +30,36 @@ import Testing
         #expect(problem.code == "invalid-path-parameter")
         #expect(!problem.errors.isEmpty)
         #expect(problem.errors.allSatisfy { $0.instanceLocation == "/path/id" })
+    }
+
+    func parameters(_ query: [String: String], _ headers: HTTPFields = [:], of operation: RouteTable.Operation) -> Problem? {
+        check.parameters(query: { query[$0] }, headers: headers, of: operation)
+    }
+
+    /// The same verdicts the services give (ListBooksService, ReadYourWrites, NewBookRequest.isUsableKey).
+    @Test func queryParametersAndHeadersFollowTheirSchemas() throws {
+        let list = try operation("GET", "/bookshelf/books")
+        #expect(parameters([:], of: list) == nil)
+        #expect(parameters(["limit": "1000", "after": someBookID], of: list) == nil)
+        #expect(parameters(["limit": "0007"], of: list) == nil)
+        for limit in ["0", "1001", "+5", "-1", "5.0", " 5", "", "five", "99999999999999999999"] {
+            let problem = try #require(parameters(["limit": limit], of: list), "limit=\(limit)")
+            #expect(problem.status == .badRequest)
+            #expect(problem.errors.allSatisfy { $0.instanceLocation == "/query/limit" })
+        }
+        #expect(parameters(["after": someBookID.uppercased()], of: list)?.errors.first?.instanceLocation == "/query/after")
+        let position = HTTPField.Name("X-Bookshelf-Min-Position")!
+        for accepted in ["3:1042", "0:17, 3:1042", ""] {
+            #expect(parameters([:], [position: accepted], of: list) == nil, "\(accepted)")
+        }
+        for refused in ["0", "0:1,,2:3", "-1:4", "0:99999999999999999999"] {
+            #expect(parameters([:], [position: refused], of: list)?.errors.first?.instanceLocation == "/header/X-Bookshelf-Min-Position", "\(refused)")
+        }
+        let add = try operation("POST", "/bookshelf/books")
+        let key = HTTPField.Name("Idempotency-Key")!
+        #expect(parameters([:], [key: "retry-7"], of: add) == nil)
+        #expect(parameters([:], [key: "a b"], of: add)?.status == .badRequest)
+        #expect(parameters([:], [key: String(repeating: "k", count: 256)], of: add)?.status == .badRequest)
     }
 
     @Test func bodiesMustBeJSON() throws {

@@ -11,6 +11,22 @@ import Testing
         #expect(EventPosition("2:5") == EventPosition(partition: 2, offset: 5))
     }
 
+    /// Exactly what contracts/rest/position accepts: digits only, bounded so they fit, no empty element.
+    @Test func readsOnlyWhatThePositionContractAccepts() throws {
+        for refused in ["0", "+1:4", "1:+4", "0:1,,3:4", ",0:1", "0:1,", "0:1000000000000000000", "1000000000:0", " :1", "0x1:2", "١:2"] {
+            #expect(PositionVector(parsing: refused) == nil, "\(refused) should be refused")
+        }
+        #expect(PositionVector(parsing: "0:999999999999999999")?.offsets[0] == 999_999_999_999_999_999)
+        #expect(PositionVector(parsing: "999999999:0")?.offsets[999_999_999] == 0)
+        #expect(PositionVector(parsing: "007:010 ,\t1:2")?.description == "1:2,7:10")
+    }
+
+    @Test func clampingToTheEndOfTheLogDropsWhatDoesNotExist() throws {
+        let end = try #require(PositionVector(parsing: "0:9,1:3"))
+        #expect(try #require(PositionVector(parsing: "0:100,1:2,7:1")).clamped(to: end) == PositionVector([0: 9, 1: 2]))
+        #expect(PositionVector([5: 1]).clamped(to: end).isEmpty)
+    }
+
     @Test func coversIsPerPartition() throws {
         var applied = PositionVector()
         applied.advance(to: EventPosition(partition: 0, offset: 10))

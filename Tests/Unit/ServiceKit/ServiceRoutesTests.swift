@@ -53,11 +53,35 @@ import Testing
         try await app().test(.router) { client in
             try await client.execute(uri: "/things", method: .delete) { response in
                 #expect(response.status == .methodNotAllowed)
-                #expect(response.headers[.allow] == "POST, GET, HEAD")
+                #expect(response.headers[.allow] == "POST, GET, HEAD, OPTIONS")
                 #expect(problem(response)["code"] as? String == "method-not-allowed")
             }
             try await client.execute(uri: "/things", method: .head) { response in
                 #expect(response.status == .ok)
+            }
+        }
+    }
+
+    /// Any method token a known path lacks is a 405 with `Allow`, not only those a router could list in advance.
+    @Test func everyUnsupportedMethodIsA405AndOptionsNamesTheMethods() async throws {
+        try await app().test(.router) { client in
+            for method in [HTTPRequest.Method.trace, .put, .patch, HTTPRequest.Method("QUERY")!, HTTPRequest.Method("FROBNICATE")!] {
+                try await client.execute(uri: "/things", method: method) { response in
+                    #expect(response.status == .methodNotAllowed, "\(method)")
+                    #expect(response.headers[.allow] == "POST, GET, HEAD, OPTIONS")
+                    #expect(response.headers[.contentType] == "application/problem+json")
+                    #expect(problem(response)["status"] as? Int == 405)
+                }
+            }
+            try await client.execute(uri: "/things", method: .options) { response in
+                #expect(response.status == .noContent)
+                #expect(response.headers[.allow] == "POST, GET, HEAD, OPTIONS")
+            }
+            try await client.execute(uri: "/health/live", method: .trace) { response in
+                #expect(response.headers[.allow] == "GET, HEAD, OPTIONS")
+            }
+            try await client.execute(uri: "/nowhere", method: .trace) { response in
+                #expect(response.status == .notFound)
             }
         }
     }

@@ -247,7 +247,8 @@ func finished(_ book: Book, at seconds: TimeInterval, id: UUID = UUID()) -> Book
         #expect(last.books == Array(books[2..<5]))
         #expect(last.nextAfter == nil)
         #expect(throws: Problem.self) { try list.page(limit: 0, after: nil) }
-        #expect(throws: Problem.self) { try list.page(limit: 2, after: UUID()) }
+        // Well formed but naming no book: not found, as a schema-valid request must not be a 400.
+        #expect { try list.page(limit: 2, after: UUID()) } throws: { ($0 as? Problem)?.status == .notFound }
     }
 }
 

@@ -208,9 +208,22 @@ func decode<T: Decodable>(_ type: T.Type, _ response: TestResponse) throws -> T 
             #expect(try decode([Book].self, fresh).last == late)
             let reflected = try #require(fresh.headers[.bookshelfPosition].flatMap { PositionVector(parsing: $0) })
             #expect(reflected.covers(PositionVector([position])))
-            let unreachable = try await client.execute(uri: "/bookshelf/books", method: HTTPRequest.Method.get, headers: [.bookshelfMinPosition: "0:999999"])
-            #expect(unreachable.status == .serviceUnavailable)
-            #expect(try await client.execute(uri: "/bookshelf/books", method: HTTPRequest.Method.get, headers: [.bookshelfMinPosition: "soon"]).status == .badRequest)
+            // A position past the end of the log (no write answered it) asks for the whole log: answered at
+            // once, not after the 2 s wait and a 503 that no retry would cure.
+            let started = ContinuousClock.now
+            let beyond = try await client.execute(uri: "/bookshelf/books", method: HTTPRequest.Method.get, headers: [.bookshelfMinPosition: "0:999999,1:999999,2:999999,77:1"])
+            #expect(beyond.status == .ok)
+            #expect(ContinuousClock.now - started < ReadYourWrites.maximumWait)
+            #expect(try decode([Book].self, beyond).count == 4)
+            #expect(try #require(beyond.headers[.bookshelfPosition].flatMap { PositionVector(parsing: $0) }).covers(shelf.log.lastPositions))
+            for malformed in ["soon", "0", "+0:1", "0:99999999999999999999", "0:1,,1:2"] {
+                #expect(try await client.execute(uri: "/bookshelf/books", method: HTTPRequest.Method.get, headers: [.bookshelfMinPosition: malformed]).status == .badRequest, "\(malformed)")
+            }
+            // The query as the contract writes it: decimal digits only; an `after` naming no book is not found.
+            for limit in ["+2", "2.0", "0", "", "99999999999999999999"] {
+                #expect(try await client.execute(uri: "/bookshelf/books?limit=\(limit)", method: HTTPRequest.Method.get).status == .badRequest, "limit=\(limit)")
+            }
+            #expect(try await client.execute(uri: "/bookshelf/books?limit=2&after=\(UUID().uuidString.lowercased())", method: HTTPRequest.Method.get).status == .notFound)
         }
     }
 
