@@ -66,7 +66,7 @@ let package = Package(
             .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
         ]),
         .target(name: "NewBook", dependencies: ["ServiceKit", "Contracts", "BookshelfJSON"]),
-        .target(name: "BookRead", dependencies: ["ServiceKit", "Contracts"]),
+        .target(name: "BookRead", dependencies: ["ServiceKit", "Contracts", "BookshelfJSON"]),
         .target(name: "ListBooks", dependencies: ["ServiceKit", "Contracts"]),
         .target(name: "LastRead", dependencies: ["ServiceKit", "Contracts"]),
         .target(name: "Gateway", dependencies: ["ServiceKit", "HTTPClient", "Discovery", "Contracts", "JSONSchema", "BookshelfJSON"]),

@@ -48,6 +48,8 @@ def cases():
     yield "huge integer", "POST", BOOKS, valid.replace(b"2000", b"9" * 400), [], "application/json", 400
     yield "huge exponent", "POST", BOOKS, valid.replace(b"2000", b"1e999999"), [], "application/json", 400
     yield "fractional year", "POST", BOOKS, valid.replace(b"2000", b"2000.5"), [], "application/json", 400
+    yield "five-digit year as text", "POST", BOOKS, valid.replace(b"2000", b'"20000"'), [], "application/json", 400
+    yield "year as text with a line feed", "POST", BOOKS, valid.replace(b"2000", b'"2000\\n"'), [], "application/json", 400
     yield "invalid UTF-8 in a string", "POST", BOOKS, valid.replace(b"Hostile", b"Ho\xff\xfestile"), [], "application/json", 400
     yield "overlong UTF-8 slash", "POST", BOOKS, valid.replace(b"Hostile", b"Ho\xc0\xafstile"), [], "application/json", 400
     yield "lone surrogate escape", "POST", BOOKS, valid.replace(b"Hostile", b"Ho\\ud800stile"), [], "application/json", 400
@@ -92,6 +94,11 @@ def cases():
     # NIO's parser knows a fixed set of methods; another token is not HTTP it can read.
     yield "a method token no parser knows", "FROBNICATE", BOOKS, b"", [], None, 400
     yield "PUT on a book's finished", "PUT", FINISH.format("8a5e3c1e-4b5d-4e6f-8a9b-0c1d2e3f4a5b"), b"", [], None, 405
+    finished_id = "8a5e3c1e-4b5d-4e6f-8a9b-0c1d2e3f4a5b"
+    yield "finish body naming another book", "POST", FINISH.format(finished_id), book(id="00000000-0000-4000-8000-000000000000"), [], "application/json", 400
+    yield "finish body that is an array", "POST", FINISH.format(finished_id), b"[]", [], "application/json", 400
+    yield "finish body that is not JSON", "POST", FINISH.format(finished_id), b'{"id": ', [], "application/json", 400
+    yield "finish body as text", "POST", FINISH.format(finished_id), b"finished", [], "text/plain", 415
     yield "traversal out of the API docs", "GET", "/apidocs/rest/../../Package.swift", b"", [], None, 404
     yield "encoded traversal out of the API docs", "GET", "/apidocs/rest/%2e%2e/%2e%2e/Package.swift", b"", [], None, 404
     yield "encoded slash traversal out of the API docs", "GET", "/apidocs/rest/..%2F..%2FPackage.swift", b"", [], None, 404

@@ -74,7 +74,11 @@ class Gateway:
 
 
 def book_body(title):
-    return {"title": title, "author": "Proof Runner", "published": 1999}
+    """A request as the original API documents it: the year as a string."""
+    return {"title": title, "author": "Proof Runner", "published": "1999"}
+
+
+ORIGINAL_FIELDS = ("id", "title", "author", "published")
 
 
 class Ledger:
@@ -123,7 +127,8 @@ def add_book(gateway, ledger, title, retry_for_s=30.0, statuses=None):
     key = f"proof-{uuid.uuid4()}"
     deadline = time.monotonic() + retry_for_s
     while True:
-        reply = gateway.request("POST", "/bookshelf/books", body=book_body(title), headers={"Idempotency-Key": key})
+        sent = book_body(title)
+        reply = gateway.request("POST", "/bookshelf/books", body=sent, headers={"Idempotency-Key": key})
         if statuses is not None:
             statuses.append(reply.status)
         if reply.status == 201:
@@ -133,6 +138,9 @@ def add_book(gateway, ledger, title, retry_for_s=30.0, statuses=None):
             # had applied, which includes it: every 201 says where a reader can wait for the book.
             if not position:
                 raise AssertionError(f"201 without X-Bookshelf-Position: {reply}")
+            # The original API's fields and JSON types: four strings, the year as sent.
+            if not all(isinstance(book.get(field), str) for field in ORIGINAL_FIELDS) or book["published"] != sent["published"]:
+                raise AssertionError(f"201 does not answer the book as sent with the original's string fields: {reply}")
             ledger.record_book(book, position)
             return book, reply
         if reply.status in (502, 503, 504) and time.monotonic() < deadline:

@@ -38,7 +38,7 @@ def start_broker(binary, directory):
 def seed(port, count):
     connection = http.client.HTTPConnection("127.0.0.1", port)
     for index in range(count):
-        body = json.dumps({"title": f"Book {index}", "author": "Bench Author", "published": 1900 + index % 120})
+        body = json.dumps({"title": f"Book {index}", "author": "Bench Author", "published": str(1900 + index % 120)})
         connection.request("POST", "/bookshelf/books", body, {"Content-Type": "application/json"})
         response = connection.getresponse()
         response.read()

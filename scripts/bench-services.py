@@ -54,7 +54,7 @@ def percentile(values, p):
 
 
 def book_body(index):
-    return json.dumps({"title": f"Book {index}", "author": "Bench Author", "published": 1900 + index % 120})
+    return json.dumps({"title": f"Book {index}", "author": "Bench Author", "published": str(1900 + index % 120)})
 
 
 def seed(port, count, threads=16):
@@ -115,14 +115,14 @@ def produce_events(broker, count, settings):
 
     producer = Producer({"bootstrap.servers": broker, "queue.buffering.max.messages": 1_000_000,
                          "queue.buffering.max.kbytes": 2_000_000, **settings})
-    schema = "https://bookshelf.example/contracts/events/bookshelf.book.added/v2.schema.json"
+    schema = "https://bookshelf.example/contracts/events/bookshelf.book.added/v3.schema.json"
     for index in range(count):
         book_id = str(uuid.uuid4())
         event = {
             "specversion": "1.0", "id": str(uuid.uuid4()), "source": "/bookshelf/new-book", "type": "bookshelf.book.added",
             "time": "2026-11-26T12:00:00Z", "datacontenttype": "application/json", "dataschema": schema, "subject": book_id,
             "safe": False, "idempotent": True,
-            "data": {"id": book_id, "title": f"Book {index}", "author": "Bench Author", "published": 1900 + index % 120},
+            "data": {"id": book_id, "title": f"Book {index}", "author": "Bench Author", "published": str(1900 + index % 120)},
         }
         while True:
             try:

@@ -13,12 +13,14 @@ public struct BookReadService: Sendable {
     let publisher: any EventPublisher
     let metrics: ServiceMetrics
     let codec: EventCodec
+    let contracts: ContractRegistry
 
     /// Every event is checked against `contracts` before it is published.
     public init(state: ProjectionHost<KnownBooks>, publisher: any EventPublisher, contracts: ContractRegistry, metrics: ServiceMetrics) {
         self.state = state
         self.publisher = publisher
         self.codec = EventCodec(source: BookReadService.eventSource, contracts: contracts)
+        self.contracts = contracts
         self.metrics = metrics
     }
 
@@ -32,6 +34,13 @@ public struct BookReadService: Sendable {
         try await ReadYourWrites.awaitMinimumPosition(of: request, in: state)
         let caughtUp = state.isCaughtUp
         let rawID = context.parameters.get("id") ?? ""
+        // The original API sends the whole book; a request without a body (none declared) is read as none.
+        var request = request
+        let declared = request.headers[.contentLength].flatMap(Int.init)
+        if declared.map({ $0 > 0 }) ?? (request.headers[.transferEncoding] != nil) {
+            let body = try await request.jsonBody(context: context)
+            try FinishRequest.check(body: body.readableBytesView, rawID: rawID, against: contracts)
+        }
         let event = try state.read { known, _ in
             try known.finish(rawID: rawID, caughtUp: caughtUp, eventID: UUID(), now: Date())
         }

@@ -111,7 +111,8 @@ public final class GatewayService: Sendable {
             return GatewayReply(problem: problem, instance: path)
         }
         if wantsBody {
-            let declaredLength = head.headerFields[.contentLength].flatMap(Int.init)
+            // No Content-Length and no Transfer-Encoding: the request has no body (RFC 9112, 6.3).
+            let declaredLength = head.headerFields[.contentLength].flatMap(Int.init) ?? (head.headerFields[.transferEncoding] == nil ? 0 : nil)
             if let problem = check.mediaType(head.headerFields[.contentType], of: operation, bodyLength: declaredLength) {
                 return GatewayReply(problem: problem, instance: path)
             }
@@ -124,8 +125,8 @@ public final class GatewayService: Sendable {
         operation.body != nil || head.headerFields[.contentLength].map({ $0 != "0" }) == true || head.headerFields[.transferEncoding] != nil
     }
 
-    func refusal(body: [UInt8], operation: RouteTable.Operation, path: String) -> GatewayReply? {
-        check.body(body, of: operation).map { GatewayReply(problem: $0, instance: path) }
+    func refusal(body: [UInt8], operation: RouteTable.Operation, parameters: [String: String], path: String) -> GatewayReply? {
+        check.body(body, of: operation, pathParameters: parameters).map { GatewayReply(problem: $0, instance: path) }
     }
 
     /// Sends the request upstream; `completion` gets the upstream's answer or the problem that replaces it,

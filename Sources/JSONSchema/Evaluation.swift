@@ -523,23 +523,15 @@ extension Keyword {
         return value < limit ? -1 : (value > limit ? 1 : 0)
     }
 
+    /// Exact decimal arithmetic (`ExactDecimal`): 19.99 is a multiple of 0.01, 0.30000000000000004 is not.
     static func isMultiple(_ instance: JSONNode, of divisor: NumberBound) -> Bool {
         if instance.pointee.type == JSON_INTEGER, case .integer(let integer) = divisor {
             return Int(json_integer_value(instance)) % integer == 0
         }
-        let value = instance.pointee.type == JSON_INTEGER ? Double(json_integer_value(instance)) : json_real_value(instance)
-        let step: Double
-        switch divisor {
-        case .integer(let integer): step = Double(integer)
-        case .real(let real): step = real
-        }
-        let quotient = value / step
-        // A quotient beyond Double's range is still exact in remainder arithmetic.
-        guard quotient.isFinite else { return value.isFinite && value.truncatingRemainder(dividingBy: step) == 0 }
-        if quotient == quotient.rounded() { return true }
-        // Decimal divisors such as 0.01 are not exact in binary: accept quotients within a few
-        // ulps of an integer, as other validators' decimal arithmetic would.
-        return abs(quotient - quotient.rounded()) <= quotient.magnitude.ulp * 4
+        let value = instance.pointee.type == JSON_INTEGER
+            ? ExactDecimal(Int(json_integer_value(instance))) : ExactDecimal(json_real_value(instance))
+        guard let value, let step = divisor.exactDecimal else { return false }
+        return value.isMultiple(of: step)
     }
 
     static func describe(_ instance: JSONNode) -> String {
@@ -562,6 +554,13 @@ extension Keyword {
 }
 
 extension NumberBound {
+    var exactDecimal: ExactDecimal? {
+        switch self {
+        case .integer(let integer): ExactDecimal(integer)
+        case .real(let real): ExactDecimal(real)
+        }
+    }
+
     var text: String {
         switch self {
         case .integer(let integer): String(integer)

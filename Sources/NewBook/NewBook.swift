@@ -68,15 +68,16 @@ public struct NewBookState: Projection {
     }
 }
 
-/// The body of `POST /bookshelf/books`, checked against contracts/rest/new-book-request with the same
+/// The body of `POST /bookshelf/books`, checked against contracts/rest/new-book-request/v2 with the same
 /// validator and schema every other check of that contract uses (the gateway's, `bookshelf contracts
 /// validate`), so this service cannot accept what another team's validator refuses, or refuse what it accepts.
 public struct NewBookRequest: Equatable, Sendable {
-    public static let schemaID = "https://bookshelf.example/contracts/rest/new-book-request/new-book-request.schema.json"
+    public static let schemaID = "https://bookshelf.example/contracts/rest/new-book-request/v2/new-book-request.schema.json"
 
     public var title: String
     public var author: String
-    public var published: Int
+    /// The year as the book will answer it: the string sent, or the integer sent written out.
+    public var published: String
     public var isbn: String?
     public var tags: [String]?
 
@@ -95,7 +96,7 @@ public struct NewBookRequest: Equatable, Sendable {
             throw Problem(status: .internalServerError, code: "contract-missing", detail: "new-book cannot check bodies: \(error.message)")
         }
         guard violations.isEmpty, let title = value["title"]?.string, let author = value["author"]?.string,
-              let published = value["published"]?.int else {
+              let published = value["published"].flatMap(Book.year) else {
             throw Self.invalid(violations, sentID: value["id"] != nil)
         }
         self.title = title

@@ -176,7 +176,7 @@ enum RESTPhase {
         }
 
         let auth: HTTPFields = [.authorization: "Bearer \(token)", .contentType: "application/json"]
-        let requests = contracts.examples("rest/new-book-request", valid: true)
+        let requests = contracts.examples("rest/new-book-request/v2", valid: true)
         let served = try await withServers([newBookRoutes, bookReadRoutes, listRoutes, lastRoutes]) { bound in
             let ports = ["newbook": bound[0], "readbook": bound[1], "booklist": bound[2], "lastreadbooks": bound[3]]
             let (gateway, client) = try gateway(upstreamFlags { "http://127.0.0.1:\(ports[$0]!)" }, token: token, timeout: .seconds(5))
@@ -192,9 +192,14 @@ enum RESTPhase {
             ]
             calls += ids.prefix(1).map { Call(operation: "getBook", uri: "/bookshelf/books/\($0)", method: .get, headers: [.bookshelfMinPosition: position], why: "a book just added") }
             calls += ids.map { Call(operation: "finishBook", uri: "/bookshelf/books/\($0)/finished", method: .post, headers: [.authorization: "Bearer \(token)", .bookshelfMinPosition: position], why: "a known book") }
+            // The original API's finish carries the whole book, as the add answered it.
+            calls += added.prefix(2).map { answer in
+                Call(operation: "finishBook", uri: "/bookshelf/books/\((try? JSONValue(parsing: answer.body))?["id"]?.string ?? "")/finished", method: .post,
+                     headers: [.authorization: "Bearer \(token)", .bookshelfMinPosition: position, .contentType: "application/json"], body: answer.body, why: "a known book, with the book as the body")
+            }
             _ = try await send(calls, through: gateway, into: &local)
             calls = [Call(operation: "lastReadBooks", uri: "/bookshelf/books/last/read", method: .get, why: "the last read")]
-            calls += contracts.examples("rest/new-book-request", valid: false).map {
+            calls += contracts.examples("rest/new-book-request/v2", valid: false).map {
                 Call(operation: "addBook", uri: "/bookshelf/books", method: .post, headers: auth, body: $0.bytes, why: $0.file)
             }
             calls += [
@@ -203,6 +208,12 @@ enum RESTPhase {
                 Call(operation: "getBook", uri: "/bookshelf/books/00000000-0000-4000-8000-000000000000", method: .get, why: "an unknown book"),
                 Call(operation: "getBook", uri: "/bookshelf/books/NOT-AN-ID", method: .get, why: "an id that is not a UUID"),
                 Call(operation: "finishBook", uri: "/bookshelf/books/not-a-uuid/finished", method: .post, headers: [.authorization: "Bearer \(token)"], why: "an id that is not a UUID"),
+                Call(operation: "finishBook", uri: "/bookshelf/books/\(ids.first ?? "")/finished", method: .post, headers: [.authorization: "Bearer \(token)", .contentType: "application/json"],
+                     body: Array(#"{"id":"00000000-0000-4000-8000-000000000000"}"#.utf8), why: "a body naming another book"),
+                Call(operation: "finishBook", uri: "/bookshelf/books/\(ids.first ?? "")/finished", method: .post, headers: [.authorization: "Bearer \(token)", .contentType: "text/plain"],
+                     body: Array("finished".utf8), why: "a body that is not JSON"),
+                Call(operation: "finishBook", uri: "/bookshelf/books/\(ids.first ?? "")/finished", method: .post, headers: [.authorization: "Bearer \(token)", .contentType: "application/json"],
+                     body: Array(#"{"title":""#.utf8) + Array(repeating: UInt8(ascii: "a"), count: 70_000) + Array(#""}"#.utf8), why: "a body over the limit"),
                 Call(operation: "lastReadBooks", uri: "/bookshelf/books/last/read", method: .get, headers: [.bookshelfMinPosition: "not a position"], why: "a malformed min position"),
                 Call(operation: "addBook", uri: "/bookshelf/books", method: .post, headers: [.contentType: "application/json"], body: requests.first?.bytes ?? [], why: "no token"),
                 Call(operation: "finishBook", uri: "/bookshelf/books/\(ids.first ?? "")/finished", method: .post, why: "no token"),
@@ -222,7 +233,7 @@ enum RESTPhase {
             // new-book is also called directly (`bookshelf new-book`, scaled-out setups): its own refusals
             // must follow the same contract as the gateway's, so the invalid bodies go to it straight too.
             let operations = Dictionary(uniqueKeysWithValues: operations(in: contracts.openAPI).map { ($0.id, $0) })
-            for example in contracts.examples("rest/new-book-request", valid: false) {
+            for example in contracts.examples("rest/new-book-request/v2", valid: false) {
                 let call = Call(operation: "addBook", uri: "/bookshelf/books", method: .post, body: example.bytes, why: example.file + ", straight to new-book")
                 let answer = try await client.execute(.init(method: "POST", url: "http://127.0.0.1:\(ports["newbook"]!)/bookshelf/books",
                                                             headers: [.init("Content-Type", "application/json")], body: example.bytes))

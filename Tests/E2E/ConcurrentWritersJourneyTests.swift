@@ -15,7 +15,7 @@ final class ConcurrentWritersJourneyTests: XCTestCase {
                     // Each writer retries a refusal (503 while the stack is busy) with the same key, as a
                     // careful client does; the key keeps a retry from adding the book twice.
                     let key = "e2e-club-\(run)-\(writer)"
-                    let body = Bookshelf.bookJSON(title: "Club \(run) pick \(writer)", published: 1900 + writer)
+                    let body = Bookshelf.bookJSON(title: "Club \(run) pick \(writer)", published: String(1900 + writer))
                     for _ in 0..<10 {
                         let reply = try await shelf.add(body: body, idempotencyKey: key)
                         if reply.status == 201, let book = Bookshelf.Book(reply.json) {

@@ -18,6 +18,24 @@ final class MistakesJourneyTests: XCTestCase {
         }
     }
 
+    /// The original API sends the whole book to …/finished: a body that names another book, or is no book
+    /// at all, is refused and finishes nothing.
+    func testFinishingWithABodyThatIsNotThisBookIsRefused() async throws {
+        let shelf = try Bookshelf.fromEnvironment()
+        let added = try await shelf.add(title: Bookshelf.uniqueTitle("Mixed up"))
+        let path = "/bookshelf/books/\(added.book.id)/finished"
+        let headers = ["X-Bookshelf-Min-Position": added.position]
+        let other = Data(#"{"id": "\#(UUID().uuidString.lowercased())", "title": "Another book", "author": "A", "published": "1970"}"#.utf8)
+        let mismatch = try await shelf.send("POST", path, body: other, headers: headers)
+        assertProblem(mismatch, status: 400, "a finish whose body names another book")
+        XCTAssertEqual((mismatch.json as? [String: Any])?["code"] as? String, "id-mismatch", "\(mismatch)")
+        assertProblem(try await shelf.send("POST", path, body: Data("[]".utf8), headers: headers), status: 400, "a finish whose body is an array")
+        assertProblem(try await shelf.send("POST", path, body: Data("{".utf8), headers: headers), status: 400, "a finish whose body is not JSON")
+        assertProblem(try await shelf.send("POST", path, body: Data("finished".utf8), contentType: "text/plain", headers: headers), status: 415, "a finish sent as text")
+        let lastRead = try await shelf.lastRead(after: [added.position])
+        XCTAssertFalse(lastRead.contains(added.book), "a refused finish finishes nothing")
+    }
+
     func testAPathOrMethodTheAPIDoesNotHaveIsAnsweredAsSuch() async throws {
         let shelf = try Bookshelf.fromEnvironment()
         assertProblem(try await shelf.send("GET", "/bookshelf/shelves"), status: 404, "an unknown path")
@@ -36,7 +54,8 @@ final class MistakesJourneyTests: XCTestCase {
             ("an empty object", json([String: Any]()), "application/json", 400),
             ("no author", json(["title": marker, "published": 2000]), "application/json", 400),
             ("a blank title", json(["title": "   ", "author": marker, "published": 2000]), "application/json", 400),
-            ("a year as text", json(["title": marker, "author": "A", "published": "2000"]), "application/json", 400),
+            ("a year in words", json(["title": marker, "author": "A", "published": "two thousand"]), "application/json", 400),
+            ("a year of five digits", json(["title": marker, "author": "A", "published": "20000"]), "application/json", 400),
             ("a negative year", json(["title": marker, "author": "A", "published": -5]), "application/json", 400),
             ("an unknown property", json(["title": marker, "author": "A", "published": 2000, "rating": 5]), "application/json", 400),
             ("an id chosen by the client", json(["id": UUID().uuidString.lowercased(), "title": marker, "author": "A", "published": 2000]), "application/json", 400),

@@ -10,8 +10,9 @@ import JSONSchema
 ///   (instanceLocation, keyword) it expects;
 /// - the envelope's `dataschema` enum lists exactly the event schema files;
 /// - every `$ref` of openapi.json and asyncapi.json names an existing file and location, every
-///   REST schema is used by openapi.json and every event version by an asyncapi.json message
-///   whose `type` and `dataschema` match the file.
+///   REST schema's newest version (`rest/<name>/v<N>/`) is used by openapi.json and no older one is,
+///   and every event version is described by an asyncapi.json message whose `type` and `dataschema`
+///   match the file.
 public struct ContractsCheck: Sendable {
     /// One thing wrong, naming the file (and where in it).
     public struct Finding: Sendable, Hashable, CustomStringConvertible {
@@ -252,10 +253,16 @@ public struct ContractsCheck: Sendable {
         report.references += openapi.references.count
         report.findings += openapi.problems().map { Finding(file: "openapi.json", message: $0) }
         let used = openapi.referencedFiles
-        for id in registry.schemaIDs {
-            let path = registry.path(ofSchema: id)!
-            if path.hasPrefix("rest/"), !used.contains(path) {
-                report.findings.append(Finding(file: "openapi.json", message: "the REST schema \(path) is used by no operation"))
+        let restPaths = registry.schemaIDs.map { registry.path(ofSchema: $0)! }.filter { $0.hasPrefix("rest/") }
+        for versions in Dictionary(grouping: restPaths.map(Self.restVersion), by: \.name).values {
+            let ordered = versions.sorted { $0.version < $1.version }
+            let newest = ordered.last!
+            if !used.contains(newest.path) {
+                report.findings.append(Finding(file: "openapi.json", message: "the REST schema \(newest.path) is used by no operation"))
+            }
+            // An older version stays for the clients that pin it, but no operation speaks it any more.
+            for old in ordered.dropLast() where used.contains(old.path) {
+                report.findings.append(Finding(file: "openapi.json", message: "names \(old.path), which \(newest.path) supersedes: operations name the newest version of a REST schema"))
             }
         }
         for (path, item) in openapi.document["paths"]?.members.map({ $0 }) ?? [] {
@@ -268,6 +275,18 @@ public struct ContractsCheck: Sendable {
                 }
             }
         }
+    }
+
+    /// A REST schema's name and version: `rest/<name>/<name>.schema.json` is version 1 of `<name>`,
+    /// `rest/<name>/v<N>/<name>.schema.json` version N; any other file is version 1 of its own path.
+    static func restVersion(_ path: String) -> (name: String, version: Int, path: String) {
+        let parts = path.split(separator: "/").map(String.init)
+        if parts.count == 3, parts[2] == parts[1] + ".schema.json" { return (parts[1], 1, path) }
+        if parts.count == 4, parts[3] == parts[1] + ".schema.json", parts[2].hasPrefix("v"),
+           let version = Int(parts[2].dropFirst()), version > 1 {
+            return (parts[1], version, path)
+        }
+        return (path, 1, path)
     }
 
     private func checkAsyncAPI(_ registry: ContractRegistry, into report: inout Report) {

@@ -1,4 +1,5 @@
 import BookshelfJSON
+import JSONSchema
 
 /// Which readers must understand which writers, as in Confluent Schema Registry.
 public enum CompatibilityMode: String, Sendable, CaseIterable {
@@ -125,13 +126,20 @@ private struct Comparison {
 
         compareTypes(w, r, at: path, writerOpen: writerOpen)
         compareEnums(w, r, at: path)
-        compareBounds(w, r, at: path)
-        comparePattern(w, r, at: path)
-        if r["uniqueItems"]?.bool == true, w["uniqueItems"]?.bool != true {
-            report(path + "/uniqueItems", "uniqueItems added")
+        // A keyword that applies to one type only cannot refuse data of the types the writer accepted
+        // unless the writer accepted that type: a `pattern` added where the old schema allowed integers only
+        // changes nothing for old data.
+        let writerTypes = writerOpen ? nil : Self.acceptedTypes(w)
+        let writes = { (type: String) in writerTypes?.contains(type) ?? true }
+        compareBounds(w, r, at: path, writes: writes)
+        if writes("string") { comparePattern(w, r, at: path) }
+        if writes("array") {
+            if r["uniqueItems"]?.bool == true, w["uniqueItems"]?.bool != true {
+                report(path + "/uniqueItems", "uniqueItems added")
+            }
+            compareArrays(writer, reader, at: path)
         }
-        compareArrays(writer, reader, at: path)
-        compareObjects(writer, reader, at: path)
+        if writes("object") { compareObjects(writer, reader, at: path) }
         compareCompositions(writer, reader, at: path)
         for keyword in Self.unanalysed {
             if let readerValue = r[keyword], w[keyword] != readerValue {
@@ -188,6 +196,14 @@ private struct Comparison {
         }
     }
 
+    /// The JSON types a schema's `type` (or its `enum`/`const` values) lets through, "integer" standing for
+    /// whole numbers and "number" for all of them; nil when it says nothing about types.
+    private static func acceptedTypes(_ schema: JSONValue) -> Set<String>? {
+        guard var accepted = types(schema) ?? values(schema).map({ Set($0.values.map(typeName)) }) else { return nil }
+        if accepted.contains("number") { accepted.insert("integer") }
+        return accepted
+    }
+
     /// The JSON Schema type of a value, "integer" for numbers without a fraction.
     private static func typeName(_ value: JSONValue) -> String {
         switch value.kind {
@@ -221,8 +237,15 @@ private struct Comparison {
 
     // MARK: bounds and patterns
 
-    private mutating func compareBounds(_ w: JSONValue, _ r: JSONValue, at path: String) {
-        for keyword in ["maxLength", "maxItems", "maxProperties", "maximum", "exclusiveMaximum"] {
+    /// The type each bound applies to: a number bound constrains integers too.
+    private static let boundTypes = [
+        "maxLength": "string", "minLength": "string", "maxItems": "array", "minItems": "array",
+        "maxProperties": "object", "minProperties": "object", "maximum": "integer", "minimum": "integer",
+        "exclusiveMaximum": "integer", "exclusiveMinimum": "integer", "multipleOf": "integer",
+    ]
+
+    private mutating func compareBounds(_ w: JSONValue, _ r: JSONValue, at path: String, writes: (String) -> Bool) {
+        for keyword in ["maxLength", "maxItems", "maxProperties", "maximum", "exclusiveMaximum"] where writes(Self.boundTypes[keyword]!) {
             guard let readerBound = r[keyword]?.double else { continue }
             let location = path + "/" + keyword
             if let writerBound = w[keyword]?.double {
@@ -231,7 +254,8 @@ private struct Comparison {
                 report(location, "\(keyword) \(Self.number(readerBound)) added")
             }
         }
-        for (keyword, implied) in [("minLength", 0.0), ("minItems", 0), ("minProperties", 0), ("minimum", nil), ("exclusiveMinimum", nil)] as [(String, Double?)] {
+        for (keyword, implied) in [("minLength", 0.0), ("minItems", 0), ("minProperties", 0), ("minimum", nil), ("exclusiveMinimum", nil)] as [(String, Double?)]
+        where writes(Self.boundTypes[keyword]!) {
             guard let readerBound = r[keyword]?.double else { continue }
             let location = path + "/" + keyword
             if let writerBound = w[keyword]?.double ?? implied {
@@ -242,14 +266,26 @@ private struct Comparison {
                 report(location, "\(keyword) \(Self.number(readerBound)) added")
             }
         }
-        if let readerStep = r["multipleOf"]?.double {
+        if writes("integer"), let readerStep = r["multipleOf"]?.double {
             let location = path + "/multipleOf"
             if let writerStep = w["multipleOf"]?.double {
-                let ratio = writerStep / readerStep
-                if ratio.rounded() != ratio { report(location, "multipleOf changed from \(Self.number(writerStep)) to \(Self.number(readerStep))") }
+                // Exact decimals, as the validator compares: 0.03 is a multiple of 0.01 though 0.03 / 0.01 is not 3 in doubles.
+                guard let writerDecimal = Self.decimal(w["multipleOf"]), let readerDecimal = Self.decimal(r["multipleOf"]),
+                      readerDecimal.significand != 0, writerDecimal.isMultiple(of: readerDecimal) else {
+                    report(location, "multipleOf changed from \(Self.number(writerStep)) to \(Self.number(readerStep))")
+                    return
+                }
             } else {
                 report(location, "multipleOf \(Self.number(readerStep)) added")
             }
+        }
+    }
+
+    private static func decimal(_ value: JSONValue?) -> ExactDecimal? {
+        switch value?.number {
+        case .integer(let integer): ExactDecimal(integer)
+        case .real(let real): ExactDecimal(real)
+        case nil: nil
         }
     }
 

@@ -54,14 +54,19 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let head: HTTPRequest
         let path: String
         let operation: RouteTable.Operation
+        let parameters: [String: String]
         let requestID: String
         let start: ContinuousClock.Instant
         let wantsBody: Bool
 
-        init(head: HTTPRequest, path: String, operation: RouteTable.Operation, requestID: String, start: ContinuousClock.Instant, wantsBody: Bool) {
+        init(
+            head: HTTPRequest, path: String, operation: RouteTable.Operation, parameters: [String: String], requestID: String,
+            start: ContinuousClock.Instant, wantsBody: Bool
+        ) {
             self.head = head
             self.path = path
             self.operation = operation
+            self.parameters = parameters
             self.requestID = requestID
             self.start = start
             self.wantsBody = wantsBody
@@ -154,7 +159,7 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler {
             }
             body.append(contentsOf: buffer.readableBytesView)
         case (.collecting(let exchange), .end):
-            if exchange.wantsBody, let refusal = settings.gateway.refusal(body: body, operation: exchange.operation, path: exchange.path) {
+            if exchange.wantsBody, let refusal = settings.gateway.refusal(body: body, operation: exchange.operation, parameters: exchange.parameters, path: exchange.path) {
                 state = .idle
                 answer(refusal, to: exchange, context: context)
             } else {
@@ -177,7 +182,7 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler {
             return
         }
         let exchange = Exchange(
-            head: head, path: path, operation: operation,
+            head: head, path: path, operation: operation, parameters: parameters,
             requestID: head.headerFields[.requestID].flatMap(RequestIDMiddleware.usable) ?? RequestIDGenerator.next(),
             start: .now, wantsBody: GatewayService.wantsBody(head, operation: operation)
         )

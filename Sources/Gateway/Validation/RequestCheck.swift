@@ -53,8 +53,9 @@ public struct RequestCheck: Sendable {
         return nil
     }
 
-    /// The body, parsed and checked against the operation's schema.
-    public func body(_ bytes: [UInt8], of operation: RouteTable.Operation) -> Problem? {
+    /// The body, parsed and checked against the operation's schema, and against the path: a top-level
+    /// member named like a path parameter must equal it (`PathAgreement`, which the services apply too).
+    public func body(_ bytes: [UInt8], of operation: RouteTable.Operation, pathParameters: [String: String] = [:]) -> Problem? {
         guard let body = operation.body else { return nil }
         if bytes.isEmpty {
             guard body.required else { return nil }
@@ -70,7 +71,7 @@ public struct RequestCheck: Sendable {
         }
         guard let schemaID = body.schemaID else { return nil }
         let violations = validator.violations(of: document, against: schemaID)
-        guard !violations.isEmpty else { return nil }
+        guard !violations.isEmpty else { return PathAgreement.problem(body: document, pathParameters: pathParameters) }
         return .badRequest(code: "invalid-body", "The body does not follow its contract (\(schemaID)); see errors.", errors: violations)
     }
 }

@@ -1,17 +1,19 @@
+import BookshelfJSON
 import Contracts
 import FoundationEssentials
 
-/// A book as the services hold and answer it (contracts/rest/book). `isbn` and `tags` arrived with
-/// `book.added` v2; v1 books simply lack them. `published` is the year.
+/// A book as the services hold and answer it (contracts/rest/book/v2). `isbn` and `tags` arrived with
+/// `book.added` v2; v1 books simply lack them. `published` is the year as the original API writes it: 1 to 4
+/// ASCII digits, as the client sent them, or written out from the integer it sent (`Book.year(_:)`).
 public struct Book: Sendable, Equatable, Codable {
     public var id: UUID
     public var title: String
     public var author: String
-    public var published: Int
+    public var published: String
     public var isbn: String?
     public var tags: [String]?
 
-    public init(id: UUID, title: String, author: String, published: Int, isbn: String? = nil, tags: [String]? = nil) {
+    public init(id: UUID, title: String, author: String, published: String, isbn: String? = nil, tags: [String]? = nil) {
         self.id = id
         self.title = title
         self.author = author
@@ -29,7 +31,7 @@ public struct Book: Sendable, Equatable, Codable {
         id = try container.decode(UUID.self, forKey: .id)
         title = try container.decode(String.self, forKey: .title)
         author = try container.decode(String.self, forKey: .author)
-        published = try container.decode(Int.self, forKey: .published)
+        published = try container.decode(String.self, forKey: .published)
         isbn = try container.decodeIfPresent(String.self, forKey: .isbn)
         tags = try container.decodeIfPresent([String].self, forKey: .tags)
     }
@@ -42,6 +44,19 @@ public struct Book: Sendable, Equatable, Codable {
         try container.encode(published, forKey: .published)
         try container.encodeIfPresent(isbn, forKey: .isbn)
         try container.encodeIfPresent(tags, forKey: .tags)
+    }
+
+    /// `published` for a year sent as an integer (1 to 9999, as the contracts bound it): its decimal digits,
+    /// "1949" for 1949, so that a book reads the same whichever way its year was sent.
+    public static func year(_ integer: Int) -> String {
+        String(integer)
+    }
+
+    /// `published` from a JSON year: a string as it is, an integer (`1969.0` included) written out; nil for
+    /// anything else. The contracts have checked the value before this reads it.
+    public static func year(_ value: JSONValue) -> String? {
+        if let text = value.string { return text }
+        return value.int.map(year)
     }
 }
 

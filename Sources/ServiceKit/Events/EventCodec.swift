@@ -28,7 +28,8 @@ public struct EventContractViolation: ServiceError {
 }
 
 /// CloudEvents 1.0 JSON structured mode for the bookshelf's events. Producers write the newest schema
-/// version; decoding accepts every version (v2 only added optional members) and refuses anything else
+/// version; decoding accepts every version (v2 added optional members, v3 writes `published` as a string
+/// and still reads the integers of v1 and v2) and refuses anything else
 /// with a reason instead of crashing. Both ways, every event is checked against contracts/ (the envelope,
 /// and `data` against the schema its `dataschema` names) by the same validator other teams' tools agree
 /// with: nothing leaves that the contracts refuse, and nothing is applied that they refuse.
@@ -48,7 +49,7 @@ public struct EventCodec: Sendable {
 
     /// The `$id`s of the newest versions in contracts/.
     public static let newestSchemas: [String: String] = [
-        EventTypes.bookAdded: schemaPrefix + "bookshelf.book.added/v2.schema.json",
+        EventTypes.bookAdded: schemaPrefix + "bookshelf.book.added/v3.schema.json",
         EventTypes.bookFinished: schemaPrefix + "bookshelf.book.finished/v1.schema.json",
     ]
 
@@ -56,6 +57,7 @@ public struct EventCodec: Sendable {
     public static let readableSchemas: [String: String] = [
         schemaPrefix + "bookshelf.book.added/v1.schema.json": EventTypes.bookAdded,
         schemaPrefix + "bookshelf.book.added/v2.schema.json": EventTypes.bookAdded,
+        schemaPrefix + "bookshelf.book.added/v3.schema.json": EventTypes.bookAdded,
         schemaPrefix + "bookshelf.book.finished/v1.schema.json": EventTypes.bookFinished,
     ]
 
@@ -77,7 +79,7 @@ public struct EventCodec: Sendable {
         case .added(let book, let key):
             var members: [(String, JSONValue)] = [
                 ("id", .string(book.id.lowercaseText)), ("title", .string(book.title)), ("author", .string(book.author)),
-                ("published", .number(book.published)),
+                ("published", .string(book.published)),
             ]
             if let isbn = book.isbn { members.append(("isbn", .string(isbn))) }
             if let tags = book.tags { members.append(("tags", .array(tags.map { .string($0) }))) }
@@ -146,7 +148,8 @@ public struct EventCodec: Sendable {
         }
         guard let title = data["title"]?.string else { throw invalid("/data/title", "must be a string") }
         guard let author = data["author"]?.string else { throw invalid("/data/author", "must be a string") }
-        guard let published = data["published"]?.int else { throw invalid("/data/published", "must be a year") }
+        // v1 and v2 wrote the year as an integer, v3 as a string: every reader answers it as a string.
+        guard let published = data["published"].flatMap(Book.year) else { throw invalid("/data/published", "must be a year") }
         var isbn: String?
         if let value = data["isbn"] {
             guard let text = value.string else { throw invalid("/data/isbn", "must be a string") }

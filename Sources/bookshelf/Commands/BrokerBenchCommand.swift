@@ -180,7 +180,7 @@ struct BrokerBenchCommand: AsyncParsableCommand {
             let id = CloudEvent.newID()
             return CloudEvent(
                 source: EventNames.newBookSource, type: EventNames.bookAdded, dataschema: schema.id, subject: id,
-                data: ["id": .string(id), "title": .string("Book \(index)"), "author": "Ursula K. Le Guin", "published": 1969])
+                data: ["id": .string(id), "title": .string("Book \(index)"), "author": "Ursula K. Le Guin", "published": "1969"])
         }
     }
 

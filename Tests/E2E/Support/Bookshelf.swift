@@ -24,17 +24,18 @@ struct Bookshelf {
         }
     }
 
-    /// A book as the API returns it.
+    /// A book as the API returns it, with the original API's JSON types: four strings (`published` is the
+    /// year as text, "1949"). A book whose fields have other types is no book.
     struct Book: Equatable, Hashable, CustomStringConvertible {
         let id: String
         let title: String
         let author: String
-        let published: Int
+        let published: String
 
         init?(_ value: Any?) {
             guard let object = value as? [String: Any],
                   let id = object["id"] as? String, let title = object["title"] as? String,
-                  let author = object["author"] as? String, let published = object["published"] as? Int
+                  let author = object["author"] as? String, let published = object["published"] as? String
             else { return nil }
             self.id = id
             self.title = title
@@ -89,7 +90,7 @@ struct Bookshelf {
 
     /// Adds a book and expects it accepted; returns it with the position its event landed at.
     func add(
-        title: String, author: String = "E2E Author", published: Int = 1970,
+        title: String, author: String = "E2E Author", published: String = "1970",
         idempotencyKey: String? = nil, file: StaticString = #filePath, line: UInt = #line
     ) async throws -> (book: Book, position: String) {
         let reply = try await add(body: Self.bookJSON(title: title, author: author, published: published), idempotencyKey: idempotencyKey)
@@ -158,7 +159,8 @@ struct Bookshelf {
         throw CancellationError()
     }
 
-    static func bookJSON(title: String, author: String = "E2E Author", published: Int = 1970) -> Data {
+    /// A request as the original API documents it: the year as a string.
+    static func bookJSON(title: String, author: String = "E2E Author", published: String = "1970") -> Data {
         try! JSONSerialization.data(withJSONObject: ["title": title, "author": author, "published": published])
     }
 

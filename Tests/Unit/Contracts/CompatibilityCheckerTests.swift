@@ -132,6 +132,30 @@ import Testing
         try expectRule(#"{"type":"integer","multipleOf":2}"#, #"{"type":"integer","multipleOf":4}"#, location: "/multipleOf", words: "multipleOf changed from 2 to 4")
     }
 
+    /// Steps compare in exact decimal, as the validator does: every multiple of 0.03 is a multiple of 0.01,
+    /// though 0.03 / 0.01 is not 3 in doubles.
+    @Test func multipleOfStepsCompareInDecimal() throws {
+        #expect(try backward(#"{"type":"number","multipleOf":0.03}"#, #"{"type":"number","multipleOf":0.01}"#).isEmpty)
+        try expectRule(#"{"type":"number","multipleOf":0.01}"#, #"{"type":"number","multipleOf":0.03}"#, location: "/multipleOf", words: "multipleOf changed from 0.01 to 0.03")
+    }
+
+    /// A keyword that applies to one JSON type cannot refuse old data that never was of that type: a `pattern`
+    /// or `maxLength` added where the old schema allowed integers only narrows nothing, while the same keyword
+    /// on a type the old schema allowed still does.
+    @Test func aKeywordForATypeTheOldSchemaRefusedNarrowsNothing() throws {
+        let year = #"{"type":"integer","minimum":1,"maximum":9999}"#
+        let yearOrText = #"{"type":["string","integer"],"pattern":"^[0-9]{1,4}(?!\\n)$","minLength":1,"maxLength":4,"minimum":1,"maximum":9999}"#
+        #expect(try backward(year, yearOrText).isEmpty)
+        #expect(try backward(#"{"enum":[1,2]}"#, #"{"type":["integer","string"],"pattern":"^x$"}"#).isEmpty)
+        #expect(try backward(#"{"type":"string"}"#, #"{"type":["string","array"],"maxItems":1}"#).isEmpty)
+        #expect(try backward(#"{"type":"string"}"#, #"{"type":["string","object"],"required":["a"],"additionalProperties":false}"#).isEmpty)
+        #expect(try backward(#"{"type":"string"}"#, #"{"type":["string","number"],"minimum":3,"multipleOf":2}"#).isEmpty)
+        try expectRule(#"{"type":["string","integer"]}"#, yearOrText, location: "/pattern", words: "added")
+        try expectRule(#"{"type":"number"}"#, #"{"type":"number","maximum":5}"#, location: "/maximum", words: "maximum 5 added")
+        // Without a type the old schema accepted strings too.
+        try expectRule(#"{"minimum":1}"#, #"{"minimum":1,"pattern":"^x$"}"#, location: "/pattern", words: "added")
+    }
+
     @Test func tighteningArrayAndObjectSizes() throws {
         try expectRule(#"{"type":"array","maxItems":5}"#, #"{"type":"array","maxItems":4}"#, location: "/maxItems", words: "maxItems decreased")
         try expectRule(#"{"type":"array"}"#, #"{"type":"array","minItems":1}"#, location: "/minItems", words: "minItems added 1")

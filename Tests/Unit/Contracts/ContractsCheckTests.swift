@@ -96,12 +96,24 @@ import Testing
 
     @Test func failsWhenAnAPIDocumentNamesAMissingFileOrLocation() throws {
         let findings = try Self.checkBroken { root in
-            try Self.edit(root + "/openapi.json", replacing: "\"rest/book-list/book-list.schema.json\"", with: "\"rest/books/book-list.schema.json\"")
+            try Self.edit(root + "/openapi.json", replacing: "\"rest/book-list/v2/book-list.schema.json\"", with: "\"rest/books/book-list.schema.json\"")
             try Self.edit(root + "/asyncapi.json", replacing: "\"#/components/messages/deadLetter\"", with: "\"#/components/messages/deadLetters\"")
         }
         #expect(findings.contains { $0.hasPrefix("openapi.json: openapi.json#/paths/~1bookshelf~1books/get/responses/200/content/application~1json/schema: $ref \"rest/books/book-list.schema.json\" names rest/books/book-list.schema.json") })
-        #expect(findings.contains("openapi.json: the REST schema rest/book-list/book-list.schema.json is used by no operation"))
+        #expect(findings.contains("openapi.json: the REST schema rest/book-list/v2/book-list.schema.json is used by no operation"))
         #expect(findings.contains("asyncapi.json: asyncapi.json#/channels/deadletter/messages/deadLetter: $ref \"#/components/messages/deadLetters\" names no location in asyncapi.json"))
+    }
+
+    /// A REST schema's older version stays for the clients that pin it; an operation naming it is a mistake,
+    /// and a frozen version nobody names is not.
+    @Test func operationsNameTheNewestVersionOfARESTSchema() throws {
+        let findings = try Self.checkBroken { root in
+            try Self.edit(root + "/openapi.json", replacing: "\"rest/book/v2/book.schema.json\"", with: "\"rest/book/book.schema.json\"")
+        }
+        #expect(findings.sorted() == [
+            "openapi.json: names rest/book/book.schema.json, which rest/book/v2/book.schema.json supersedes: operations name the newest version of a REST schema",
+            "openapi.json: the REST schema rest/book/v2/book.schema.json is used by no operation",
+        ])
     }
 
     @Test func failsWhenANewEventVersionIsNotWiredIntoTheEnvelopeAndAsyncAPI() throws {

@@ -93,7 +93,7 @@ import Testing
 
     @Test func bodyViolationsAreListed() throws {
         let add = try operation("POST", "/bookshelf/books")
-        let problem = try #require(check.body(Array(#"{"title":"Dune","author":"Frank Herbert","published":"1965","id":"x"}"#.utf8), of: add))
+        let problem = try #require(check.body(Array(#"{"title":"Dune","author":"Frank Herbert","published":"MCMLXV","id":"x"}"#.utf8), of: add))
         #expect(problem.code == "invalid-body")
         let locations = Set(problem.errors.map(\.instanceLocation))
         #expect(locations.contains("/published"))
@@ -103,5 +103,22 @@ import Testing
     @Test func validBodyPasses() throws {
         let add = try operation("POST", "/bookshelf/books")
         #expect(check.body(Array(#"{"title":"Dune","author":"Frank Herbert","published":1965,"tags":["sf"]}"#.utf8), of: add) == nil)
+        let original = "{\n         \"title\": \"1984\",\n\t \"author\": \"George Orwell\",\n\t \"published\": \"1949\"\n      }"
+        #expect(check.body(Array(original.utf8), of: add) == nil, "the original API's documented request")
+    }
+
+    /// The original API sends the whole book to …/finished; the gateway checks it as book-read does.
+    @Test func aFinishBodyIsOptionalAndMustNameThePathsBook() throws {
+        let finish = try operation("POST", "/bookshelf/books/\(someBookID)/finished")
+        let path = ["id": someBookID]
+        #expect(check.mediaType(nil, of: finish, bodyLength: 0) == nil, "no body needs no Content-Type")
+        #expect(check.mediaType("text/plain", of: finish, bodyLength: 5)?.status == .unsupportedMediaType)
+        #expect(check.body([], of: finish, pathParameters: path) == nil)
+        let book = #"{"id":"\#(someBookID)","title":"1984","author":"George Orwell","published":"1949"}"#
+        #expect(check.body(Array(book.utf8), of: finish, pathParameters: path) == nil)
+        let other = #"{"id":"6f1c2a9e-3b7d-4c58-9e21-0a4f5d7b8c31","title":"Dune"}"#
+        let mismatch = try #require(check.body(Array(other.utf8), of: finish, pathParameters: path))
+        #expect(mismatch.status == .badRequest && mismatch.code == "id-mismatch")
+        #expect(check.body(Array("[]".utf8), of: finish, pathParameters: path)?.code == "invalid-body")
     }
 }

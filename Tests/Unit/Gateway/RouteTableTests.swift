@@ -68,10 +68,10 @@ import Testing
         let add = try #require(operation("POST", "/bookshelf/books")?.0)
         #expect(add.body?.required == true)
         #expect(add.body?.mediaTypes == ["application/json"])
-        #expect(add.body?.schemaID == "https://bookshelf.example/contracts/rest/new-book-request/new-book-request.schema.json")
+        #expect(add.body?.schemaID == "https://bookshelf.example/contracts/rest/new-book-request/v2/new-book-request.schema.json")
         let finish = try #require(operation("POST", "/bookshelf/books/\(someBookID)/finished")?.0)
         #expect(finish.pathParameters == [.init(name: "id", schemaID: "https://bookshelf.example/contracts/rest/book/book.schema.json#/$defs/id", required: true)])
-        #expect(finish.body == nil)
+        #expect(finish.body == .init(required: false, mediaTypes: ["application/json"], schemaID: "https://bookshelf.example/contracts/rest/finish-book-request/finish-book-request.schema.json"))
     }
 
     @Test func anOperationWithoutAnUpstreamIsAStartUpError() throws {

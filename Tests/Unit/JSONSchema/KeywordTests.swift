@@ -63,6 +63,34 @@ import Testing
         #expect(try !schema(#"{"maximum":9007199254740992}"#).accepts("9007199254740993"))
     }
 
+    /// multipleOf is decided in exact decimal, from each number's shortest decimal form: what the schema
+    /// author wrote, not what binary floating point makes of it.
+    @Test func multipleOfIsExactInDecimal() throws {
+        let cents = try schema(#"{"multipleOf":0.01}"#)
+        for multiple in ["19.99", "0.07", "4.35", "-19.99", "0", "-0.0", "1e2", "1", "123456789012.34", "1e308", "-1e308"] {
+            #expect(try cents.accepts(multiple), "\(multiple) is a multiple of 0.01")
+        }
+        for other in ["0.30000000000000004", "19.991", "0.001", "5e-324", "1.0000000000000002", "-0.005"] {
+            #expect(try !cents.accepts(other), "\(other) is not a multiple of 0.01")
+        }
+        #expect(try schema(#"{"multipleOf":0.1}"#).accepts("0.3"))
+        #expect(try !schema(#"{"multipleOf":0.1}"#).accepts("0.31"))
+        #expect(try schema(#"{"multipleOf":3}"#).accepts("-9"))
+        #expect(try !schema(#"{"multipleOf":3}"#).accepts("10"))
+        #expect(try schema(#"{"multipleOf":3}"#).accepts("9.0"))
+        #expect(try schema(#"{"multipleOf":2.5}"#).accepts("10"))
+        #expect(try !schema(#"{"multipleOf":2.5}"#).accepts("11"))
+        #expect(try schema(#"{"multipleOf":1e-8}"#).accepts("12391239123"))
+        #expect(try schema(#"{"multipleOf":1e-300}"#).accepts("1e308"))
+        #expect(try !schema(#"{"multipleOf":0.123456789}"#).accepts("1e308"))
+        #expect(try schema(#"{"multipleOf":1e300}"#).accepts("3e300"))
+        #expect(try !schema(#"{"multipleOf":1e300}"#).accepts("3e299"))
+        #expect(try schema(#"{"multipleOf":9223372036854775807}"#).accepts("-9223372036854775807"))
+        #expect(try !schema(#"{"multipleOf":9223372036854775807}"#).accepts("-9223372036854775808"))
+        #expect(try schema(#"{"multipleOf":7}"#).accepts("7e300"))
+        #expect(try !schema(#"{"multipleOf":7}"#).accepts("1e300"))
+    }
+
     @Test func patternIsECMA262() throws {
         let digits = try schema(#"{"pattern":"^\\d+$"}"#)
         #expect(try digits.accepts(#""123""#))

@@ -37,7 +37,7 @@ struct AddedCount: Projection {
     }
 
     func added(_ id: UUID = UUID(), title: String = "T") throws -> [UInt8] {
-        let book = Book(id: UUID(), title: title, author: "A", published: 2000)
+        let book = Book(id: UUID(), title: title, author: "A", published: "2000")
         return try EventCodec(source: "/bookshelf/new-book", contracts: contracts.get()).encode(BookEvent(id: id, time: Date(), kind: .added(book, idempotencyKey: nil)))
     }
 
@@ -97,9 +97,9 @@ struct AddedCount: Projection {
     @Test func anEventItsContractRefusesIsDeadLetteredAndNeverApplied() async throws {
         let log = InMemoryEventLog(partitions: 1)
         let codec = EventCodec(source: "/bookshelf/new-book", contracts: try contracts.get())
-        let book = Book(id: UUID(), title: "Dune", author: "Frank Herbert", published: 1965, isbn: "9780441013593")
+        let book = Book(id: UUID(), title: "Dune", author: "Frank Herbert", published: "1965", isbn: "9780441013593")
         let text = String(decoding: try codec.encode(BookEvent(id: UUID(), time: Date(), kind: .added(book, idempotencyKey: nil))), as: UTF8.self)
-        let fiveDigitYear = text.replacingOccurrences(of: #""published":1965"#, with: #""published":10000"#)
+        let fiveDigitYear = text.replacingOccurrences(of: #""published":"1965""#, with: #""published":"10000""#)
         let hyphenated = text.replacingOccurrences(of: #""isbn":"9780441013593""#, with: #""isbn":"978-0441013593""#)
         #expect(fiveDigitYear != text && hyphenated != text)
         let refused = [try log.append(key: "k", value: Array(fiveDigitYear.utf8)), try log.append(key: "k", value: Array(hyphenated.utf8))]

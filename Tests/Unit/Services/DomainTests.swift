@@ -9,7 +9,7 @@ import ServiceKit
 import Testing
 
 func book(_ title: String, id: UUID = UUID()) -> Book {
-    Book(id: id, title: title, author: "Author of \(title)", published: 2001)
+    Book(id: id, title: title, author: "Author of \(title)", published: "2001")
 }
 
 func added(_ book: Book, key: String? = nil, id: UUID = UUID(), time: Date = Date()) -> BookEvent {
@@ -28,7 +28,7 @@ func finished(_ book: Book, at seconds: TimeInterval, id: UUID = UUID()) -> Book
         let bookID = UUID()
         let decision = try state.decide(body: body, contracts: repositoryContracts, idempotencyKey: nil, bookID: bookID, eventID: UUID(), now: Date())
         guard case .produce(let event) = decision, case .added(let book, nil) = event.kind else { Issue.record("expected an event"); return }
-        #expect(book == Book(id: bookID, title: "Dune", author: "Frank Herbert", published: 1965, tags: ["sf"]))
+        #expect(book == Book(id: bookID, title: "Dune", author: "Frank Herbert", published: "1965", tags: ["sf"]))
         #expect(event.key == bookID.uuidString.lowercased())
     }
 
@@ -38,7 +38,9 @@ func finished(_ book: Book, at seconds: TimeInterval, id: UUID = UUID()) -> Book
             (#"{"title":"Dune","author":"F","published":1965,"id":"6f1c2a9e-3b7d-4c58-9e21-0a4f5d7b8c31"}"#, "", "additionalProperties"),
             (#"{"title":"   ","author":"F","published":1965}"#, "/title", "pattern"),
             (#"{"title":"Dune","author":"F"}"#, "", "required"),
-            (#"{"title":"Dune","author":"F","published":"1965"}"#, "/published", "type"),
+            (#"{"title":"Dune","author":"F","published":"19650"}"#, "/published", "pattern"),
+            (#"{"title":"Dune","author":"F","published":"1965\n"}"#, "/published", "pattern"),
+            (#"{"title":"Dune","author":"F","published":true}"#, "/published", "type"),
             (#"{"title":"Dune","author":"F","published":0}"#, "/published", "minimum"),
             (#"{"title":"Dune","author":"F","published":1965,"isbn":"978-0441013593"}"#, "/isbn", "pattern"),
             (#"{"title":"Dune","author":"F","published":1965,"tags":["a","a"]}"#, "/tags", "uniqueItems"),
@@ -63,6 +65,18 @@ func finished(_ book: Book, at seconds: TimeInterval, id: UUID = UUID()) -> Book
         #expect(throws: Problem.self) { try NewBookRequest(validating: Array("{".utf8), against: repositoryContracts) }
     }
 
+    /// The original API's documented request, tabs and all, and the integers of existing clients: the book
+    /// answers the year as a string either way.
+    @Test func takesTheYearAsTheOriginalAPIAndExistingClientsSendIt() throws {
+        let original = "{\n         \"title\": \"1984\",\n\t \"author\": \"George Orwell\",\n\t \"published\": \"1949\"\n      }"
+        let request = try NewBookRequest(validating: Array(original.utf8), against: repositoryContracts)
+        #expect(request.title == "1984" && request.author == "George Orwell" && request.published == "1949")
+        for (sent, kept) in [("1949", "1949"), ("1969.0", "1969"), ("7", "7"), (#""0975""#, "0975")] {
+            let body = #"{"title":"T","author":"A","published":"# + sent + "}"
+            #expect(try NewBookRequest(validating: Array(body.utf8), against: repositoryContracts).published == kept, "\(sent)")
+        }
+    }
+
     @Test func aClientChosenIDIsExplained() {
         let text = #"{"title":"Dune","author":"F","published":1965,"id":"6f1c2a9e-3b7d-4c58-9e21-0a4f5d7b8c31"}"#
         #expect { try NewBookRequest(validating: Array(text.utf8), against: repositoryContracts) } throws: {
@@ -85,9 +99,13 @@ func finished(_ book: Book, at seconds: TimeInterval, id: UUID = UUID()) -> Book
         }
     }
 
-    /// The contract's own examples get the verdict their folder states.
+    /// The contract's own examples get the verdict their folder states; version 1's valid requests stay valid.
     @Test func theContractExamplesGetTheirVerdicts() throws {
-        let folder = repositoryContractsFolder + "/rest/new-book-request/examples"
+        let folder = repositoryContractsFolder + "/rest/new-book-request/v2/examples"
+        for file in try FileManager.default.contentsOfDirectory(atPath: repositoryContractsFolder + "/rest/new-book-request/examples/valid") {
+            let bytes = try #require(FileManager.default.contents(atPath: repositoryContractsFolder + "/rest/new-book-request/examples/valid/" + file))
+            #expect((try? NewBookRequest(validating: Array(bytes), against: repositoryContracts)) != nil, "version 1 request \(file)")
+        }
         for verdict in ["valid", "invalid"] {
             let files = try FileManager.default.contentsOfDirectory(atPath: "\(folder)/\(verdict)").filter { $0.hasSuffix(".json") }
             #expect(!files.isEmpty)
@@ -141,6 +159,38 @@ func finished(_ book: Book, at seconds: TimeInterval, id: UUID = UUID()) -> Book
         #expect { try known.finish(rawID: unknown, caughtUp: false, eventID: UUID(), now: Date()) } throws: { ($0 as? Problem)?.status == .serviceUnavailable }
         #expect { try known.finish(rawID: "not-a-uuid", caughtUp: true, eventID: UUID(), now: Date()) } throws: { ($0 as? Problem)?.status == .badRequest }
         #expect { try known.finish(rawID: dune.id.uuidString, caughtUp: true, eventID: UUID(), now: Date()) } throws: { ($0 as? Problem)?.status == .badRequest }
+    }
+
+    /// The original API's body (the whole book, tabs and all) or none is accepted; a body naming another book,
+    /// or one that is not a JSON object, is refused with the code a client can act on.
+    @Test func checksTheOptionalBodyOfAFinish() throws {
+        let id = "45b9fc30-5dfb-4c55-b762-2fc9560305c2"
+        let original = "{\"id\": \"\(id)\",\n\t \"title\": \"1984\",\n\t \"author\": \"George Orwell\",\n\t \"published\": \"1949\"\n      }"
+        try FinishRequest.check(body: Array(original.utf8), rawID: id, against: repositoryContracts)
+        try FinishRequest.check(body: [UInt8](), rawID: id, against: repositoryContracts)
+        try FinishRequest.check(body: Array(#"{"title":"only the title","published":1949}"#.utf8), rawID: id, against: repositoryContracts)
+        func code(_ body: String) -> String? {
+            do { try FinishRequest.check(body: Array(body.utf8), rawID: id, against: repositoryContracts); return nil } catch { return error.code }
+        }
+        #expect(code(#"{"id":"6f1c2a9e-3b7d-4c58-9e21-0a4f5d7b8c31","title":"1984"}"#) == "id-mismatch")
+        #expect(code(#"{"id":"45B9FC30-5DFB-4C55-B762-2FC9560305C2"}"#) == "invalid-body")
+        #expect(code(#"[{"id":"45b9fc30-5dfb-4c55-b762-2fc9560305c2"}]"#) == "invalid-body")
+        #expect(code(#"{"id":"#) == "malformed-json")
+        #expect(code(#"{"id":"45b9fc30-5dfb-4c55-b762-2fc9560305c2","id":"6f1c2a9e-3b7d-4c58-9e21-0a4f5d7b8c31"}"#) == "malformed-json")
+    }
+
+    /// The finish-book request contract's own examples get the verdict their folder states.
+    @Test func theFinishRequestExamplesGetTheirVerdicts() throws {
+        let folder = repositoryContractsFolder + "/rest/finish-book-request/examples"
+        for verdict in ["valid", "invalid"] {
+            for file in try FileManager.default.contentsOfDirectory(atPath: "\(folder)/\(verdict)") where file.hasSuffix(".json") {
+                let document = try JSONValue(contentsOfFile: "\(folder)/\(verdict)/\(file)")
+                let instance = try #require(verdict == "invalid" ? document["instance"] : document)
+                let rawID = instance["id"]?.string ?? "45b9fc30-5dfb-4c55-b762-2fc9560305c2"
+                let accepted = (try? FinishRequest.check(body: instance.serializedBytes(), rawID: rawID, against: repositoryContracts)) != nil
+                #expect(accepted == (verdict == "valid"), "\(verdict)/\(file)")
+            }
+        }
     }
 }
 
@@ -290,7 +340,7 @@ func finished(_ book: Book, at seconds: TimeInterval, id: UUID = UUID()) -> Book
 
     @Test func readsVersion1BooksWithoutTheV2Fields() throws {
         var view = LastReadBooks()
-        let v1 = Book(id: UUID(), title: "Old", author: "Someone", published: 1900)
+        let v1 = Book(id: UUID(), title: "Old", author: "Someone", published: "1900")
         _ = view.apply(added(v1))
         _ = view.apply(finished(v1, at: 1))
         let json = try #require(String(data: JSONEncoder().encode(view.lastRead), encoding: .utf8))
