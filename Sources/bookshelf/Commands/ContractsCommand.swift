@@ -11,6 +11,7 @@ struct ContractsCommand: ParsableCommand {
             TestSuiteCommand.self,
             CheckCommand.self,
             CompatCommand.self,
+            DiffCommand.self,
             BenchCommand.self,
             RegexBenchCommand.self,
         ]
