@@ -12,6 +12,7 @@ struct ContractsCommand: ParsableCommand {
             CheckCommand.self,
             CompatCommand.self,
             DiffCommand.self,
+            VerifyTopicCommand.self,
             BenchCommand.self,
             RegexBenchCommand.self,
         ]
