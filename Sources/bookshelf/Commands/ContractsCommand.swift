@@ -13,6 +13,7 @@ struct ContractsCommand: ParsableCommand {
             CompatCommand.self,
             DiffCommand.self,
             VerifyTopicCommand.self,
+            RegistryCommand.self,
             BenchCommand.self,
             RegexBenchCommand.self,
         ]
