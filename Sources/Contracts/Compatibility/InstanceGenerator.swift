@@ -233,9 +233,14 @@ struct InstanceGenerator {
             if let value = schema[keyword] { constraints.append((keyword, value)) }
         }
         guard let check = try? SchemaRegistry().compile(.object(constraints)) else { return nil }
-        let lengths = [minLength, minLength + 1, 1, 3, 8].map { String(repeating: "a", count: $0) }
-        let tries = [preferred, filler].compactMap { $0 } + WitnessSamples.strings + lengths.map(JSONValue.string)
-            + ["A", "0", "a1", "A1", "aA1"].map(JSONValue.string)
+        // One character repeated, at each length the bounds allow: digits-only and letters-only
+        // patterns (an ISBN, a code) find a match among these.
+        let longest = min(maxLength ?? minLength + 16, minLength + 40)
+        let runs = (minLength...max(longest, minLength)).flatMap { length in
+            ["a", "0", "1", "A", "9"].map { String(repeating: $0, count: length) }
+        }
+        let tries = [preferred, filler].compactMap { $0 } + WitnessSamples.strings + runs.map(JSONValue.string)
+            + ["a1", "A1", "aA1"].map(JSONValue.string)
         return tries.first(where: check.isValid)
     }
 
