@@ -478,6 +478,12 @@ struct Comparison {
             for index in readerBranches.elements.indices {
                 guard let readerBranch = reader.child("allOf", String(index)) else { continue }
                 let location = path + "/allOf/" + String(index)
+                // A constraint the old version had word for word, naming nothing by a local
+                // pointer that may have changed, constrains nothing new.
+                if let writerBranches, writerBranches.elements.contains(readerBranch.schema), !Self.hasLocalReference(readerBranch.schema) {
+                    continue
+                }
+                if Self.conditionNeverMet(readerBranch.schema, by: writer.schema) { continue }
                 if let writerBranches, writerBranches.count == readerBranches.count,
                    let writerBranch = writer.child("allOf", String(index)) {
                     compare(writer: writerBranch, reader: readerBranch, at: location, instance: site.instance)
@@ -486,6 +492,33 @@ struct Comparison {
                 }
             }
         }
+    }
+}
+
+extension Comparison {
+    /// True when `branch` is `{"if": …, "then": …}` (no `else`) and the writer's data can never
+    /// meet the `if`: it requires a property whose values there (an `enum` or `const`) the
+    /// writer's schema of that property never allows. How a schema that picks a branch by a
+    /// discriminator (the envelope's `dataschema`) gains a branch for a new version.
+    static func conditionNeverMet(_ branch: JSONValue, by writer: JSONValue) -> Bool {
+        guard let condition = branch["if"], branch["then"] != nil, branch["else"] == nil,
+              branch.keys.allSatisfy({ ["if", "then", "$comment", "description", "title"].contains($0) }) else { return false }
+        let required = Set(condition["required"]?.elements.compactMap(\.string) ?? [])
+        for (name, schema) in (condition["properties"] ?? [:]).members where required.contains(name) {
+            guard let (_, wanted) = values(schema), let (_, possible) = writer["properties"]?[name].flatMap(values) else { continue }
+            if !possible.contains(where: wanted.contains) { return true }
+        }
+        return false
+    }
+
+    /// True when a `$ref` in `schema` is a pointer into its own document (`#…`).
+    static func hasLocalReference(_ schema: JSONValue) -> Bool {
+        if schema.isObject {
+            return schema.members.contains { key, member in
+                (key == "$ref" && member.string?.hasPrefix("#") == true) || hasLocalReference(member)
+            }
+        }
+        return schema.isArray && schema.elements.contains(where: hasLocalReference)
     }
 }
 

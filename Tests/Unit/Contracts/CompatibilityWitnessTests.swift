@@ -129,6 +129,21 @@ import Testing
         #expect(CompatibilityChecker().report(old: old, new: new, mode: .full, semantic: true).findings.isEmpty)
     }
 
+    @Test func aBranchForADiscriminatorValueOldDataNeverHasIsCompatible() throws {
+        // How the envelope gains a new event version: a new dataschema value and a branch for it.
+        func envelope(_ versions: [String]) throws -> JSONValue {
+            let branches = versions.map { #"{"if":{"required":["v"],"properties":{"v":{"const":"\#($0)"}}},"then":{"properties":{"data":{"type":"string"}}}}"# }
+            let values = versions.map { "\"\($0)\"" }.joined(separator: ",")
+            return try JSONValue(parsing: #"{"type":"object","required":["v"],"properties":{"v":{"enum":[\#(values)]}},"allOf":[\#(branches.joined(separator: ","))]}"#)
+        }
+        let checker = CompatibilityChecker()
+        #expect(checker.report(old: try envelope(["a", "b"]), new: try envelope(["a", "b", "c"]), mode: .backward).compatible)
+        // Old data can carry "c" when the old enum allowed it: the new branch then constrains it.
+        let reachable = try JSONValue(parsing: #"{"type":"object","required":["v"],"properties":{"v":{"enum":["a","b","c"]}},"allOf":[{"if":{"required":["v"],"properties":{"v":{"const":"a"}}},"then":{"properties":{"data":{"type":"string"}}}}]}"#)
+        let report = checker.report(old: reachable, new: try envelope(["a", "b", "c"]), mode: .backward)
+        #expect(report.findings.map(\.rule).contains(.keywordNotAnalysed))
+    }
+
     @Test func jsonOutputHasTheDocumentedShape() throws {
         let report = CompatibilityChecker().report(old: try JSONValue(parsing: #"{"type":"string"}"#),
                                                    new: try JSONValue(parsing: #"{"type":"string","maxLength":3}"#), mode: .backward)

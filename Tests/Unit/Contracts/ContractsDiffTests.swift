@@ -90,10 +90,44 @@ import Testing
             properties["edition"] = ["type": "integer", "minimum": 1]
             v3["properties"] = properties
         }
+        let v3ID = "https://bookshelf.example/contracts/events/bookshelf.book.added/v3.schema.json"
+        // Everything the contracts README asks of a new version: the envelope's dataschema enum and
+        // allOf branch, an AsyncAPI message on the channel.
+        try repository.edit("cloudevents/envelope.schema.json") { envelope in
+            var properties = envelope["properties"] as! [String: Any]
+            var dataschema = properties["dataschema"] as! [String: Any]
+            dataschema["enum"] = (dataschema["enum"] as! [Any]) + [v3ID]
+            properties["dataschema"] = dataschema
+            envelope["properties"] = properties
+            var branches = envelope["allOf"] as! [[String: Any]]
+            var branch = branches[1]
+            branch["if"] = ["required": ["dataschema"], "properties": ["dataschema": ["const": v3ID]]]
+            var then = branch["then"] as! [String: Any]
+            var thenProperties = then["properties"] as! [String: Any]
+            thenProperties["data"] = ["$ref": v3ID]
+            then["properties"] = thenProperties
+            branch["then"] = then
+            branches.append(branch)
+            envelope["allOf"] = branches
+        }
+        try repository.edit("asyncapi.json") { asyncapi in
+            var channels = asyncapi["channels"] as! [String: Any]
+            var events = channels["events"] as! [String: Any]
+            var messages = events["messages"] as! [String: Any]
+            messages["bookAddedV3"] = ["$ref": "#/components/messages/bookAddedV3"]
+            events["messages"] = messages
+            channels["events"] = events
+            asyncapi["channels"] = channels
+            var components = asyncapi["components"] as! [String: Any]
+            var all = components["messages"] as! [String: Any]
+            all["bookAddedV3"] = all["bookAddedV2"]
+            components["messages"] = all
+            asyncapi["components"] = components
+        }
         let report = try repository.diff()
         #expect(!report.isBreaking, "\(report.breaking)")
-        #expect(report.findings.map(\.rule) == [.versionAdded])
-        #expect(report.findings.first?.message.contains("BACKWARD_TRANSITIVE compatible with 2 earlier") == true)
+        #expect(report.findings.map(\.rule) == [.added, .versionAdded])
+        #expect(report.findings.contains { $0.message.contains("BACKWARD_TRANSITIVE compatible with 2 earlier") })
     }
 
     @Test func anIncompatibleNewVersionIsBreakingWithAWitness() throws {
