@@ -5,7 +5,7 @@
 Usage: compat-suite.py SUITE --bookshelf BIN [--checker 'CMD {old} {new} {mode}']
 
 For bookshelf every case must give the expected verdict and exactly the expected rule ids, and
-every finding of an incompatible case that names a rule must come with a witness.
+every finding must come with a witness (keyword-not-analysed and reference-unresolved may not).
 A --checker only reports how often it agrees (its exit status: 0 compatible, anything else
 incompatible); it never fails the run.
 """
@@ -17,6 +17,11 @@ import shlex
 import subprocess
 import sys
 import tempfile
+
+
+# A reference to nothing cannot be compiled, and a keyword the rules do not analyse is flagged
+# without knowing how to break it: the witness search may come back empty for these.
+WITNESS_OPTIONAL = {"reference-unresolved", "keyword-not-analysed"}
 
 
 def load(suite):
@@ -61,7 +66,7 @@ def main():
                 findings += 1
                 if finding["witness"] is not None:
                     witnessed += 1
-                elif finding["rule"] != "reference-unresolved":
+                elif finding["rule"] not in WITNESS_OPTIONAL:
                     failures.append(f"{name}: {finding['rule']} at {finding['location']} has no witness")
             if args.checker:
                 command = args.checker.format(old=shlex.quote(old), new=shlex.quote(new), mode=case["mode"])
