@@ -74,10 +74,16 @@ public struct ContractsSnapshot: Sendable {
     /// The 1-based line of the deepest part of `pointer` that `path`'s text has: each token is
     /// looked for as a quoted key after the previous one. 1 when the file is absent.
     func line(of pointer: String, in path: String) -> Int {
-        guard let text = texts[path] else { return 1 }
+        guard let text = texts[path], let document = documents[path] else { return 1 }
+        // Only the part of the pointer the file still has: a token searched past a removed member
+        // would land on a namesake further down.
+        var tokens = pointer.split(separator: "/", omittingEmptySubsequences: true)
+        while !tokens.isEmpty, JSONPointer.resolve("/" + tokens.joined(separator: "/"), in: document) == nil {
+            tokens.removeLast()
+        }
         let utf8 = Array(text.utf8)
         var offset = 0
-        for raw in pointer.split(separator: "/", omittingEmptySubsequences: true) {
+        for raw in tokens {
             let token = String(raw).replacing("~1", with: "/").replacing("~0", with: "~")
             guard Int(token) == nil else { continue }
             let needle = Array(("\"" + token + "\"").utf8)
