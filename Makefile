@@ -10,7 +10,7 @@ PY := $(VENV)/bin/python
 SWIFT ?= swift
 BIN := .build/debug/bookshelf
 
-.PHONY: help setup deps-apt deps-py build release startup-order run test test-swift test-apidocs e2e e2e-local test-polyglot test-compat check-deploy e2e-tansu bench-services bench-gateway test-suite bench-validate test-kafka-python bench-kafka
+.PHONY: help setup deps-apt deps-py build release startup-order run test test-swift test-apidocs e2e e2e-local test-polyglot test-compat test-contract-tools check-deploy e2e-tansu bench-services bench-gateway test-suite bench-validate test-kafka-python bench-kafka
 .PHONY: test-proof test-fuzz test-hostile test-faults test-soak bench
 
 help:
@@ -60,7 +60,7 @@ startup-order: deps-apt
 run: setup build
 	$(BIN) up
 
-test: setup test-swift test-suite test-kafka-python test-polyglot test-compat check-deploy test-apidocs e2e-local e2e-tansu test-proof
+test: setup test-swift test-suite test-kafka-python test-polyglot test-compat test-contract-tools check-deploy test-apidocs e2e-local e2e-tansu test-proof
 
 test-swift: deps-apt
 	$(SWIFT) test
@@ -78,6 +78,15 @@ test-polyglot: deps-py deps-apt
 test-compat: deps-apt
 	$(SWIFT) build --product bookshelf
 	scripts/compat-transitive.sh $(BIN) contracts
+
+# The contract tools end to end (docs/contracts-tooling.md): compat's witnesses, the shared
+# compatibility suite, the diff gate against the previous commit, verify-topic against the embedded
+# broker with planted bad records, and the registry through confluent-kafka's own client.
+test-contract-tools: deps-py deps-apt
+	$(SWIFT) build --product bookshelf
+	scripts/contracts-tools.sh $(BIN) $(PY)
+	$(PY) scripts/verify-topic-e2e.py $(BIN)
+	$(PY) scripts/registry-e2e.py $(BIN)
 
 # The deployment files, checked offline: the Dockerfile's lint, the compose file's model, the
 # Kubernetes objects against the API schemas (unknown fields rejected).

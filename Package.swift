@@ -78,6 +78,7 @@ let package = Package(
             "BookshelfJSON", "JSONSchema", "Contracts", "Kafka", "Discovery", "HTTPClient", "ServiceKit",
             "NewBook", "BookRead", "ListBooks", "LastRead", "Gateway", "Stack",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ],

@@ -25,6 +25,8 @@ public final class KafkaConsumer: Service, Sendable {
         /// Per partition, the end offset (high watermark) seen at start that is not yet processed; nil
         /// until the replay assignment is made.
         var remaining: [TopicPartition: Int64]?
+        /// Replay: the end offset of every non-empty partition at start, kept whole.
+        var endsAtStart: [TopicPartition: Int64]?
         var recordsAtStart: Int?
         var caughtUp = false
         var ended = false
@@ -87,6 +89,17 @@ public final class KafkaConsumer: Service, Sendable {
     /// first record is handed over; nil until then, and in group mode.
     public var recordsAtStart: Int? {
         progress.withLock { progress in progress.recordsAtStart }
+    }
+
+    /// Replay: per non-empty partition, the end offset (high watermark) seen at start, set with
+    /// ``recordsAtStart``; a record at or past it was written after the consumer started.
+    public var endOffsetsAtStart: [RecordPosition]? {
+        progress.withLock { progress in
+            progress.endsAtStart.map { ends in
+                ends.map { RecordPosition(topic: $0.key.topic, partition: $0.key.partition, offset: $0.value) }
+                    .sorted { ($0.topic, $0.partition) < ($1.topic, $1.partition) }
+            }
+        }
     }
 
     /// Whether ``caughtUp()`` would return true now: for a readiness check that must not wait.
@@ -239,6 +252,7 @@ public final class KafkaConsumer: Service, Sendable {
         }
         progress.withLock { progress in
             progress.remaining = ends
+            progress.endsAtStart = ends
             progress.recordsAtStart = records
             if ends.isEmpty { progress.caughtUp = true }
         }

@@ -11,6 +11,9 @@ struct ContractsCommand: ParsableCommand {
             TestSuiteCommand.self,
             CheckCommand.self,
             CompatCommand.self,
+            DiffCommand.self,
+            VerifyTopicCommand.self,
+            RegistryCommand.self,
             BenchCommand.self,
             RegexBenchCommand.self,
         ]
