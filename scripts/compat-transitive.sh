@@ -26,7 +26,7 @@ echo "compat: $checked version pair(s) checked BACKWARD_TRANSITIVE"
 released="$contracts/events/bookshelf.book.added/v2.schema.json"
 tightened=$(mktemp --suffix=.schema.json)
 trap 'rm -f "$tightened"' EXIT
-python3 - "$released" "$contracts/rest/new-book-request/new-book-request.schema.json" "$tightened" <<'PY'
+python3 - "$released" "$contracts/rest/new-book-request/v2/new-book-request.schema.json" "$tightened" <<'PY'
 import json, sys
 released, request, out = sys.argv[1:]
 schema = json.load(open(released))

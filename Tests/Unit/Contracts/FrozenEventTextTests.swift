@@ -11,7 +11,7 @@ import Testing
 
     /// The pattern contracts/rest/new-book-request holds human text to.
     func requestTextPattern() throws -> String {
-        let request = try JSONValue(contentsOfFile: ContractsFixture.folder + "/rest/new-book-request/new-book-request.schema.json")
+        let request = try JSONValue(contentsOfFile: ContractsFixture.folder + "/rest/new-book-request/v2/new-book-request.schema.json")
         return try #require(request["$defs"]?["plainText"]?["pattern"]?.string)
     }
 
