@@ -1,4 +1,5 @@
 import FoundationEssentials
+import Glibc
 
 /// Swagger UI's script and stylesheet, served by the gateway itself so that `/apidocs/index.html` works
 /// without the internet (offline, or in a cluster without egress). They come from a pinned distribution that
@@ -87,12 +88,11 @@ public struct SwaggerUIAssets: Sendable {
         var files: [File] = []
         for (name, contentType) in needed {
             let path = URL(fileURLWithPath: directory).appendingPathComponent(name).path
-            guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-                  attributes[.type] as? FileAttributeType == .typeRegular,
-                  let size = (attributes[.size] as? any BinaryInteger).map({ Int($0) }), size > 0
-            else { return nil }
-            let modified = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
-            files.append(File(name: name, contentType: contentType, path: path, entityTag: "\"\(size)-\(Int(modified))\""))
+            var status = stat()
+            guard stat(path, &status) == 0, status.st_mode & S_IFMT == S_IFREG, status.st_size > 0 else { return nil }
+            let size = Int(status.st_size)
+            let modified = Int(status.st_mtim.tv_sec)
+            files.append(File(name: name, contentType: contentType, path: path, entityTag: "\"\(size)-\(modified)\""))
         }
         return files
     }

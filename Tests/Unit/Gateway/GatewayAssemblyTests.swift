@@ -24,45 +24,47 @@ import Testing
         )
     }
 
-    static func ready(_ assembly: GatewayAssembly) async throws -> (HTTPResponse.Status, [String: Any]) {
+    /// Asks `/health/ready` and hands its status and JSON body to `check`.
+    static func ready(_ assembly: GatewayAssembly, check: @escaping @Sendable (HTTPResponse.Status, [String: Any]) throws -> Void) async throws {
         var logger = Logger(label: "assembly-test")
         logger.logLevel = .critical
         let app = Application(router: assembly.routes.routes, logger: logger)
-        var result: (HTTPResponse.Status, [String: Any]) = (.internalServerError, [:])
         try await app.test(.router) { client in
             try await client.execute(uri: "/health/ready", method: .get) { response in
-                result = (response.status, (try? JSONSerialization.jsonObject(with: Data(buffer: response.body))) as? [String: Any] ?? [:])
+                try check(response.status, (try? JSONSerialization.jsonObject(with: Data(buffer: response.body))) as? [String: Any] ?? [:])
             }
         }
         await assembly.client.shutdown()
-        return result
     }
 
     @Test func readyNamesTheRoutesThatHaveNoInstance() async throws {
         let assembly = try Self.assembly(upstreams: ["booklist=http://127.0.0.1:9", "newbook=http://127.0.0.1:9"])
-        let (status, body) = try await Self.ready(assembly)
-        #expect(status == .ok)
-        #expect(body["status"] as? String == "ready")
-        #expect(body["routes_without_instances"] as? [String] == [
-            "GET /bookshelf/books/last/read (lastreadbooks)",
-            "POST /bookshelf/books/{id}/finished (readbook)",
-        ])
+        try await Self.ready(assembly) { status, body in
+            #expect(status == .ok)
+            #expect(body["status"] as? String == "ready")
+            #expect(body["routes_without_instances"] as? [String] == [
+                "GET /bookshelf/books/last/read (lastreadbooks)",
+                "POST /bookshelf/books/{id}/finished (readbook)",
+            ])
+        }
     }
 
     @Test func everyRouteWithAnInstanceLeavesTheListOut() async throws {
         let assembly = try Self.assembly(upstreams: RouteTable.upstreamServices.values.map { "\($0)=http://127.0.0.1:9" })
-        let (status, body) = try await Self.ready(assembly)
-        #expect(status == .ok)
-        #expect(body["status"] as? String == "ready")
-        #expect(body["routes_without_instances"] == nil)
+        try await Self.ready(assembly) { status, body in
+            #expect(status == .ok)
+            #expect(body["status"] as? String == "ready")
+            #expect(body["routes_without_instances"] == nil)
+        }
     }
 
     @Test func noInstanceAtAllListsEveryRoute() async throws {
         let assembly = try Self.assembly(upstreams: [])
-        let (status, body) = try await Self.ready(assembly)
-        #expect(status == .ok)
-        let routes = try #require(body["routes_without_instances"] as? [String])
-        #expect(routes.count == sharedContracts.routes.operations.count)
-        #expect(Set(routes.map { $0.split(separator: "(").last.map { String($0.dropLast()) } ?? "" }) == Set(RouteTable.upstreamServices.values))
+        try await Self.ready(assembly) { status, body in
+            #expect(status == .ok)
+            let routes = try #require(body["routes_without_instances"] as? [String])
+            #expect(routes.count == sharedContracts.routes.operations.count)
+            #expect(Set(routes.map { $0.split(separator: "(").last.map { String($0.dropLast()) } ?? "" }) == Set(RouteTable.upstreamServices.values))
+        }
     }
 }

@@ -1,3 +1,4 @@
+import Discovery
 import Foundation
 import HTTPClient
 import HTTPTypes
@@ -139,7 +140,7 @@ import Testing
         try FileManager.default.createDirectory(at: inside, withIntermediateDirectories: true)
 
         let searched = SwaggerUIAssets.locate(flag: nil, environment: [:], workingDirectory: inside.path)
-        #expect(searched.directory.map { URL(fileURLWithPath: $0).standardizedFileURL } == dist.standardizedFileURL)
+        #expect(searched.directory.map { URL(fileURLWithPath: $0).standardizedFileURL.path } == dist.standardizedFileURL.path)
         #expect(searched.files.map(\.name) == ["swagger-ui-bundle.js", "swagger-ui.css"])
 
         let variable = SwaggerUIAssets.locate(flag: nil, environment: [SwaggerUIAssets.environmentVariable: source], workingDirectory: inside.path)
