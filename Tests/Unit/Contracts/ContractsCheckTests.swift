@@ -31,7 +31,7 @@ import Testing
     @Test func theRepositoryContractsPass() throws {
         let report = try Self.check(ContractsFixture.folder)
         #expect(report.findings.map(\.description) == [])
-        #expect(report.schemas == 10)
+        #expect(report.schemas == 16)
         #expect(report.examples > 100)
         #expect(report.references > 50)
     }
