@@ -34,10 +34,10 @@ public struct BookReadService: Sendable {
         try await ReadYourWrites.awaitMinimumPosition(of: request, in: state)
         let caughtUp = state.isCaughtUp
         let rawID = context.parameters.get("id") ?? ""
-        // The original API sends the whole book; a request without a body (none declared) is read as none.
+        // The original API sends the whole book, typed application/json; a request without a type and without
+        // a declared length is read as one without a body.
         var request = request
-        let declared = request.headers[.contentLength].flatMap(Int.init)
-        if declared.map({ $0 > 0 }) ?? (request.headers[.transferEncoding] != nil) {
+        if request.headers[.contentType] != nil || request.headers[.contentLength].flatMap(Int.init).map({ $0 > 0 }) == true {
             let body = try await request.jsonBody(context: context)
             try FinishRequest.check(body: body.readableBytesView, rawID: rawID, against: contracts)
         }

@@ -111,8 +111,7 @@ public final class GatewayService: Sendable {
             return GatewayReply(problem: problem, instance: path)
         }
         if wantsBody {
-            // No Content-Length and no Transfer-Encoding: the request has no body (RFC 9112, 6.3).
-            let declaredLength = head.headerFields[.contentLength].flatMap(Int.init) ?? (head.headerFields[.transferEncoding] == nil ? 0 : nil)
+            let declaredLength = head.headerFields[.contentLength].flatMap(Int.init)
             if let problem = check.mediaType(head.headerFields[.contentType], of: operation, bodyLength: declaredLength) {
                 return GatewayReply(problem: problem, instance: path)
             }

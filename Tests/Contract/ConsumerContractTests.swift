@@ -132,8 +132,11 @@ enum Events {
     static func finished(bookID: String) -> [UInt8] { rewrite(EventTypes.bookFinished, bookID: bookID, time: "9999-12-31T23:59:59Z") }
 
     /// The book a views answers for `book.added` data: the data without the idempotency key.
+    /// The book a view answers for this data: the year as a string whichever version wrote it (v1, v2 integers).
     static func book(from data: JSONValue) -> JSONValue {
-        .object(data.members.filter { $0.key != "idempotencyKey" }.map { ($0.key, $0.value) })
+        .object(data.members.filter { $0.key != "idempotencyKey" }.map { member in
+            (member.key, member.key == "published" ? member.value.int.map { .string(String($0)) } ?? member.value : member.value)
+        })
     }
 }
 

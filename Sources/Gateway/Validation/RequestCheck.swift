@@ -40,7 +40,8 @@ public struct RequestCheck: Sendable {
         guard let body = operation.body else { return nil }
         let mediaType = contentType?.split(separator: ";", maxSplits: 1).first
             .map { String($0.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed()).lowercased() } ?? ""
-        if mediaType.isEmpty && bodyLength == 0 && !body.required { return nil }
+        // An optional body of unknown length (chunked) may be empty: the service refuses one sent without a type.
+        if mediaType.isEmpty && (bodyLength ?? 0) == 0 && !body.required { return nil }
         guard body.mediaTypes.contains(mediaType) else {
             let accepted = body.mediaTypes.joined(separator: " or ")
             return Problem(

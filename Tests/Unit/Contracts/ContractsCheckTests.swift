@@ -43,7 +43,7 @@ import Testing
     @Test func theRepositoryContractsPass() throws {
         let report = try Self.check(ContractsFixture.folder)
         #expect(report.findings.map(\.description) == [])
-        #expect(report.schemas == 11)
+        #expect(report.schemas == 17)
         #expect(report.examples > 100)
         #expect(report.references > 50)
     }
