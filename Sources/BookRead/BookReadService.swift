@@ -32,8 +32,13 @@ public struct BookReadService: Sendable {
 
     func finish(_ request: Request, context: ServiceRequestContext) async throws -> Response {
         try await ReadYourWrites.awaitMinimumPosition(of: request, in: state)
-        let caughtUp = state.isCaughtUp
         let rawID = context.parameters.get("id") ?? ""
+        // The original API's clients finish a book right after adding it and send no position: an id this
+        // service does not know yet may already be in the log, so it catches up with the log before a 404.
+        if let id = UUID(bookID: rawID), !state.read({ known, _ in known.ids.contains(id) }) {
+            _ = await ReadYourWrites.awaitEndOfLog(in: state)
+        }
+        let caughtUp = state.isCaughtUp
         // The original API sends the whole book, typed application/json; a request without a type and without
         // a declared length is read as one without a body.
         var request = request
