@@ -73,3 +73,9 @@ fi
 # BOOKSHELF_BROKER_PID lets the broker-outage journey freeze Tansu (SIGSTOP) and thaw it (SIGCONT).
 BOOKSHELF_BROKER="$broker" BOOKSHELF_BROKER_PID="$tansu_pid" BIN="$bin" E2E_WORK="$work" \
   E2E_THEN="$py scripts/read-topic-python.py \"\$BOOKSHELF_STATE_FILE\"" scripts/e2e-local.sh
+
+# What the journeys left on Tansu's topics, read back by our own verifier: every record conforms to its
+# AsyncAPI message (key, headers, value).
+for topic in bookshelf.events bookshelf.deadletter; do
+  "$bin" contracts verify-topic --broker "$broker" --topic "$topic" --contracts contracts
+done
