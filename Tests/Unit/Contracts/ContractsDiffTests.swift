@@ -54,15 +54,17 @@ import Testing
         }
     }
 
-    static let addedV2 = "events/bookshelf.book.added/v2.schema.json"
-    static let addedV3 = "events/bookshelf.book.added/v3.schema.json"
+    /// The newest released version of book.added, and the one a test adds after it.
+    static let addedNewest = "events/bookshelf.book.added/v3.schema.json"
+    static let addedNext = "events/bookshelf.book.added/v4.schema.json"
+    static let addedNextID = "https://bookshelf.example/contracts/" + addedNext
 
-    /// Version 3 of book.added as version 2 plus `change`, with its own `$id`.
-    func addV3(_ repository: Repository, _ change: (inout [String: Any]) -> Void) throws {
-        var v3 = try repository.read(Self.addedV2)
-        v3["$id"] = "https://bookshelf.example/contracts/events/bookshelf.book.added/v3.schema.json"
-        change(&v3)
-        try repository.write(Self.addedV3, v3)
+    /// The next version of book.added as the newest plus `change`, with its own `$id`.
+    func addNextVersion(_ repository: Repository, _ change: (inout [String: Any]) -> Void) throws {
+        var next = try repository.read(Self.addedNewest)
+        next["$id"] = Self.addedNextID
+        change(&next)
+        try repository.write(Self.addedNext, next)
     }
 
     @Test func anUnchangedFolderHasNoFindings() throws {
@@ -85,26 +87,26 @@ import Testing
     @Test func aCompatibleNewVersionIsANotice() throws {
         let repository = try Repository()
         defer { repository.remove() }
-        try addV3(repository) { v3 in
-            var properties = v3["properties"] as! [String: Any]
+        try addNextVersion(repository) { next in
+            var properties = next["properties"] as! [String: Any]
             properties["edition"] = ["type": "integer", "minimum": 1]
-            v3["properties"] = properties
+            next["properties"] = properties
         }
-        let v3ID = "https://bookshelf.example/contracts/events/bookshelf.book.added/v3.schema.json"
+        let nextID = Self.addedNextID
         // Everything the contracts README asks of a new version: the envelope's dataschema enum and
         // allOf branch, an AsyncAPI message on the channel.
         try repository.edit("cloudevents/envelope.schema.json") { envelope in
             var properties = envelope["properties"] as! [String: Any]
             var dataschema = properties["dataschema"] as! [String: Any]
-            dataschema["enum"] = (dataschema["enum"] as! [Any]) + [v3ID]
+            dataschema["enum"] = (dataschema["enum"] as! [Any]) + [nextID]
             properties["dataschema"] = dataschema
             envelope["properties"] = properties
             var branches = envelope["allOf"] as! [[String: Any]]
             var branch = branches[1]
-            branch["if"] = ["required": ["dataschema"], "properties": ["dataschema": ["const": v3ID]]]
+            branch["if"] = ["required": ["dataschema"], "properties": ["dataschema": ["const": nextID]]]
             var then = branch["then"] as! [String: Any]
             var thenProperties = then["properties"] as! [String: Any]
-            thenProperties["data"] = ["$ref": v3ID]
+            thenProperties["data"] = ["$ref": nextID]
             then["properties"] = thenProperties
             branch["then"] = then
             branches.append(branch)
@@ -114,29 +116,29 @@ import Testing
             var channels = asyncapi["channels"] as! [String: Any]
             var events = channels["events"] as! [String: Any]
             var messages = events["messages"] as! [String: Any]
-            messages["bookAddedV3"] = ["$ref": "#/components/messages/bookAddedV3"]
+            messages["bookAddedV4"] = ["$ref": "#/components/messages/bookAddedV4"]
             events["messages"] = messages
             channels["events"] = events
             asyncapi["channels"] = channels
             var components = asyncapi["components"] as! [String: Any]
             var all = components["messages"] as! [String: Any]
-            all["bookAddedV3"] = all["bookAddedV2"]
+            all["bookAddedV4"] = all["bookAddedV3"]
             components["messages"] = all
             asyncapi["components"] = components
         }
         let report = try repository.diff()
         #expect(!report.isBreaking, "\(report.breaking)")
         #expect(report.findings.map(\.rule) == [.added, .versionAdded])
-        #expect(report.findings.contains { $0.message.contains("BACKWARD_TRANSITIVE compatible with 2 earlier") })
+        #expect(report.findings.contains { $0.message.contains("BACKWARD_TRANSITIVE compatible with 3 earlier") })
     }
 
     @Test func anIncompatibleNewVersionIsBreakingWithAWitness() throws {
         let repository = try Repository()
         defer { repository.remove() }
-        try addV3(repository) { v3 in v3["required"] = ["id", "title", "author", "published", "isbn"] }
+        try addNextVersion(repository) { next in next["required"] = ["id", "title", "author", "published", "isbn"] }
         let report = try repository.diff()
-        // Incompatible with v1 and with v2 (transitive).
-        #expect(report.breaking.map(\.rule) == [.versionIncompatible, .versionIncompatible])
+        // Incompatible with v1, v2 and v3 (transitive).
+        #expect(report.breaking.map(\.rule) == [.versionIncompatible, .versionIncompatible, .versionIncompatible])
         #expect(report.breaking.allSatisfy { $0.message.contains("property \"isbn\" made required") || $0.message.contains("required property \"isbn\" added") })
         #expect(report.breaking.allSatisfy { $0.message.contains("witness {") })
     }
@@ -162,7 +164,7 @@ import Testing
     @Test func aRemovedResponseFieldIsBreaking() throws {
         let repository = try Repository()
         defer { repository.remove() }
-        try repository.edit("rest/book/book.schema.json") { book in
+        try repository.edit("rest/book/v2/book.schema.json") { book in
             var properties = book["properties"] as! [String: Any]
             properties["tags"] = nil
             book["properties"] = properties
@@ -177,7 +179,7 @@ import Testing
     @Test func aNewlyRequiredRequestFieldIsBreaking() throws {
         let repository = try Repository()
         defer { repository.remove() }
-        try repository.edit("rest/new-book-request/new-book-request.schema.json") { request in
+        try repository.edit("rest/new-book-request/v2/new-book-request.schema.json") { request in
             request["required"] = ["title", "author", "published", "isbn"]
         }
         let report = try repository.diff()
