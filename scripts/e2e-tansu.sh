@@ -29,7 +29,6 @@ stop_tansu() {
   trap - EXIT INT TERM
   if kill -0 "$tansu_pid" 2>/dev/null; then
     kill -TERM "$tansu_pid"
-    kill -CONT "$tansu_pid" 2>/dev/null || true  # a journey that failed while Tansu was frozen
     wait "$tansu_pid" 2>/dev/null || true
   fi
   if [ "$status" -ne 0 ]; then
@@ -70,8 +69,7 @@ if [ "$service_status" -ne 2 ] || [[ "$service" != *"BOOKSHELF_KAFKA_CONFIG: lib
   exit 1
 fi
 
-# BOOKSHELF_BROKER_PID lets the broker-outage journey freeze Tansu (SIGSTOP) and thaw it (SIGCONT).
-BOOKSHELF_BROKER="$broker" BOOKSHELF_BROKER_PID="$tansu_pid" BIN="$bin" E2E_WORK="$work" \
+BOOKSHELF_BROKER="$broker" BIN="$bin" E2E_WORK="$work" \
   E2E_THEN="$py scripts/read-topic-python.py \"\$BOOKSHELF_STATE_FILE\"" scripts/e2e-local.sh
 
 # What the journeys left on Tansu's topics, read back by our own verifier: every record conforms to its

@@ -49,14 +49,14 @@ final class ResilienceJourneyTests: XCTestCase {
         let key = "e2e-outage-\(UUID().uuidString)"
         let title = Bookshelf.uniqueTitle("During the outage")
 
-        try stack.setBroker(up: false)
+        try stack.signal("broker", SIGUSR1)
         var brokerIsDown = true
-        defer { if brokerIsDown { try? stack.setBroker(up: true) } }
+        defer { if brokerIsDown { try? stack.signal("broker", SIGUSR2) } }
         let refused = try await shelf.add(body: Bookshelf.bookJSON(title: title), idempotencyKey: key)
         assertProblem(refused, status: 503, "adding a book while the broker is down")
         XCTAssertNotNil(refused.header("Retry-After"), "a 503 says when to retry: \(refused)")
 
-        try stack.setBroker(up: true)
+        try stack.signal("broker", SIGUSR2)
         brokerIsDown = false
         let accepted = try await shelf.eventually("the retried write being accepted") {
             let reply = try await shelf.add(body: Bookshelf.bookJSON(title: title), idempotencyKey: key)
