@@ -11,25 +11,9 @@ public enum FinishRequest {
 
     public static func check(body: some Collection<UInt8>, rawID: String, against contracts: ContractRegistry) throws(Problem) {
         guard !body.isEmpty else { return }
-        let value: JSONValue
-        do {
-            value = try JSONValue(parsing: body, rejectingDuplicateKeys: true)
-        } catch {
-            throw Problem.badRequest(code: "malformed-json", "The body is not valid JSON: \(error.message) (line \(error.line), column \(error.column)).")
-        }
-        let violations: [ContractViolation]
-        do {
-            violations = try contracts.violations(of: value, against: schemaID)
-        } catch {
-            throw Problem(status: .internalServerError, code: "contract-missing", detail: "book-read cannot check bodies: \(error.message)")
-        }
+        let (value, violations) = try ContractBody.parse(body, against: schemaID, in: contracts, service: "book-read")
         guard violations.isEmpty else {
-            let described = violations.map { "\($0.instanceLocation.isEmpty ? "/" : $0.instanceLocation): \($0.message)" }
-            throw Problem.badRequest(
-                code: "invalid-body",
-                "The body does not match the finish-book request contract: " + described.joined(separator: "; ") + ". Send the book, or no body.",
-                errors: violations
-            )
+            throw ContractBody.invalid(violations, contract: "finish-book request", advice: " Send the book, or no body.")
         }
         if let problem = PathAgreement.problem(body: value, pathParameters: ["id": rawID]) { throw problem }
     }

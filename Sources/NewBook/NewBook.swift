@@ -82,19 +82,7 @@ public struct NewBookRequest: Equatable, Sendable {
     public var tags: [String]?
 
     public init(validating body: some Collection<UInt8>, against contracts: ContractRegistry) throws(Problem) {
-        let value: JSONValue
-        do {
-            value = try JSONValue(parsing: body, rejectingDuplicateKeys: true)
-        } catch {
-            throw Problem.badRequest(code: "malformed-json", "The body is not valid JSON: \(error.message) (line \(error.line), column \(error.column)).")
-        }
-        let violations: [ContractViolation]
-        do {
-            violations = try contracts.violations(of: value, against: Self.schemaID)
-        } catch {
-            // The contracts folder the service started with has no new-book request schema: its fault, not the client's.
-            throw Problem(status: .internalServerError, code: "contract-missing", detail: "new-book cannot check bodies: \(error.message)")
-        }
+        let (value, violations) = try ContractBody.parse(body, against: Self.schemaID, in: contracts, service: "new-book")
         guard violations.isEmpty, let title = value["title"]?.string, let author = value["author"]?.string,
               let published = value["published"].flatMap(Book.year) else {
             throw Self.invalid(violations, sentID: value["id"] != nil)
@@ -110,14 +98,8 @@ public struct NewBookRequest: Equatable, Sendable {
         (1...255).contains(key.utf8.count) && key.utf8.allSatisfy { (0x21...0x7E).contains($0) }
     }
 
-    /// 400 with every violation in `errors`, and the detail naming each by its JSON pointer.
+    /// 400 with every violation in `errors`; a client-chosen id gets a word of advice.
     private static func invalid(_ violations: [ContractViolation], sentID: Bool) -> Problem {
-        let described = violations.map { "\($0.instanceLocation.isEmpty ? "/" : $0.instanceLocation): \($0.message)" }
-        let hint = sentID ? " The server assigns the id: send the book without one." : ""
-        return Problem.badRequest(
-            code: "invalid-body",
-            "The body does not match the new-book request contract: " + described.joined(separator: "; ") + "." + hint,
-            errors: violations
-        )
+        ContractBody.invalid(violations, contract: "new-book request", advice: sentID ? " The server assigns the id: send the book without one." : "")
     }
 }
