@@ -56,7 +56,7 @@ def cases():
     yield "raw NUL byte in a string", "POST", BOOKS, valid.replace(b"Hostile", b"Ho\x00stile"), [], "application/json", 400
     yield "NUL byte after the document", "POST", BOOKS, valid + b"\x00", [], "application/json", 400
     yield "duplicate keys", "POST", BOOKS, b'{"title":"One","title":"Two","author":"a","published":1}', [], "application/json", 400
-    yield "a client-chosen id", "POST", BOOKS, book(id="00000000-0000-4000-8000-000000000000"), [], "application/json", 400
+    yield "a client-chosen id", "POST", BOOKS, book(id="00000000-0000-4000-8000-000000000000"), [], "application/json", 409
     yield "wrong media type", "POST", BOOKS, valid, [], "text/plain", 415
     yield "body over the limit", "POST", BOOKS, book(title="x" * (BODY_LIMIT + 1)), [], "application/json", 413
     yield "declared length over the limit", "POST", BOOKS, valid, [], "application/json", 413

@@ -27,7 +27,7 @@ final class MistakesJourneyTests: XCTestCase {
         let headers = ["X-Bookshelf-Min-Position": added.position]
         let other = Data(#"{"id": "\#(UUID().uuidString.lowercased())", "title": "Another book", "author": "A", "published": "1970"}"#.utf8)
         let mismatch = try await shelf.send("POST", path, body: other, headers: headers)
-        assertProblem(mismatch, status: 400, "a finish whose body names another book")
+        assertProblem(mismatch, status: 409, "a finish whose body names another book")
         XCTAssertEqual((mismatch.json as? [String: Any])?["code"] as? String, "id-mismatch", "\(mismatch)")
         assertProblem(try await shelf.send("POST", path, body: Data("[]".utf8), headers: headers), status: 400, "a finish whose body is an array")
         assertProblem(try await shelf.send("POST", path, body: Data("{".utf8), headers: headers), status: 400, "a finish whose body is not JSON")

@@ -118,7 +118,7 @@ import Testing
         #expect(check.body(Array(book.utf8), of: finish, pathParameters: path) == nil)
         let other = #"{"id":"6f1c2a9e-3b7d-4c58-9e21-0a4f5d7b8c31","title":"Dune"}"#
         let mismatch = try #require(check.body(Array(other.utf8), of: finish, pathParameters: path))
-        #expect(mismatch.status == .badRequest && mismatch.code == "id-mismatch")
+        #expect(mismatch.status == .conflict && mismatch.code == "id-mismatch")
         #expect(check.body(Array("[]".utf8), of: finish, pathParameters: path)?.code == "invalid-body")
     }
 }
