@@ -36,8 +36,12 @@ public struct SchemaRegistryAPI: Sendable {
         }
         let eventIDs = Set(versions.map(\.id))
         for id in registry.schemaIDs where !eventIDs.contains(id) {
-            let subject = id == ContractRegistry.envelopeID ? Self.envelopeSubject : Self.subjectName(path: registry.path(ofSchema: id) ?? id)
-            versions.append((subject, 1, id))
+            if id == ContractRegistry.envelopeID {
+                versions.append((Self.envelopeSubject, 1, id))
+            } else {
+                let (subject, version) = Self.subject(path: registry.path(ofSchema: id) ?? id)
+                versions.append((subject, version, id))
+            }
         }
         let location = versions.map { ($0.id, ($0.subject, $0.version)) }
         let subjectOfID = Dictionary(location, uniquingKeysWith: { first, _ in first })
@@ -62,12 +66,20 @@ public struct SchemaRegistryAPI: Sendable {
         self.checker = CompatibilityChecker(schemas: registry.schemas)
     }
 
-    /// `rest/book/book.schema.json` → `rest.book`; `deadletter/headers.schema.json` → `deadletter.headers`.
-    static func subjectName(path: String) -> String {
+    /// `rest/book/book.schema.json` → `rest.book` version 1; `rest/book/v2/book.schema.json` → `rest.book`
+    /// version 2 (a REST body's later versions live in `v<N>/` beside the first); `deadletter/headers.schema.json`
+    /// → `deadletter.headers` version 1.
+    static func subject(path: String) -> (name: String, version: Int) {
         var parts = path.split(separator: "/").map(String.init)
         let file = String((parts.popLast() ?? path).dropLast(".schema.json".count))
+        var version = 1
+        if parts.count >= 2, let last = parts.last, last.first == "v", let number = Int(last.dropFirst()), number > 0,
+           parts[parts.count - 2] == file {
+            version = number
+            parts.removeLast()
+        }
         if parts.last != file { parts.append(file) }
-        return parts.joined(separator: ".")
+        return (parts.joined(separator: "."), version)
     }
 
     /// An id per `$id`: FNV-1a of the `$id`, in 1..<2^31, probing on a collision in sorted order.

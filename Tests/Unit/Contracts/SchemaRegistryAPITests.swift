@@ -27,6 +27,15 @@ import Testing
         #expect(subjects.contains("bookshelf.events-value"))
         #expect(subjects.contains("rest.book"))
         #expect(subjects.contains("deadletter.headers"))
+        #expect(!subjects.contains { $0.contains(".v2.") }, "a REST body's v2 file is a version of its subject, not a subject: \(subjects)")
+    }
+
+    @Test func aRESTBodysVersionFoldersAreVersionsOfOneSubject() {
+        #expect(get("/subjects/rest.book/versions").body.elements.compactMap(\.int) == [1, 2])
+        let latest = get("/subjects/rest.book/versions/latest").body
+        #expect(latest["version"]?.int == 2)
+        #expect(latest["schema"]?.string?.contains("rest/book/v2/book.schema.json") == true)
+        #expect(get("/subjects/rest.new-book-request/versions").body.elements.compactMap(\.int) == [1, 2])
     }
 
     @Test func versionsAreTheVersionFilesInOrder() throws {
