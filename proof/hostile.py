@@ -56,7 +56,7 @@ def cases():
     yield "raw NUL byte in a string", "POST", BOOKS, valid.replace(b"Hostile", b"Ho\x00stile"), [], "application/json", 400
     yield "NUL byte after the document", "POST", BOOKS, valid + b"\x00", [], "application/json", 400
     yield "duplicate keys", "POST", BOOKS, b'{"title":"One","title":"Two","author":"a","published":1}', [], "application/json", 400
-    yield "a client-chosen id", "POST", BOOKS, book(id="00000000-0000-4000-8000-000000000000"), [], "application/json", 409
+    yield "a client-chosen id", "POST", BOOKS, book(id="00000000-0000-4000-8000-000000000000"), [], "application/json", 400
     yield "wrong media type", "POST", BOOKS, valid, [], "text/plain", 415
     yield "body over the limit", "POST", BOOKS, book(title="x" * (BODY_LIMIT + 1)), [], "application/json", 413
     yield "declared length over the limit", "POST", BOOKS, valid, [], "application/json", 413
@@ -95,7 +95,7 @@ def cases():
     yield "a method token no parser knows", "FROBNICATE", BOOKS, b"", [], None, 400
     yield "PUT on a book's finished", "PUT", FINISH.format("8a5e3c1e-4b5d-4e6f-8a9b-0c1d2e3f4a5b"), b"", [], None, 405
     finished_id = "8a5e3c1e-4b5d-4e6f-8a9b-0c1d2e3f4a5b"
-    yield "finish body naming another book", "POST", FINISH.format(finished_id), book(id="00000000-0000-4000-8000-000000000000"), [], "application/json", 400
+    yield "finish body naming another book", "POST", FINISH.format(finished_id), book(id="00000000-0000-4000-8000-000000000000"), [], "application/json", 409
     yield "finish body that is an array", "POST", FINISH.format(finished_id), b"[]", [], "application/json", 400
     yield "finish body that is not JSON", "POST", FINISH.format(finished_id), b'{"id": ', [], "application/json", 400
     yield "finish body as text", "POST", FINISH.format(finished_id), b"finished", [], "text/plain", 415
