@@ -92,7 +92,8 @@ struct OpenAPIDiff {
             guard let oldBody = before[mediaType] else { continue }
             for (field, shape) in newBody.sorted(by: { $0.key < $1.key }) {
                 let was = oldBody[field]
-                if shape.required, !field.isEmpty, was?.required != true, parentPresent(field, in: oldBody) {
+                // An array's items (`…/[]`) are never required: a schema that only now says what they are asks for none.
+                if shape.required, !field.isEmpty, !field.hasSuffix("/[]"), was?.required != true, parentPresent(field, in: oldBody) {
                     findings.append(finding(.requestFieldRequired, at, "\(name) \(mediaType): field \(field) is now required"))
                 }
                 if let newTypes = shape.types, let was {

@@ -187,6 +187,18 @@ import Testing
         #expect(report.breaking.first?.message.contains("field /isbn is now required") == true)
     }
 
+    /// A request schema that only now says what array items are (as the finish body's did when it learnt
+    /// that no member name may hold NUL): an array's items are never a field a client must now send.
+    @Test func describingArrayItemsRequiresNothing() throws {
+        let repository = try Repository()
+        defer { repository.remove() }
+        try repository.edit("rest/new-book-request/v2/new-book-request.schema.json") { request in
+            request["items"] = ["type": "string"]
+        }
+        let report = try repository.diff()
+        #expect(report.breaking.isEmpty, "\(report.breaking)")
+    }
+
     @Test func asyncAPIRemovalsAndAChangedKeyAreBreaking() throws {
         let repository = try Repository()
         defer { repository.remove() }
