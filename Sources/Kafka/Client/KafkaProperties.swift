@@ -79,17 +79,8 @@ public struct KafkaProperties: Sendable, Equatable {
     public func validate(source: String) throws(KafkaError) {
         // Nothing to check, and a client's threads are not free: start-up stays as fast as without.
         guard !values.isEmpty else { return }
-        guard let conf = rd_kafka_conf_new() else {
-            throw KafkaError(code: .configuration, message: "librdkafka could not allocate a configuration", isRetryable: false)
-        }
+        let conf = try RdKafkaClient.configuration(values, source: source)
         var errstr = [CChar](repeating: 0, count: 512)
-        for (name, value) in values.sorted(by: { $0.key < $1.key }) {
-            if rd_kafka_conf_set(conf, name, value, &errstr, errstr.count) != RD_KAFKA_CONF_OK {
-                rd_kafka_conf_destroy(conf)
-                throw KafkaError(
-                    code: .configuration, message: "\(source): librdkafka refused \(name): \(RdKafkaClient.string(errstr))", isRetryable: false)
-            }
-        }
         // Warnings such as "a consumer property, ignored by this producer" are expected here and not shown.
         rd_kafka_conf_set_log_cb(conf) { _, _, _, _ in }
         guard let rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, &errstr, errstr.count) else {

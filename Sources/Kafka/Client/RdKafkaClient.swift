@@ -22,20 +22,8 @@ final class RdKafkaClient: Sendable {
         logger: Logger,
         configure: (OpaquePointer) -> Void = { _ in }
     ) throws(KafkaError) {
-        guard let conf = rd_kafka_conf_new() else {
-            throw KafkaError(code: .configuration, message: "librdkafka could not allocate a configuration", isRetryable: false)
-        }
+        let conf = try Self.configuration(properties)
         var errstr = [CChar](repeating: 0, count: 512)
-        for (name, value) in properties.sorted(by: { $0.key < $1.key }) {
-            if rd_kafka_conf_set(conf, name, value, &errstr, errstr.count) != RD_KAFKA_CONF_OK {
-                rd_kafka_conf_destroy(conf)
-                throw KafkaError(
-                    code: .configuration,
-                    // Not the value: it may be a password.
-                    message: "librdkafka refused \(name): \(Self.string(errstr))",
-                    isRetryable: false)
-            }
-        }
         let context = Unmanaged.passRetained(Context(logger: logger))
         rd_kafka_conf_set_opaque(conf, context.toOpaque())
         rd_kafka_conf_set_log_cb(conf) { rk, level, facility, message in
@@ -54,6 +42,25 @@ final class RdKafkaClient: Sendable {
         }
         self.handle = rk
         self.context = context
+    }
+
+    /// A librdkafka configuration holding `properties`, set in name order. A property librdkafka refuses is
+    /// a `.configuration` error naming it (`source`, when given, says where it came from) with librdkafka's
+    /// message, never its value: it may be a password. The caller owns the configuration.
+    static func configuration(_ properties: [String: String], source: String? = nil) throws(KafkaError) -> OpaquePointer {
+        guard let conf = rd_kafka_conf_new() else {
+            throw KafkaError(code: .configuration, message: "librdkafka could not allocate a configuration", isRetryable: false)
+        }
+        var errstr = [CChar](repeating: 0, count: 512)
+        for (name, value) in properties.sorted(by: { $0.key < $1.key }) {
+            if rd_kafka_conf_set(conf, name, value, &errstr, errstr.count) != RD_KAFKA_CONF_OK {
+                rd_kafka_conf_destroy(conf)
+                throw KafkaError(
+                    code: .configuration, message: "\(source.map { $0 + ": " } ?? "")librdkafka refused \(name): \(string(errstr))",
+                    isRetryable: false)
+            }
+        }
+        return conf
     }
 
     /// Destroys the handle; later calls do nothing. Callers make sure no other thread still uses it.
