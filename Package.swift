@@ -5,6 +5,15 @@ let package = Package(
     name: "Bookshelf",
     platforms: [.macOS(.v14)],
     products: [
+        // The kit: libraries another Swift package depends on. Each module name carries the kit's name, so
+        // none collides with a module of the ecosystem (swift-kafka-client's `Kafka`, a `JSONSchema`).
+        .library(name: "BookshelfJSON", targets: ["BookshelfJSON", "BookshelfJSONSchema"]),
+        .library(name: "BookshelfContracts", targets: ["BookshelfContracts"]),
+        .library(name: "BookshelfKafka", targets: ["BookshelfKafka"]),
+        .library(name: "BookshelfHTTPClient", targets: ["BookshelfHTTPClient"]),
+        .library(name: "BookshelfDiscovery", targets: ["BookshelfDiscovery"]),
+        .library(name: "BookshelfServiceKit", targets: ["BookshelfServiceKit"]),
+        // The Bookshelf app, the kit's first user.
         .executable(name: "bookshelf", targets: ["bookshelf"]),
     ],
     dependencies: [
@@ -32,29 +41,29 @@ let package = Package(
 
         // JSON and JSON Schema.
         .target(name: "BookshelfJSON", dependencies: ["CJansson", "CJanssonArena"]),
-        .target(name: "JSONSchema", dependencies: ["BookshelfJSON", "CJansson"]),
-        .target(name: "Contracts", dependencies: ["BookshelfJSON", "CJansson", "JSONSchema"]),
+        .target(name: "BookshelfJSONSchema", dependencies: ["BookshelfJSON", "CJansson"]),
+        .target(name: "BookshelfContracts", dependencies: ["BookshelfJSON", "CJansson", "BookshelfJSONSchema"]),
 
         // Transport and discovery.
-        .target(name: "Kafka", dependencies: [
-            "CRdKafka", "BookshelfJSON", "Contracts",
+        .target(name: "BookshelfKafka", dependencies: [
+            "CRdKafka", "BookshelfJSON", "BookshelfContracts",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
-        .target(name: "HTTPClient", dependencies: [
+        .target(name: "BookshelfHTTPClient", dependencies: [
             "CCurl",
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .target(name: "Discovery", dependencies: [
-            "HTTPClient", "BookshelfJSON",
+        .target(name: "BookshelfDiscovery", dependencies: [
+            "BookshelfHTTPClient", "BookshelfJSON",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
 
         // What every service shares, then one module per service.
-        .target(name: "ServiceKit", dependencies: [
-            "BookshelfJSON", "CJansson", "Contracts", "Kafka", "Discovery", "HTTPClient",
+        .target(name: "BookshelfServiceKit", dependencies: [
+            "BookshelfJSON", "CJansson", "BookshelfContracts", "BookshelfKafka", "BookshelfDiscovery", "BookshelfHTTPClient",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
@@ -65,17 +74,17 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
         ]),
-        .target(name: "NewBook", dependencies: ["ServiceKit", "Contracts", "BookshelfJSON"]),
-        .target(name: "BookRead", dependencies: ["ServiceKit", "Contracts", "BookshelfJSON"]),
-        .target(name: "ListBooks", dependencies: ["ServiceKit", "Contracts"]),
-        .target(name: "LastRead", dependencies: ["ServiceKit", "Contracts"]),
-        .target(name: "Gateway", dependencies: ["ServiceKit", "HTTPClient", "Discovery", "Contracts", "JSONSchema", "BookshelfJSON"]),
+        .target(name: "NewBook", dependencies: ["BookshelfServiceKit", "BookshelfContracts", "BookshelfJSON"]),
+        .target(name: "BookRead", dependencies: ["BookshelfServiceKit", "BookshelfContracts", "BookshelfJSON"]),
+        .target(name: "ListBooks", dependencies: ["BookshelfServiceKit", "BookshelfContracts"]),
+        .target(name: "LastRead", dependencies: ["BookshelfServiceKit", "BookshelfContracts"]),
+        .target(name: "Gateway", dependencies: ["BookshelfServiceKit", "BookshelfHTTPClient", "BookshelfDiscovery", "BookshelfContracts", "BookshelfJSONSchema", "BookshelfJSON"]),
         .target(name: "Stack", dependencies: [
             .product(name: "Logging", package: "swift-log"),
         ]),
 
         .executableTarget(name: "bookshelf", dependencies: [
-            "BookshelfJSON", "JSONSchema", "Contracts", "Kafka", "Discovery", "HTTPClient", "ServiceKit",
+            "BookshelfJSON", "BookshelfJSONSchema", "BookshelfContracts", "BookshelfKafka", "BookshelfDiscovery", "BookshelfHTTPClient", "BookshelfServiceKit",
             "NewBook", "BookRead", "ListBooks", "LastRead", "Gateway", "Stack",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -97,40 +106,40 @@ let package = Package(
         // Unit tests mirror Sources: Tests/Unit/<Module>.
         // CJansson: the reader's differential test compares it with jansson's own json_loadb.
         .testTarget(name: "BookshelfJSONTests", dependencies: ["BookshelfJSON", "CJansson", "CJanssonArena"], path: "Tests/Unit/BookshelfJSON"),
-        .testTarget(name: "JSONSchemaTests", dependencies: ["JSONSchema", "BookshelfJSON"], path: "Tests/Unit/JSONSchema"),
-        .testTarget(name: "ContractsTests", dependencies: ["Contracts", "JSONSchema", "BookshelfJSON"], path: "Tests/Unit/Contracts"),
-        .testTarget(name: "KafkaTests", dependencies: ["Kafka", "CRdKafka", "Contracts", "BookshelfJSON"], path: "Tests/Unit/Kafka"),
+        .testTarget(name: "BookshelfJSONSchemaTests", dependencies: ["BookshelfJSONSchema", "BookshelfJSON"], path: "Tests/Unit/BookshelfJSONSchema"),
+        .testTarget(name: "BookshelfContractsTests", dependencies: ["BookshelfContracts", "BookshelfJSONSchema", "BookshelfJSON"], path: "Tests/Unit/BookshelfContracts"),
+        .testTarget(name: "BookshelfKafkaTests", dependencies: ["BookshelfKafka", "CRdKafka", "BookshelfContracts", "BookshelfJSON"], path: "Tests/Unit/BookshelfKafka"),
         // What the HTTP client, discovery and gateway tests share: a live server, sockets that misbehave.
         .target(name: "HTTPTestSupport", dependencies: [
-            "ServiceKit",
+            "BookshelfServiceKit",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
         ], path: "Tests/Support/HTTPTestSupport"),
-        .testTarget(name: "HTTPClientTests", dependencies: [
-            "HTTPClient", "HTTPTestSupport",
+        .testTarget(name: "BookshelfHTTPClientTests", dependencies: [
+            "BookshelfHTTPClient", "HTTPTestSupport",
             .product(name: "Hummingbird", package: "hummingbird"),
-        ], path: "Tests/Unit/HTTPClient"),
-        .testTarget(name: "DiscoveryTests", dependencies: [
-            "Discovery", "HTTPClient", "HTTPTestSupport",
+        ], path: "Tests/Unit/BookshelfHTTPClient"),
+        .testTarget(name: "BookshelfDiscoveryTests", dependencies: [
+            "BookshelfDiscovery", "BookshelfHTTPClient", "HTTPTestSupport",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-        ], path: "Tests/Unit/Discovery"),
-        .testTarget(name: "ServiceKitTests", dependencies: [
-            "ServiceKit", "Contracts",
+        ], path: "Tests/Unit/BookshelfDiscovery"),
+        .testTarget(name: "BookshelfServiceKitTests", dependencies: [
+            "BookshelfServiceKit", "BookshelfContracts",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
-        ], path: "Tests/Unit/ServiceKit"),
+        ], path: "Tests/Unit/BookshelfServiceKit"),
         .testTarget(name: "ServicesTests", dependencies: [
-            "NewBook", "BookRead", "ListBooks", "LastRead", "Contracts", "BookshelfJSON",
+            "NewBook", "BookRead", "ListBooks", "LastRead", "BookshelfContracts", "BookshelfJSON",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ], path: "Tests/Unit/Services"),
         .testTarget(name: "GatewayTests", dependencies: [
-            "Gateway", "ServiceKit", "Discovery", "HTTPClient", "BookshelfJSON", "HTTPTestSupport",
+            "Gateway", "BookshelfServiceKit", "BookshelfDiscovery", "BookshelfHTTPClient", "BookshelfJSON", "HTTPTestSupport",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ], path: "Tests/Unit/Gateway"),
         .testTarget(name: "ContractTests", dependencies: [
-            "Contracts", "JSONSchema", "BookshelfJSON", "Kafka", "ServiceKit", "NewBook", "BookRead", "ListBooks", "LastRead",
-            "Gateway", "Discovery", "HTTPClient",
+            "BookshelfContracts", "BookshelfJSONSchema", "BookshelfJSON", "BookshelfKafka", "BookshelfServiceKit", "NewBook", "BookRead", "ListBooks", "LastRead",
+            "Gateway", "BookshelfDiscovery", "BookshelfHTTPClient",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], path: "Tests/Contract"),

@@ -1,5 +1,5 @@
 /* The floor of the gateway's upstream side, for `bench-gateway.py --floors`: one thread drives libcurl's multi
- * interface (the socket API over epoll, as Sources/HTTPClient does) with CONCURRENCY keep-alive GETs to URL in
+ * interface (the socket API over epoll, as Sources/BookshelfHTTPClient does) with CONCURRENCY keep-alive GETs to URL in
  * flight, adding each easy handle again as soon as its transfer ends, and copying each body as a client would.
  * After one second of warm-up it counts for SECONDS and prints requests/s and this process's CPU (user + system)
  * per request.   usage: curl-floor URL CONCURRENCY SECONDS */

@@ -1,6 +1,6 @@
-import Contracts
+import BookshelfContracts
 import FoundationEssentials
-import ServiceKit
+import BookshelfServiceKit
 
 /// book-read's state, rebuilt by replay: the ids of the books that exist, and the command that marks one
 /// finished.

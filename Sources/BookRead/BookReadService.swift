@@ -1,7 +1,7 @@
-import Contracts
+import BookshelfContracts
 import FoundationEssentials
 import Hummingbird
-import ServiceKit
+import BookshelfServiceKit
 
 /// book-read's wiring: `POST /bookshelf/books/{id}/finished` over `KnownBooks`, producing through an
 /// `EventPublisher`.

@@ -1,6 +1,6 @@
 import BookshelfJSON
-import Contracts
-import ServiceKit
+import BookshelfContracts
+import BookshelfServiceKit
 
 /// The optional body of `POST /bookshelf/books/{id}/finished` (contracts/rest/finish-book-request). The
 /// original API sends the whole book; no body is just as good. A body must be a JSON object whose `id`, if

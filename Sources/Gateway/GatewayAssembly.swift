@@ -1,7 +1,7 @@
-import Discovery
-import HTTPClient
+import BookshelfDiscovery
+import BookshelfHTTPClient
 import Logging
-import ServiceKit
+import BookshelfServiceKit
 import ServiceLifecycle
 
 /// Everything a gateway process runs, put together from its configuration: the routes, the long-lived

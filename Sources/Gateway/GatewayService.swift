@@ -1,12 +1,12 @@
 import BookshelfJSON
-import Discovery
-import HTTPClient
+import BookshelfDiscovery
+import BookshelfHTTPClient
 import HTTPTypes
 import Hummingbird
 import HummingbirdCore
 import Logging
 import NIOCore
-import ServiceKit
+import BookshelfServiceKit
 
 /// The gateway's wiring: the public API routed by openapi.json to the services discovery finds, checked
 /// against the contracts first, and the API documentation.

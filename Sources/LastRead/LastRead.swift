@@ -1,6 +1,6 @@
-import Contracts
+import BookshelfContracts
 import FoundationEssentials
-import ServiceKit
+import BookshelfServiceKit
 
 /// The last-read view: the five books finished most recently, full book data, newest first, each once.
 /// "Recent" is the finished event's `time`, not the order events arrive in: partitions replay in any

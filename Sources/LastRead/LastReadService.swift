@@ -1,6 +1,6 @@
 import FoundationEssentials
 import Hummingbird
-import ServiceKit
+import BookshelfServiceKit
 
 /// last-read's wiring: `GET /bookshelf/books/last/read`.
 public struct LastReadService: Sendable {

@@ -1,6 +1,6 @@
-import Contracts
+import BookshelfContracts
 import FoundationEssentials
-import ServiceKit
+import BookshelfServiceKit
 
 /// The list-books view: every book in the order added, one entry per book id. "Order added" is the
 /// order of the `book.added` events' times (then their ids), not the order this view happened to read

@@ -1,7 +1,7 @@
-import Contracts
+import BookshelfContracts
 import FoundationEssentials
 import Hummingbird
-import ServiceKit
+import BookshelfServiceKit
 import Synchronization
 
 /// list-books' wiring: `GET /bookshelf/books` (optionally paged) and `GET /bookshelf/books/{id}`.

@@ -1,7 +1,7 @@
 import BookshelfJSON
-import Contracts
+import BookshelfContracts
 import FoundationEssentials
-import ServiceKit
+import BookshelfServiceKit
 
 /// new-book's memory, rebuilt by replay: which `Idempotency-Key` added which book (keys travel in the
 /// `book.added` data, so they survive restarts), and which keys have a write in flight right now.

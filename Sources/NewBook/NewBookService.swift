@@ -1,7 +1,7 @@
-import Contracts
+import BookshelfContracts
 import FoundationEssentials
 import Hummingbird
-import ServiceKit
+import BookshelfServiceKit
 
 /// new-book's wiring: `POST /bookshelf/books` over `NewBookState`, producing through an `EventPublisher`.
 public struct NewBookService: Sendable {

@@ -1,6 +1,6 @@
 import ArgumentParser
 import FoundationEssentials
-import Kafka
+import BookshelfKafka
 
 @main
 struct Bookshelf: AsyncParsableCommand {

@@ -1,5 +1,5 @@
 import Glibc
-import ServiceKit
+import BookshelfServiceKit
 
 /// Standard output and standard error, written with write(2) directly (see `writeAll`): no stdio
 /// buffering between a line and a pipe that another process reads.

@@ -5,7 +5,7 @@ import LastRead
 import ListBooks
 import Logging
 import NewBook
-import ServiceKit
+import BookshelfServiceKit
 import Testing
 
 /// asyncapi.json's receive operations, checked on the real projections running in their real host over an

@@ -1,6 +1,6 @@
 import BookshelfJSON
 import Foundation
-import Kafka
+import BookshelfKafka
 import Testing
 
 /// What the contracts declare, each item needing a check that ran: every message of every send and

@@ -1,6 +1,6 @@
 import BookshelfJSON
-import Contracts
-import ServiceKit
+import BookshelfContracts
+import BookshelfServiceKit
 import Testing
 
 /// Schema evolution: every version of an event type is BACKWARD compatible with every older one

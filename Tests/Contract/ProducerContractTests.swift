@@ -3,12 +3,12 @@ import BookshelfJSON
 import Foundation
 import Hummingbird
 import HummingbirdTesting
-import Kafka
+import BookshelfKafka
 import LastRead
 import ListBooks
 import Logging
 import NewBook
-import ServiceKit
+import BookshelfServiceKit
 import ServiceLifecycle
 import Testing
 

@@ -1,16 +1,16 @@
 import BookRead
 import BookshelfJSON
-import Discovery
+import BookshelfDiscovery
 import Foundation
 import Gateway
-import HTTPClient
+import BookshelfHTTPClient
 import Hummingbird
 import HummingbirdTesting
 import LastRead
 import ListBooks
 import Logging
 import NewBook
-import ServiceKit
+import BookshelfServiceKit
 import Testing
 
 /// openapi.json, checked on the provider: the gateway in-process in front of the real services (each a

@@ -4,7 +4,7 @@ import HummingbirdCore
 import Logging
 import NIOCore
 import NIOHTTPTypes
-import ServiceKit
+import BookshelfServiceKit
 
 /// Servers that answer every request with one fixed JSON body and do nothing else, so that
 /// `scripts/bench-gateway.py --floors` can measure what the gateway's HTTP server costs per request before any

@@ -3,7 +3,7 @@ import HummingbirdCore
 import Logging
 import NIOCore
 import NIOHTTPTypes
-import ServiceKit
+import BookshelfServiceKit
 
 extension GatewayService {
     /// The forwarding path for a server's pipeline (`ServiceHost.run(frontHandlers:)`): one `ForwardingHandler`

@@ -1,8 +1,8 @@
 import BookshelfJSON
-import HTTPClient
+import BookshelfHTTPClient
 import HTTPTypes
 import NIOCore
-import ServiceKit
+import BookshelfServiceKit
 
 /// An answer the forwarding path writes: a status, the end-to-end headers and the whole body. The headers
 /// every answer carries (length, request id, date, server) are added when it is written.

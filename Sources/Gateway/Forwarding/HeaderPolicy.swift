@@ -1,4 +1,4 @@
-import HTTPClient
+import BookshelfHTTPClient
 import HTTPTypes
 
 extension String {

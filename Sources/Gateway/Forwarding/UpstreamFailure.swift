@@ -1,5 +1,5 @@
-import HTTPClient
-import ServiceKit
+import BookshelfHTTPClient
+import BookshelfServiceKit
 
 /// Why no upstream answered, as the client will be told.
 public enum UpstreamFailure: Error, Sendable, Equatable {

@@ -1,5 +1,5 @@
-import Discovery
-import HTTPClient
+import BookshelfDiscovery
+import BookshelfHTTPClient
 import Logging
 
 /// Sends one request to an instance of a service, and a read once more to another instance when the first

@@ -1,6 +1,6 @@
 import BookshelfJSON
-import Contracts
-import JSONSchema
+import BookshelfContracts
+import BookshelfJSONSchema
 
 /// The schemas the route table names, compiled once at start-up from the contracts folder, so a request
 /// is checked by the same draft 2020-12 validator the contract tests use.

@@ -1,7 +1,7 @@
 import BookshelfJSON
-import Contracts
+import BookshelfContracts
 import HTTPTypes
-import ServiceKit
+import BookshelfServiceKit
 
 extension RequestCheck {
     /// The query parameters and headers the operation declares, each checked against its schema: 400 with

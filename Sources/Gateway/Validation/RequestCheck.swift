@@ -1,7 +1,7 @@
 import BookshelfJSON
-import Contracts
+import BookshelfContracts
 import HTTPTypes
-import ServiceKit
+import BookshelfServiceKit
 
 /// What the gateway checks before a request may reach a service: the contract's path parameters, media
 /// type and body. Pure, so every rejection can be tested without a socket.

@@ -1,5 +1,5 @@
 import BookshelfJSON
-import Contracts
+import BookshelfContracts
 
 /// Checks a JSON value against a contract schema named by its absolute `$id` (with an optional fragment).
 public protocol SchemaValidating: Sendable {

@@ -2,7 +2,7 @@ import ArgumentParser
 import BookshelfJSON
 import FoundationEssentials
 import Glibc
-import JSONSchema
+import BookshelfJSONSchema
 
 /// `bookshelf contracts bench`: validations per second of one schema over pre-parsed instances,
 /// the figure `make bench-validate` sets beside other validators (which also get parsed input).

@@ -1,6 +1,6 @@
 import ArgumentParser
 import BookRead
-import ServiceKit
+import BookshelfServiceKit
 
 struct BookReadCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

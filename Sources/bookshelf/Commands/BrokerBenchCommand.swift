@@ -1,8 +1,8 @@
 import ArgumentParser
 import BookshelfJSON
-import Contracts
+import BookshelfContracts
 import FoundationEssentials
-import Kafka
+import BookshelfKafka
 import Logging
 #if canImport(Glibc)
 import Glibc

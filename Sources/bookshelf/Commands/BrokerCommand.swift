@@ -2,7 +2,7 @@ import ArgumentParser
 import Dispatch
 import FoundationEssentials
 import Glibc
-import Kafka
+import BookshelfKafka
 import Logging
 import ServiceLifecycle
 

@@ -1,6 +1,6 @@
 import ArgumentParser
-import Contracts
-import JSONSchema
+import BookshelfContracts
+import BookshelfJSONSchema
 
 /// `bookshelf contracts check [DIR]`: exit 0 when the contracts folder is complete and
 /// consistent, 1 with one finding a line otherwise, 2 when the metaschemas cannot be found.

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Contracts
+import BookshelfContracts
 
 extension ContractsDiffReport.Format: ExpressibleByArgument {}
 

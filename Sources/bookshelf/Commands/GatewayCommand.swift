@@ -1,9 +1,9 @@
 import ArgumentParser
 import FoundationEssentials
 import Gateway
-import HTTPClient
+import BookshelfHTTPClient
 import Logging
-import ServiceKit
+import BookshelfServiceKit
 
 struct GatewayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

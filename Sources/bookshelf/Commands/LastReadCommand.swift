@@ -1,6 +1,6 @@
 import ArgumentParser
 import LastRead
-import ServiceKit
+import BookshelfServiceKit
 
 struct LastReadCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,6 @@
 import ArgumentParser
 import ListBooks
-import ServiceKit
+import BookshelfServiceKit
 
 struct ListBooksCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

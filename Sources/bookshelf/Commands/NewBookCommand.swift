@@ -1,6 +1,6 @@
 import ArgumentParser
 import NewBook
-import ServiceKit
+import BookshelfServiceKit
 
 struct NewBookCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

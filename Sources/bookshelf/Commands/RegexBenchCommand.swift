@@ -1,5 +1,5 @@
 import ArgumentParser
-import JSONSchema
+import BookshelfJSONSchema
 
 /// `bookshelf contracts bench-regex`: the contracts' `pattern` regexes on our ECMA-262 engine beside
 /// Swift's own Regex (_StringProcessing, no Foundation), same inputs, same run: ns per match and ratio.

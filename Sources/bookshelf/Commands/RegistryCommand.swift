@@ -1,6 +1,6 @@
 import ArgumentParser
 import BookshelfJSON
-import Contracts
+import BookshelfContracts
 import Hummingbird
 import Logging
 

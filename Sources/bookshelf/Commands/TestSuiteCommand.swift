@@ -1,7 +1,7 @@
 import ArgumentParser
 import BookshelfJSON
 import FoundationEssentials
-import JSONSchema
+import BookshelfJSONSchema
 
 /// `bookshelf contracts test-suite`: runs JSON-Schema-Test-Suite files (the official draft
 /// 2020-12 conformance tests) against our validator, printing passed/total per file.

@@ -1,9 +1,9 @@
 import ArgumentParser
 import FoundationEssentials
 import Glibc
-import Kafka
+import BookshelfKafka
 import Logging
-import ServiceKit
+import BookshelfServiceKit
 import Stack
 
 /// `bookshelf up`: the whole system on one machine, as children of this process.

@@ -3,7 +3,7 @@ import BookshelfJSON
 import Dispatch
 import FoundationEssentials
 import Glibc
-import JSONSchema
+import BookshelfJSONSchema
 
 /// `bookshelf contracts validate`: exit 0 when every instance is valid, 1 when any is invalid,
 /// 2 on a usage error, malformed JSON or a bad schema.

@@ -1,7 +1,7 @@
 import ArgumentParser
 import BookshelfJSON
-import Contracts
-import Kafka
+import BookshelfContracts
+import BookshelfKafka
 import Logging
 
 /// `bookshelf contracts verify-topic --broker HOST:PORT`: every record a topic held at start

@@ -1,6 +1,6 @@
 import BookshelfJSON
 import Foundation
-import JSONSchema
+import BookshelfJSONSchema
 import Synchronization
 
 /// One contract violation, located as a reader fixes it: the contract file, the JSON pointer into that file

@@ -1,5 +1,5 @@
 import BookshelfJSON
-import Kafka
+import BookshelfKafka
 
 /// The checks every produced record must pass, from asyncapi.json and the schemas it names.
 extension ContractSet {

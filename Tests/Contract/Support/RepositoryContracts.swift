@@ -1,4 +1,4 @@
-import Contracts
+import BookshelfContracts
 
 /// The repository's contracts/, found from the working directory as `bookshelf` finds it, loaded once
 /// for every test of this target: the services check each event they write and read against them.

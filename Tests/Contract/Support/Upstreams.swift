@@ -3,7 +3,7 @@ import Glibc
 import Hummingbird
 import Logging
 import NIOCore
-import ServiceKit
+import BookshelfServiceKit
 
 /// Runs Hummingbird responders, each on an ephemeral loopback port, while `body` runs with their ports.
 func withServers<Builder: HTTPResponderBuilder, R: Sendable>(

@@ -1,7 +1,7 @@
 import Hummingbird
 import Logging
 import NIOCore
-import ServiceKit
+import BookshelfServiceKit
 
 /// A request context that remembers the client's port, so a test can tell whether connections were reused.
 public struct PeerContext: RequestContext {

@@ -1,12 +1,12 @@
 import Foundation
 import Glibc
-import HTTPClient
+import BookshelfHTTPClient
 import HTTPTestSupport
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
-import ServiceKit
+import BookshelfServiceKit
 import Testing
 
 @testable import Gateway

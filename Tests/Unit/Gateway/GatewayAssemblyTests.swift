@@ -3,7 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
-import ServiceKit
+import BookshelfServiceKit
 import Testing
 
 @testable import Gateway

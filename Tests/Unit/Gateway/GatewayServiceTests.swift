@@ -1,13 +1,13 @@
 import HTTPTestSupport
-import Discovery
+import BookshelfDiscovery
 import Foundation
-import HTTPClient
+import BookshelfHTTPClient
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
-import ServiceKit
+import BookshelfServiceKit
 import Synchronization
 import Testing
 

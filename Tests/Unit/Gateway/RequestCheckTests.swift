@@ -1,5 +1,5 @@
 import HTTPTypes
-import ServiceKit
+import BookshelfServiceKit
 import Testing
 
 @testable import Gateway

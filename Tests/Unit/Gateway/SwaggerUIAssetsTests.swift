@@ -1,12 +1,12 @@
-import Discovery
+import BookshelfDiscovery
 import Foundation
-import HTTPClient
+import BookshelfHTTPClient
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
-import ServiceKit
+import BookshelfServiceKit
 import Testing
 
 @testable import Gateway

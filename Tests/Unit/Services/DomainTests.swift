@@ -1,11 +1,11 @@
 import BookRead
 import BookshelfJSON
-import Contracts
+import BookshelfContracts
 import Foundation
 import LastRead
 import ListBooks
 import NewBook
-import ServiceKit
+import BookshelfServiceKit
 import Testing
 
 func book(_ title: String, id: UUID = UUID()) -> Book {

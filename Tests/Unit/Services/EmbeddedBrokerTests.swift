@@ -2,12 +2,12 @@ import BookRead
 import Foundation
 import Hummingbird
 import HummingbirdTesting
-import Kafka
+import BookshelfKafka
 import LastRead
 import ListBooks
 import Logging
 import NewBook
-import ServiceKit
+import BookshelfServiceKit
 import ServiceLifecycle
 import Testing
 

@@ -1,4 +1,4 @@
-import Contracts
+import BookshelfContracts
 
 /// The repository's contracts/ folder, found from the working directory as `bookshelf` finds it.
 let repositoryContractsFolder: String = {

@@ -6,7 +6,7 @@ import LastRead
 import ListBooks
 import Logging
 import NewBook
-import ServiceKit
+import BookshelfServiceKit
 import ServiceLifecycle
 import Testing
 

@@ -1,0 +1,199 @@
+import BookshelfKafka
+import Logging
+
+/// A broker failure as the HTTP edge should report it: retryable ones become 503 with `Retry-After`, and
+/// the message says what happened without librdkafka's internals.
+public struct BrokerError: ServiceError {
+    public let code: String
+    public let message: String
+    public let isRetryable: Bool
+
+    init(_ error: KafkaError) {
+        code = "broker-\(error.code.rawValue)"
+        isRetryable = error.isRetryable
+        switch error.code {
+        case .queueFull: message = "Too many events are waiting for the broker; retry shortly."
+        case .timedOut: message = "The broker did not acknowledge the event in time; nothing was stored, retry shortly."
+        case .shutDown: message = "The service is shutting down; retry against another instance."
+        default: message = "The event broker is unavailable; nothing was stored, retry shortly."
+        }
+    }
+}
+
+/// Publishes to `bookshelf.events` (key = book id, `content-type: application/cloudevents+json`) and
+/// returns once the broker acknowledged.
+public struct KafkaEventPublisher: EventPublisher {
+    let producer: KafkaProducer
+    let topic: String
+
+    public init(producer: KafkaProducer, topic: String = EmbeddedBroker.eventsTopic) {
+        self.producer = producer
+        self.topic = topic
+    }
+
+    public func publish(_ record: OutgoingRecord) async throws -> EventPosition {
+        let headers = [KafkaHeader(name: "content-type", value: EventCodec.contentType)]
+        do {
+            let position = try await producer.send(ProducerRecord(topic: topic, key: record.key, value: record.value, headers: headers))
+            return EventPosition(partition: position.partition, offset: position.offset)
+        } catch let error as KafkaError {
+            throw BrokerError(error)
+        }
+    }
+}
+
+/// A replay consumer of `bookshelf.events` as an `EventSource`.
+public struct KafkaEventSource: EventSource {
+    let consumer: KafkaConsumer
+
+    public init(consumer: KafkaConsumer) {
+        self.consumer = consumer
+    }
+
+    public var batches: any AsyncSequence<[ConsumedRecord], Never> & Sendable {
+        consumer.batches.map { batch in
+            batch.map { record in
+                ConsumedRecord(
+                    position: EventPosition(partition: record.position.partition, offset: record.position.offset),
+                    key: record.key, value: record.value, headers: record.headers
+                )
+            }
+        }
+    }
+
+    public func caughtUp() async -> Bool {
+        await consumer.caughtUp()
+    }
+
+    public var recordsAtStart: Int? { consumer.recordsAtStart }
+}
+
+/// Dead letters through the Kafka layer's publisher, which adds the headers naming the source topic,
+/// partition, offset, consumer and reason.
+///
+/// A replaying view meets the same unreadable records on every start. So the first time this sink is asked
+/// for a dead letter it reads the dead-letter topic once, and from then on skips the records that this
+/// consumer (the publisher's `dlq-consumer`, the service name) dead-lettered before: restarts and replicas
+/// add no duplicates. When that topic cannot be read within `historyTimeout`, what was read by then counts
+/// and the rest is dead-lettered again: a duplicate is better than a record nobody sees.
+public struct KafkaDeadLetterSink: DeadLetterSink {
+    let publisher: DeadLetterPublisher
+    let topic: String
+    private let history: DeadLetterHistory
+
+    public init(
+        publisher: DeadLetterPublisher, bootstrapServers: String, properties: [String: String] = [:],
+        topic: String = EmbeddedBroker.eventsTopic, historyTimeout: Duration = .seconds(10), logger: Logger
+    ) {
+        self.publisher = publisher
+        self.topic = topic
+        history = DeadLetterHistory(
+            bootstrapServers: bootstrapServers, properties: properties, deadLetterTopic: publisher.topic, sourceTopic: topic,
+            consumer: publisher.consumer, timeout: historyTimeout, logger: logger
+        )
+    }
+
+    public func deadLetter(_ record: ConsumedRecord, consumer: String, reason: UnreadableEvent) async throws {
+        guard await history.isNew(record.position) else { return }
+        let original = KafkaRecord(
+            position: RecordPosition(topic: topic, partition: record.position.partition, offset: record.position.offset),
+            key: record.key, value: record.value, headers: record.headers, timestamp: nil
+        )
+        try await publisher.deadLetter(original, reason: DeadLetterReason(code: reason.code, detail: reason.message))
+        await history.record(record.position)
+    }
+}
+
+/// The positions of the source topic that one consumer has dead-lettered, read from the dead-letter topic
+/// on first use.
+actor DeadLetterHistory {
+    private let bootstrapServers: String
+    private let properties: [String: String]
+    private let deadLetterTopic: String
+    private let sourceTopic: String
+    private let consumer: String
+    private let timeout: Duration
+    private let logger: Logger
+    private var positions: Set<EventPosition>?
+
+    init(
+        bootstrapServers: String, properties: [String: String], deadLetterTopic: String, sourceTopic: String, consumer: String,
+        timeout: Duration, logger: Logger
+    ) {
+        self.bootstrapServers = bootstrapServers
+        self.properties = properties
+        self.deadLetterTopic = deadLetterTopic
+        self.sourceTopic = sourceTopic
+        self.consumer = consumer
+        self.timeout = timeout
+        self.logger = logger
+    }
+
+    /// Whether `position` has not been dead-lettered by this consumer yet.
+    func isNew(_ position: EventPosition) async -> Bool {
+        if positions == nil {
+            let read = await readTopic()
+            // Another caller may have read it meanwhile (actors are reentrant); either result will do.
+            positions = positions ?? read
+        }
+        return positions?.contains(position) != true
+    }
+
+    func record(_ position: EventPosition) {
+        positions?.insert(position)
+    }
+
+    /// Replays the dead-letter topic up to where it ended at start (or until `timeout`) and keeps the
+    /// positions whose dead letters name this consumer and the source topic.
+    private func readTopic() async -> Set<EventPosition> {
+        let reader: KafkaConsumer
+        do {
+            reader = try KafkaConsumer(
+                configuration: KafkaConsumerConfiguration(
+                    bootstrapServers: bootstrapServers, topics: [deadLetterTopic], mode: .replay, name: "\(consumer)-deadletter-history",
+                    properties: properties
+                ),
+                logger: logger
+            )
+        } catch {
+            logger.warning("cannot read the dead-letter topic; records dead-lettered before may be dead-lettered again", metadata: [
+                "error": .string(String(describing: error)),
+            ])
+            return []
+        }
+        let (consumer, sourceTopic) = (self.consumer, self.sourceTopic)
+        let collecting = Task {
+            var found: Set<EventPosition> = []
+            for await letter in reader.records {
+                // The last of a name: the dead letter's own headers follow the original record's.
+                func header(_ name: String) -> String? { letter.headers.last { $0.name == name }?.stringValue }
+                guard header(DeadLetterPublisher.Header.consumer) == consumer,
+                      header(DeadLetterPublisher.Header.topic) == sourceTopic,
+                      let partition = header(DeadLetterPublisher.Header.partition).flatMap({ Int32($0) }),
+                      let offset = header(DeadLetterPublisher.Header.offset).flatMap({ Int64($0) }) else { continue }
+                found.insert(EventPosition(partition: partition, offset: offset))
+            }
+            return found
+        }
+        let timeout = self.timeout
+        let complete = await withTaskGroup(of: Bool.self) { group in
+            group.addTask { await reader.caughtUp() }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return false
+            }
+            let first = await group.next() ?? false
+            // Ends the records (and a caughtUp() still waiting), so the other child can finish too.
+            await reader.shutdown()
+            group.cancelAll()
+            return first
+        }
+        let found = await collecting.value
+        if !complete {
+            logger.warning("could not read the whole dead-letter topic in time; records dead-lettered before may be dead-lettered again", metadata: [
+                "topic": .string(deadLetterTopic), "timeout": .stringConvertible(timeout),
+            ])
+        }
+        return found
+    }
+}

@@ -1,0 +1,122 @@
+import ArgumentParser
+import BookshelfContracts
+import BookshelfDiscovery
+import BookshelfHTTPClient
+import BookshelfKafka
+import Logging
+import Metrics
+import Prometheus
+import ServiceLifecycle
+
+/// Everything one service process needs, built from its configuration: logs, metrics, readiness, the
+/// router with the shared endpoints, and the Kafka producer, replay consumer and dead-letter sink.
+public final class ServiceProcess {
+    public let configuration: ServiceConfiguration
+    public let logger: Logger
+    public let metrics: ServiceMetrics
+    public let readiness = Readiness()
+    public let routes: ServiceRoutes
+    public let producer: KafkaProducer
+    public let publisher: KafkaEventPublisher
+    /// contracts/ as `--contracts` names it: what every event produced and consumed is checked against.
+    public let contracts: ContractRegistry
+    private var consumers: [KafkaConsumer] = []
+    /// `--kafka-config` / `BOOKSHELF_KAFKA_CONFIG`, applied to every Kafka client of the process.
+    public let kafkaProperties: KafkaProperties
+
+    /// Resolves the options, installs the log handler and the Prometheus metrics backend (process-wide, so
+    /// call once per process), and creates the producer. Kafka connections are made lazily by librdkafka,
+    /// which keeps retrying an absent broker, so start-up never depends on the broker being there first.
+    public init(options: ServiceOptions, defaults: ServiceDefaults) throws {
+        let configuration = try options.resolve(defaults: defaults)
+        self.configuration = configuration
+        LogFormat.bootstrap(configuration.logFormat, level: configuration.logLevel)
+        var logger = Logger(label: "bookshelf.\(defaults.name)")
+        logger.logLevel = configuration.logLevel
+        logger[metadataKey: "service"] = .string(configuration.id)
+        self.logger = logger
+        contracts = try ContractsLocation.load(flag: configuration.contracts)
+        let kafkaProperties = try options.kafkaProperties()
+        do {
+            try kafkaProperties.validate(source: options.kafkaConfig == nil ? "BOOKSHELF_KAFKA_CONFIG" : "--kafka-config")
+        } catch {
+            throw ValidationError(error.message)
+        }
+        self.kafkaProperties = kafkaProperties
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        metrics = ServiceMetrics(registry: registry)
+        routes = ServiceRoutes(metrics: metrics, readiness: readiness)
+        producer = try KafkaProducer(
+            // Five seconds to acknowledge: a write then answers 503 well before a gateway in front gives up (10 s).
+            configuration: KafkaProducerConfiguration(
+                bootstrapServers: configuration.broker, clientID: configuration.id, messageTimeout: .seconds(5), properties: kafkaProperties.values),
+            logger: logger
+        )
+        publisher = KafkaEventPublisher(producer: producer)
+    }
+
+    /// A projection replaying `bookshelf.events` from the start; its readiness condition gates `/health/ready`.
+    public func projection<P: Projection>(_ type: P.Type) throws -> ProjectionHost<P> {
+        let consumer = try KafkaConsumer(
+            configuration: KafkaConsumerConfiguration(
+                bootstrapServers: configuration.broker, topics: [EmbeddedBroker.eventsTopic], mode: .replay, name: configuration.id,
+                properties: kafkaProperties.values
+            ),
+            logger: logger
+        )
+        consumers.append(consumer)
+        // contracts/deadletter/headers.schema.json: `dlq-consumer` is the service name, shared by its replicas.
+        let deadLetters = KafkaDeadLetterSink(
+            publisher: DeadLetterPublisher(producer: producer, consumer: configuration.name, logger: logger),
+            bootstrapServers: configuration.broker, properties: kafkaProperties.values, logger: logger
+        )
+        return ProjectionHost<P>(
+            consumer: configuration.id, source: KafkaEventSource(consumer: consumer), deadLetters: deadLetters, contracts: contracts,
+            readiness: readiness, metrics: metrics, logger: logger
+        )
+    }
+
+    /// Runs until SIGTERM/SIGINT. With `--consul`, registers the instance once `/health/ready` says yes.
+    /// Shutdown runs in reverse order: the HTTP server stops taking requests, the Consul entry goes, the
+    /// consumers close (ending their projections' loops), then the producer flushes.
+    public func run(projections: [any Service]) async throws {
+        var startup: Logger.Metadata = [
+            "address": .string("\(configuration.host):\(configuration.port)"), "broker": .string(configuration.broker),
+            "librdkafka": .string(LibRdKafka.version),
+        ]
+        if !kafkaProperties.isEmpty {
+            // Names only: values may be secrets.
+            startup["kafka.properties"] = .string(kafkaProperties.values.keys.sorted().joined(separator: ","))
+        }
+        logger.info("starting", metadata: startup)
+        if !LibRdKafka.isSupported {
+            logger.warning("librdkafka \(LibRdKafka.version) is older than \(LibRdKafka.minimumVersion): brokers that send tagged fields (Tansu, recent Kafka) fail its first request with 'Read underflow'")
+        }
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: producer)]
+        services += projections.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup) }
+        services += consumers.map { .init(service: $0) }
+        guard let consul = configuration.consul else {
+            try await ServiceHost.run(configuration: configuration, routes: routes, services: services, logger: logger)
+            return
+        }
+        let client = HTTPClient(configuration: .init(connectTimeout: .seconds(1), timeout: .seconds(5)), logger: logger)
+        let readiness = readiness
+        services.append(.init(service: ConsulRegistration(
+            agent: try ConsulAgent(url: consul, client: client),
+            registration: .init(
+                id: configuration.id, name: configuration.name, tags: configuration.tags,
+                address: configuration.advertiseAddress, port: configuration.port
+            ),
+            logger: logger,
+            whenReady: { try await readiness.waitUntilReady() }
+        )))
+        do {
+            try await ServiceHost.run(configuration: configuration, routes: routes, services: services, logger: logger)
+        } catch {
+            await client.shutdown()
+            throw error
+        }
+        await client.shutdown()
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+import BookshelfServiceKit
+import Testing
+
+@Suite struct ServiceOptionsTests {
+    let defaults = ServiceDefaults(name: "booklist", tags: ["books", "list"], port: 8084)
+
+    @Test func defaultsApplyWhenNothingIsGiven() throws {
+        let configuration = try ServiceOptions.parse([]).resolve(defaults: defaults, environment: [:])
+        #expect(configuration.port == 8084)
+        #expect(configuration.name == "booklist")
+        #expect(configuration.tags == ["books", "list"])
+        #expect(configuration.broker == "127.0.0.1:9092")
+        #expect(configuration.consul == nil)
+        #expect(configuration.id == "booklist-127.0.0.1-8084")
+        #expect(configuration.logFormat == .text)
+    }
+
+    @Test func environmentFillsInAndFlagsWin() throws {
+        let environment = ["BOOKSHELF_PORT": "9000", "BOOKSHELF_BROKER": "kafka:9092", "BOOKSHELF_SERVICE_TAGS": "a, b", "BOOKSHELF_LOG_FORMAT": "json"]
+        let fromEnvironment = try ServiceOptions.parse([]).resolve(defaults: defaults, environment: environment)
+        #expect(fromEnvironment.port == 9000)
+        #expect(fromEnvironment.broker == "kafka:9092")
+        #expect(fromEnvironment.tags == ["a", "b"])
+        #expect(fromEnvironment.logFormat == .json)
+        let flagged = try ServiceOptions.parse(["--port", "7000", "--broker", "127.0.0.1:1234", "--log-format", "text"]).resolve(defaults: defaults, environment: environment)
+        #expect(flagged.port == 7000)
+        #expect(flagged.broker == "127.0.0.1:1234")
+        #expect(flagged.logFormat == .text)
+    }
+
+    @Test func badEnvironmentValuesAreNamed() throws {
+        #expect(throws: (any Error).self) { try ServiceOptions.parse([]).resolve(defaults: defaults, environment: ["BOOKSHELF_PORT": "eighty"]) }
+        #expect(throws: (any Error).self) { try ServiceOptions.parse([]).resolve(defaults: defaults, environment: ["BOOKSHELF_LOG_FORMAT": "xml"]) }
+    }
+
+    @Test func kafkaConfigComesFromTheFlagElseTheEnvironmentElseNothing() throws {
+        let environment = ["BOOKSHELF_KAFKA_CONFIG": "linger.ms=50,client.rack=eu-1"]
+        #expect(try ServiceOptions.parse([]).kafkaProperties(environment: [:]).isEmpty)
+        #expect(try ServiceOptions.parse([]).kafkaProperties(environment: environment).values == ["linger.ms": "50", "client.rack": "eu-1"])
+        #expect(try ServiceOptions.parse(["--kafka-config", "linger.ms=5"]).kafkaProperties(environment: environment).values == ["linger.ms": "5"])
+    }
+
+    @Test func kafkaConfigReadsAFileOnePropertyPerLine() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("kafka-\(UUID().uuidString).properties").path
+        try "security.protocol=SASL_SSL\nsasl.oauthbearer.extensions=a=1,b=2\n".write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let properties = try ServiceOptions.parse([]).kafkaProperties(environment: ["BOOKSHELF_KAFKA_CONFIG": "@\(path)"])
+        #expect(properties.values == ["security.protocol": "SASL_SSL", "sasl.oauthbearer.extensions": "a=1,b=2"])
+        let missing = #expect(throws: (any Error).self) {
+            try ServiceOptions.parse(["--kafka-config", "@/nonexistent/kafka.properties"]).kafkaProperties(environment: [:])
+        }
+        #expect(String(describing: missing!).contains("--kafka-config: cannot read the file /nonexistent/kafka.properties"))
+        let wrong = #expect(throws: (any Error).self) {
+            try ServiceOptions.parse([]).kafkaProperties(environment: ["BOOKSHELF_KAFKA_CONFIG": "bootstrap.servers=x:1"])
+        }
+        #expect(String(describing: wrong!).contains("BOOKSHELF_KAFKA_CONFIG: bootstrap.servers cannot be set here"))
+    }
+}
