@@ -46,7 +46,7 @@ let package = Package(
 
         // Transport and discovery.
         .target(name: "BookshelfKafka", dependencies: [
-            "CRdKafka", "BookshelfJSON", "BookshelfContracts",
+            "CRdKafka",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -74,10 +74,13 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
         ]),
-        .target(name: "NewBook", dependencies: ["BookshelfServiceKit", "BookshelfContracts", "BookshelfJSON"]),
-        .target(name: "BookRead", dependencies: ["BookshelfServiceKit", "BookshelfContracts", "BookshelfJSON"]),
-        .target(name: "ListBooks", dependencies: ["BookshelfServiceKit", "BookshelfContracts"]),
-        .target(name: "LastRead", dependencies: ["BookshelfServiceKit", "BookshelfContracts"]),
+        // The Bookshelf app: its domain (books and their events, the names its contracts fix), then one
+        // module per service.
+        .target(name: "BookshelfDomain", dependencies: ["BookshelfServiceKit", "BookshelfContracts", "BookshelfJSON"]),
+        .target(name: "NewBook", dependencies: ["BookshelfDomain", "BookshelfServiceKit", "BookshelfContracts", "BookshelfJSON"]),
+        .target(name: "BookRead", dependencies: ["BookshelfDomain", "BookshelfServiceKit", "BookshelfContracts", "BookshelfJSON"]),
+        .target(name: "ListBooks", dependencies: ["BookshelfDomain", "BookshelfServiceKit", "BookshelfContracts"]),
+        .target(name: "LastRead", dependencies: ["BookshelfDomain", "BookshelfServiceKit", "BookshelfContracts"]),
         .target(name: "Gateway", dependencies: ["BookshelfServiceKit", "BookshelfHTTPClient", "BookshelfDiscovery", "BookshelfContracts", "BookshelfJSONSchema", "BookshelfJSON"]),
         .target(name: "Stack", dependencies: [
             .product(name: "Logging", package: "swift-log"),
@@ -85,7 +88,7 @@ let package = Package(
 
         .executableTarget(name: "bookshelf", dependencies: [
             "BookshelfJSON", "BookshelfJSONSchema", "BookshelfContracts", "BookshelfKafka", "BookshelfDiscovery", "BookshelfHTTPClient", "BookshelfServiceKit",
-            "NewBook", "BookRead", "ListBooks", "LastRead", "Gateway", "Stack",
+            "CJansson", "BookshelfDomain", "NewBook", "BookRead", "ListBooks", "LastRead", "Gateway", "Stack",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
@@ -108,7 +111,7 @@ let package = Package(
         .testTarget(name: "BookshelfJSONTests", dependencies: ["BookshelfJSON", "CJansson", "CJanssonArena"], path: "Tests/Unit/BookshelfJSON"),
         .testTarget(name: "BookshelfJSONSchemaTests", dependencies: ["BookshelfJSONSchema", "BookshelfJSON"], path: "Tests/Unit/BookshelfJSONSchema"),
         .testTarget(name: "BookshelfContractsTests", dependencies: ["BookshelfContracts", "BookshelfJSONSchema", "BookshelfJSON"], path: "Tests/Unit/BookshelfContracts"),
-        .testTarget(name: "BookshelfKafkaTests", dependencies: ["BookshelfKafka", "CRdKafka", "BookshelfContracts", "BookshelfJSON"], path: "Tests/Unit/BookshelfKafka"),
+        .testTarget(name: "BookshelfKafkaTests", dependencies: ["BookshelfKafka", "CRdKafka"], path: "Tests/Unit/BookshelfKafka"),
         // What the HTTP client, discovery and gateway tests share: a live server, sockets that misbehave.
         .target(name: "HTTPTestSupport", dependencies: [
             "BookshelfServiceKit",
@@ -126,11 +129,14 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], path: "Tests/Unit/BookshelfDiscovery"),
         .testTarget(name: "BookshelfServiceKitTests", dependencies: [
-            "BookshelfServiceKit", "BookshelfContracts",
+            "BookshelfServiceKit", "BookshelfContracts", "BookshelfKafka", "BookshelfJSON",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ], path: "Tests/Unit/BookshelfServiceKit"),
+        .testTarget(name: "BookshelfDomainTests", dependencies: [
+            "BookshelfDomain", "BookshelfServiceKit", "BookshelfContracts",
+        ], path: "Tests/Unit/BookshelfDomain"),
         .testTarget(name: "ServicesTests", dependencies: [
-            "NewBook", "BookRead", "ListBooks", "LastRead", "BookshelfContracts", "BookshelfJSON",
+            "BookshelfDomain", "NewBook", "BookRead", "ListBooks", "LastRead", "BookshelfContracts", "BookshelfJSON",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ], path: "Tests/Unit/Services"),
         .testTarget(name: "GatewayTests", dependencies: [
@@ -138,7 +144,7 @@ let package = Package(
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ], path: "Tests/Unit/Gateway"),
         .testTarget(name: "ContractTests", dependencies: [
-            "BookshelfContracts", "BookshelfJSONSchema", "BookshelfJSON", "BookshelfKafka", "BookshelfServiceKit", "NewBook", "BookRead", "ListBooks", "LastRead",
+            "BookshelfContracts", "BookshelfJSONSchema", "BookshelfJSON", "BookshelfKafka", "BookshelfServiceKit", "BookshelfDomain", "NewBook", "BookRead", "ListBooks", "LastRead",
             "Gateway", "BookshelfDiscovery", "BookshelfHTTPClient",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # make bench-kafka: Bookshelf's Kafka layer against a plain C loop over librdkafka, on `bookshelf broker`
-# (12 partitions), in one run. Produce: acknowledged events/s (the layer validates and encodes each CloudEvent;
-# C sends a ready-made one). Replay: events/s reading every partition from the beginning (the layer parses,
-# validates and decodes each; C only receives). The transport rows are the same work without CloudEvents
-# (records only), to show what the librdkafka wrapper itself costs.
+# (12 partitions), in one run. Produce: acknowledged events/s (the layer validates and encodes each CloudEvent
+# with the services' EventCodec and sends it through their KafkaEventPublisher; C sends a ready-made one).
+# Replay: events/s reading every partition from the beginning (the layer parses, validates, decodes and applies
+# each through a ProjectionHost over a KafkaEventSource, as a view does; C only receives). The transport rows
+# are the same work without CloudEvents (records only), to show what the librdkafka wrapper itself costs.
 #
 # Every producer run gets a fresh broker of its own, so that each one sends COUNT records into the same empty
 # log (one broker for all of them would have to stay under the embedded broker's 5 MiB per partition, which

@@ -1,16 +1,17 @@
 import BookshelfContracts
+import BookshelfDomain
 import FoundationEssentials
 import BookshelfServiceKit
 
 /// book-read's state, rebuilt by replay: the ids of the books that exist, and the command that marks one
 /// finished.
-public struct KnownBooks: Projection {
+package struct KnownBooks: Projection {
     private var seen = SeenEvents()
-    public private(set) var ids: Set<UUID> = []
+    package private(set) var ids: Set<UUID> = []
 
-    public init() {}
+    package init() {}
 
-    public mutating func apply(_ event: BookEvent) -> ApplyOutcome {
+    package mutating func apply(_ event: BookEvent) -> ApplyOutcome {
         guard seen.insert(event.id) else { return .duplicate }
         if case .added(let book, _) = event.kind { ids.insert(book.id) }
         return .applied
@@ -18,7 +19,7 @@ public struct KnownBooks: Projection {
 
     /// `POST …/{id}/finished`: 400 for an id that is not a UUID, 404 for an unknown book once replay has
     /// caught up (before that an unknown id may still be on its way: 503), else the event to produce.
-    public func finish(rawID: String, caughtUp: Bool, eventID: UUID, now: Date) throws(Problem) -> BookEvent {
+    package func finish(rawID: String, caughtUp: Bool, eventID: UUID, now: Date) throws(Problem) -> BookEvent {
         guard let id = UUID(bookID: rawID) else {
             throw Problem.badRequest(code: "malformed-id", "'\(rawID.prefix(64))' is not a book id; ids are lower-case UUIDs such as 6f1c2a9e-3b7d-4c58-9e21-0a4f5d7b8c31.")
         }

@@ -1,22 +1,23 @@
 import BookshelfContracts
+import BookshelfDomain
 import FoundationEssentials
 import Hummingbird
 import BookshelfServiceKit
 
 /// book-read's wiring: `POST /bookshelf/books/{id}/finished` over `KnownBooks`, producing through an
 /// `EventPublisher`.
-public struct BookReadService: Sendable {
-    public static let defaults = ServiceDefaults(name: "readbook", tags: ["books", "read"], port: 8082)
-    public static let eventSource = "/bookshelf/book-read"
+package struct BookReadService: Sendable {
+    package static let defaults = ServiceDefaults(name: "readbook", tags: ["books", "read"], port: 8082)
+    package static let eventSource = BookshelfEvents.bookReadSource
 
-    public let state: ProjectionHost<KnownBooks>
+    package let state: ProjectionHost<KnownBooks>
     let publisher: any EventPublisher
     let metrics: ServiceMetrics
-    let codec: EventCodec
+    let codec: EventCodec<BookEvent>
     let contracts: ContractRegistry
 
     /// Every event is checked against `contracts` before it is published.
-    public init(state: ProjectionHost<KnownBooks>, publisher: any EventPublisher, contracts: ContractRegistry, metrics: ServiceMetrics) {
+    package init(state: ProjectionHost<KnownBooks>, publisher: any EventPublisher, contracts: ContractRegistry, metrics: ServiceMetrics) {
         self.state = state
         self.publisher = publisher
         self.codec = EventCodec(source: BookReadService.eventSource, contracts: contracts)
@@ -24,7 +25,7 @@ public struct BookReadService: Sendable {
         self.metrics = metrics
     }
 
-    public func addRoutes(to routes: ServiceRoutes) {
+    package func addRoutes(to routes: ServiceRoutes) {
         routes.on("/bookshelf/books/:id/finished", method: .post) { request, context in
             try await finish(request, context: context)
         }
@@ -49,8 +50,8 @@ public struct BookReadService: Sendable {
         let event = try state.read { known, _ in
             try known.finish(rawID: rawID, caughtUp: caughtUp, eventID: UUID(), now: Date())
         }
-        let position = try await publisher.publish(OutgoingRecord(key: event.key, value: try codec.encode(event), type: event.type))
+        let position = try await publisher.publish(try codec.record(event))
         metrics.eventProduced(type: event.type)
-        return Response(status: .noContent, headers: [.bookshelfPosition: position.description])
+        return Response(status: .noContent, headers: [state.positionHeaders.written: position.description])
     }
 }

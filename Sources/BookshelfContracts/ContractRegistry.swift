@@ -27,6 +27,8 @@ public struct ContractRegistry: Sendable {
     private let schemasByID: [String: JSONValue]
     private let pathsByID: [String: String]
     private let eventSchemasByType: [String: [EventSchema]]
+    /// Every event type with a data schema, sorted.
+    private let sortedEventTypes: [String]
     /// Every event data schema's `$id`: what `decodeEvent` takes an event's `dataschema` as.
     private let eventSchemaIDs: [String]
     /// Every schema compiled once at load, `$ref`s resolved among the folder's schemas.
@@ -86,6 +88,7 @@ public struct ContractRegistry: Sendable {
         self.schemasByID = schemas
         self.pathsByID = paths
         self.eventSchemasByType = events.mapValues { $0.sorted { $0.version < $1.version } }
+        self.sortedEventTypes = events.keys.sorted()
         self.eventSchemaIDs = events.values.flatMap { $0.map(\.id) }.sorted()
     }
 
@@ -106,7 +109,7 @@ public struct ContractRegistry: Sendable {
     public var envelope: JSONValue { schemasByID[Self.envelopeID]! }
 
     /// Every event type with at least one data schema, sorted.
-    public var eventTypes: [String] { eventSchemasByType.keys.sorted() }
+    public var eventTypes: [String] { sortedEventTypes }
 
     /// The versions of an event type, oldest first.
     public func versions(of type: String) -> [EventSchema] {
@@ -205,7 +208,7 @@ extension ContractRegistry {
             throw ContractError(code: .notJSON, message: "the record value is not JSON: \(error)")
         }
         try check(json)
-        return try CloudEvent(json: json, knownDataschemas: eventSchemaIDs)
+        return try CloudEvent(json: json, knownTypes: sortedEventTypes, knownDataschemas: eventSchemaIDs)
     }
 
     private func check(_ json: JSONValue) throws(ContractError) {

@@ -1,21 +1,22 @@
 import BookshelfContracts
+import BookshelfDomain
 import FoundationEssentials
 import BookshelfServiceKit
 
 /// The last-read view: the five books finished most recently, full book data, newest first, each once.
 /// "Recent" is the finished event's `time`, not the order events arrive in: partitions replay in any
 /// interleaving, and the answer must not change with it.
-public struct LastReadBooks: Projection {
-    public static let size = 5
+package struct LastReadBooks: Projection {
+    package static let size = 5
 
     private var seen = SeenEvents()
     private var books: [UUID: Book] = [:]
     /// At most `size` entries, newest first.
     private var recent: [(bookID: UUID, time: Date, eventID: UUID)] = []
 
-    public init() {}
+    package init() {}
 
-    public mutating func apply(_ event: BookEvent) -> ApplyOutcome {
+    package mutating func apply(_ event: BookEvent) -> ApplyOutcome {
         guard seen.insert(event.id) else { return .duplicate }
         switch event.kind {
         case .added(let book, _):
@@ -39,7 +40,7 @@ public struct LastReadBooks: Projection {
     }
 
     /// Newest first.
-    public var lastRead: [Book] {
+    package var lastRead: [Book] {
         recent.compactMap { books[$0.bookID] }
     }
 

@@ -1,22 +1,23 @@
+import BookshelfDomain
 import FoundationEssentials
 import Hummingbird
 import BookshelfServiceKit
 
 /// last-read's wiring: `GET /bookshelf/books/last/read`.
-public struct LastReadService: Sendable {
-    public static let defaults = ServiceDefaults(name: "lastreadbooks", tags: ["books", "last"], port: 8080)
+package struct LastReadService: Sendable {
+    package static let defaults = ServiceDefaults(name: "lastreadbooks", tags: ["books", "last"], port: 8080)
 
-    public let view: ProjectionHost<LastReadBooks>
+    package let view: ProjectionHost<LastReadBooks>
 
-    public init(view: ProjectionHost<LastReadBooks>) {
+    package init(view: ProjectionHost<LastReadBooks>) {
         self.view = view
     }
 
-    public func addRoutes(to routes: ServiceRoutes) {
+    package func addRoutes(to routes: ServiceRoutes) {
         routes.on("/bookshelf/books/last/read", method: .get) { request, _ in
             try await ViewGate.open(request, view)
             let (books, position) = view.read { last, applied in (last.lastRead, applied) }
-            return ServiceRoutes.json(bytes: try JSONEncoder().encode(books), status: .ok, headers: [.bookshelfPosition: position.description])
+            return ServiceRoutes.json(bytes: try JSONEncoder().encode(books), status: .ok, headers: [view.positionHeaders.written: position.description])
         }
     }
 }

@@ -1,4 +1,5 @@
 import BookshelfContracts
+import BookshelfDomain
 import FoundationEssentials
 import BookshelfServiceKit
 
@@ -6,7 +7,7 @@ import BookshelfServiceKit
 /// order of the `book.added` events' times (then their ids), not the order this view happened to read
 /// them: replay interleaves the partitions differently on every start, and the list must not change
 /// with it.
-public struct BookList: Projection {
+package struct BookList: Projection {
     private struct AddedKey: Comparable, Sendable {
         var time: Date
         /// The event id as `UUID.textOrderKey`: ties in time go by id, compared without unpacking it again.
@@ -27,7 +28,7 @@ public struct BookList: Projection {
     }
 
     private var seen = SeenEvents()
-    public private(set) var books: [Book] = []
+    package private(set) var books: [Book] = []
     /// `keys[i]` is when `books[i]` was added; sorted once settled, and unique (the event id decides).
     private var keys: [AddedKey] = []
     /// Each book's key, which finds its place in `keys` by binary search: unlike a place, a key does not
@@ -45,16 +46,16 @@ public struct BookList: Projection {
     private var reorderedFrom: [Int] = []
 
     /// Counts the reorderings so far.
-    public var generation: Int { reorderedFrom.count }
+    package var generation: Int { reorderedFrom.count }
 
     /// How many books at the front are as they were at `generation`.
-    public func unchangedPrefix(since generation: Int) -> Int {
+    package func unchangedPrefix(since generation: Int) -> Int {
         reorderedFrom[min(generation, reorderedFrom.count)...].min() ?? books.count
     }
 
-    public init() {}
+    package init() {}
 
-    public mutating func apply(_ event: BookEvent) -> ApplyOutcome {
+    package mutating func apply(_ event: BookEvent) -> ApplyOutcome {
         guard seen.insert(event.id) else { return .duplicate }
         guard case .added(let book, _) = event.kind else { return .applied }
         let key = AddedKey(time: event.time, eventID: event.id)
@@ -105,7 +106,7 @@ public struct BookList: Projection {
 
     /// Room for one book per record: on the events topic most records add a book, and a replay that
     /// grows its tables instead rehashes each of them about twenty times.
-    public mutating func reserveCapacity(forRecords count: Int) {
+    package mutating func reserveCapacity(forRecords count: Int) {
         seen.reserveCapacity(count)
         keysByBook.reserveCapacity(count)
         books.reserveCapacity(count)
@@ -114,7 +115,7 @@ public struct BookList: Projection {
 
     /// Called once replay has caught up: sorts what replay appended out of order (one sort instead of
     /// an insertion per event), and from then on `apply` keeps the order itself.
-    public mutating func settle() {
+    package mutating func settle() {
         insertsInOrder = true
         guard !isInOrder else { return }
         sort(keys.indices)
@@ -148,21 +149,21 @@ public struct BookList: Projection {
         for (place, (key, _)) in zip(range, order) { keys[place] = key }
     }
 
-    public func book(id: UUID) -> Book? {
+    package func book(id: UUID) -> Book? {
         place(of: id).map { books[$0] }
     }
 
-    public struct Page: Equatable, Sendable {
-        public var books: [Book]
+    package struct Page: Equatable, Sendable {
+        package var books: [Book]
         /// The id to pass as `after` for the next page; nil on the last page.
-        public var nextAfter: UUID?
+        package var nextAfter: UUID?
     }
 
-    public static let maximumLimit = 1000
+    package static let maximumLimit = 1000
 
     /// One page: up to `limit` books following the book `after` (from the start when nil). Without a limit
     /// the whole list, as the original API returned it.
-    public func page(limit: Int?, after: UUID?) throws(Problem) -> Page {
+    package func page(limit: Int?, after: UUID?) throws(Problem) -> Page {
         if let limit, !(1...Self.maximumLimit).contains(limit) {
             throw Problem.badRequest(code: "invalid-limit", "limit must be from 1 to \(Self.maximumLimit).")
         }

@@ -1,23 +1,24 @@
 import BookshelfContracts
+import BookshelfDomain
 import FoundationEssentials
 import Hummingbird
 import BookshelfServiceKit
 import Synchronization
 
 /// list-books' wiring: `GET /bookshelf/books` (optionally paged) and `GET /bookshelf/books/{id}`.
-public final class ListBooksService: Sendable {
-    public static let defaults = ServiceDefaults(name: "booklist", tags: ["books", "list"], port: 8084)
+package final class ListBooksService: Sendable {
+    package static let defaults = ServiceDefaults(name: "booklist", tags: ["books", "list"], port: 8084)
 
-    public let view: ProjectionHost<BookList>
+    package let view: ProjectionHost<BookList>
     /// The JSON items of the list's generation `generation` so far: within a generation the list only
     /// grows, so each GET encodes only the books added since the last one instead of all of them.
     private let encoded = Mutex<(generation: Int, ends: [Int], bytes: [UInt8])>((0, [], []))
 
-    public init(view: ProjectionHost<BookList>) {
+    package init(view: ProjectionHost<BookList>) {
         self.view = view
     }
 
-    public func addRoutes(to routes: ServiceRoutes) {
+    package func addRoutes(to routes: ServiceRoutes) {
         routes.on("/bookshelf/books", method: .get) { request, _ in
             try await self.list(request)
         }
@@ -47,10 +48,10 @@ public final class ListBooksService: Sendable {
             let (books, generation, unchanged, position) = view.read { list, applied in
                 (list.books, list.generation, list.unchangedPrefix(since: cached), applied)
             }
-            return ServiceRoutes.json(bytes: encodedList(books, generation: generation, unchangedSince: (cached, unchanged)), status: .ok, headers: [.bookshelfPosition: position.description])
+            return ServiceRoutes.json(bytes: encodedList(books, generation: generation, unchangedSince: (cached, unchanged)), status: .ok, headers: [view.positionHeaders.written: position.description])
         }
         let (page, position) = try view.read { list, applied in (try list.page(limit: limit, after: after), applied) }
-        var headers: HTTPFields = [.bookshelfPosition: position.description]
+        var headers: HTTPFields = [view.positionHeaders.written: position.description]
         if let next = page.nextAfter, let limit {
             headers[.link] = "</bookshelf/books?limit=\(limit)&after=\(next.lowercaseText)>; rel=\"next\""
         }
@@ -64,7 +65,7 @@ public final class ListBooksService: Sendable {
         }
         let (book, position) = view.read { list, applied in (list.book(id: uuid), applied) }
         guard let book else { throw Problem.notFound("There is no book with id \(uuid.lowercaseText).") }
-        return ServiceRoutes.json(bytes: try JSONEncoder().encode(book), status: .ok, headers: [.bookshelfPosition: position.description])
+        return ServiceRoutes.json(bytes: try JSONEncoder().encode(book), status: .ok, headers: [view.positionHeaders.written: position.description])
     }
 
     /// `[` + the first `books.count` items + `]`. Requests read snapshots concurrently, so the cache may

@@ -1,21 +1,22 @@
-import BookshelfJSON
 import BookshelfContracts
+import BookshelfDomain
+import BookshelfJSON
 import FoundationEssentials
 import BookshelfServiceKit
 
 /// new-book's memory, rebuilt by replay: which `Idempotency-Key` added which book (keys travel in the
 /// `book.added` data, so they survive restarts), and which keys have a write in flight right now.
-public struct NewBookState: Projection {
+package struct NewBookState: Projection {
     private var seen = SeenEvents()
-    public private(set) var booksByKey: [String: Book] = [:]
+    package private(set) var booksByKey: [String: Book] = [:]
     /// Where the events of keys written by this process went. A key learned by replay has none: its event
     /// was applied here, so the positions this state reflects cover it.
     private var positionsByKey: [String: EventPosition] = [:]
     private var inFlight: Set<String> = []
 
-    public init() {}
+    package init() {}
 
-    public mutating func apply(_ event: BookEvent) -> ApplyOutcome {
+    package mutating func apply(_ event: BookEvent) -> ApplyOutcome {
         guard seen.insert(event.id) else { return .duplicate }
         if case .added(let book, let key?) = event.kind, booksByKey[key] == nil {
             booksByKey[key] = book
@@ -24,7 +25,7 @@ public struct NewBookState: Projection {
     }
 
     /// What to do with a POST, decided atomically against this state.
-    public enum Decision: Equatable, Sendable {
+    package enum Decision: Equatable, Sendable {
         /// Produce this event; answer with its book once the broker acknowledged it.
         case produce(BookEvent)
         /// The key already added a book: answer with it and produce nothing. `position` is where its event
@@ -34,7 +35,7 @@ public struct NewBookState: Projection {
 
     /// Validates the body against the new-book request contract in `contracts`, then decides. With a key,
     /// the key is reserved until `finish(key:with:)`, so a concurrent retry gets 409 instead of a second book.
-    public mutating func decide(
+    package mutating func decide(
         body: some Collection<UInt8>, contracts: ContractRegistry, idempotencyKey: String?, bookID: UUID, eventID: UUID, now: Date
     ) throws(Problem) -> Decision {
         if let key = idempotencyKey {
@@ -59,7 +60,7 @@ public struct NewBookState: Projection {
     /// Ends a reservation: with the book and its event's position when the broker acknowledged it (so a
     /// retry finds it before the event comes back through the topic), with nil when producing failed
     /// (nothing was written).
-    public mutating func finish(key: String, with written: (book: Book, position: EventPosition)?) {
+    package mutating func finish(key: String, with written: (book: Book, position: EventPosition)?) {
         inFlight.remove(key)
         if let written, booksByKey[key] == nil {
             booksByKey[key] = written.book
@@ -71,17 +72,17 @@ public struct NewBookState: Projection {
 /// The body of `POST /bookshelf/books`, checked against contracts/rest/new-book-request/v2 with the same
 /// validator and schema every other check of that contract uses (the gateway's, `bookshelf contracts
 /// validate`), so this service cannot accept what another team's validator refuses, or refuse what it accepts.
-public struct NewBookRequest: Equatable, Sendable {
-    public static let schemaID = "https://bookshelf.example/contracts/rest/new-book-request/v2/new-book-request.schema.json"
+package struct NewBookRequest: Equatable, Sendable {
+    package static let schemaID = "https://bookshelf.example/contracts/rest/new-book-request/v2/new-book-request.schema.json"
 
-    public var title: String
-    public var author: String
+    package var title: String
+    package var author: String
     /// The year as the book will answer it: the string sent, or the integer sent written out.
-    public var published: String
-    public var isbn: String?
-    public var tags: [String]?
+    package var published: String
+    package var isbn: String?
+    package var tags: [String]?
 
-    public init(validating body: some Collection<UInt8>, against contracts: ContractRegistry) throws(Problem) {
+    package init(validating body: some Collection<UInt8>, against contracts: ContractRegistry) throws(Problem) {
         let (value, violations) = try ContractBody.parse(body, against: Self.schemaID, in: contracts, service: "new-book")
         guard violations.isEmpty, let title = value["title"]?.string, let author = value["author"]?.string,
               let published = value["published"].flatMap(Book.year) else {

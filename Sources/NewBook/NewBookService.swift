@@ -1,21 +1,22 @@
 import BookshelfContracts
+import BookshelfDomain
 import FoundationEssentials
 import Hummingbird
 import BookshelfServiceKit
 
 /// new-book's wiring: `POST /bookshelf/books` over `NewBookState`, producing through an `EventPublisher`.
-public struct NewBookService: Sendable {
-    public static let defaults = ServiceDefaults(name: "newbook", tags: ["books", "new"], port: 8081)
-    public static let eventSource = "/bookshelf/new-book"
+package struct NewBookService: Sendable {
+    package static let defaults = ServiceDefaults(name: "newbook", tags: ["books", "new"], port: 8081)
+    package static let eventSource = BookshelfEvents.newBookSource
 
-    public let state: ProjectionHost<NewBookState>
+    package let state: ProjectionHost<NewBookState>
     let publisher: any EventPublisher
     let metrics: ServiceMetrics
-    let codec: EventCodec
+    let codec: EventCodec<BookEvent>
     let contracts: ContractRegistry
 
     /// Every event is checked against `contracts` before it is published.
-    public init(state: ProjectionHost<NewBookState>, publisher: any EventPublisher, contracts: ContractRegistry, metrics: ServiceMetrics) {
+    package init(state: ProjectionHost<NewBookState>, publisher: any EventPublisher, contracts: ContractRegistry, metrics: ServiceMetrics) {
         self.state = state
         self.publisher = publisher
         self.codec = EventCodec(source: NewBookService.eventSource, contracts: contracts)
@@ -23,7 +24,7 @@ public struct NewBookService: Sendable {
         self.metrics = metrics
     }
 
-    public func addRoutes(to routes: ServiceRoutes) {
+    package func addRoutes(to routes: ServiceRoutes) {
         routes.on("/bookshelf/books", method: .post) { request, context in
             try await add(request, context: context)
         }
@@ -48,7 +49,7 @@ public struct NewBookService: Sendable {
             guard case .added(let book, _) = event.kind else { preconditionFailure("new-book only produces book.added") }
             let position: EventPosition
             do {
-                position = try await publisher.publish(OutgoingRecord(key: event.key, value: try codec.encode(event), type: event.type))
+                position = try await publisher.publish(try codec.record(event))
             } catch {
                 if let key { state.update { $0.finish(key: key, with: nil) } }
                 throw error
@@ -60,7 +61,7 @@ public struct NewBookService: Sendable {
     }
 
     private func created(_ book: Book, position: String, replayed: Bool) throws -> Response {
-        var headers: HTTPFields = [.location: "/bookshelf/books/\(book.id.lowercaseText)", .bookshelfPosition: position]
+        var headers: HTTPFields = [.location: "/bookshelf/books/\(book.id.lowercaseText)", state.positionHeaders.written: position]
         if replayed { headers[.idempotentReplayed] = "true" }
         return ServiceRoutes.json(bytes: try JSONEncoder().encode(book), status: .created, headers: headers)
     }

@@ -5,6 +5,7 @@ import LastRead
 import ListBooks
 import Logging
 import NewBook
+import BookshelfDomain
 import BookshelfServiceKit
 import Testing
 
@@ -63,7 +64,7 @@ enum ConsumerPhase {
     static func feedValid<P: Projection>(_ example: Example, message: AsyncMessage, operation: AsyncOperation?, service: String, snapshot: @escaping @Sendable (P) -> JSONValue, into report: inout Report) async {
         guard let event = example.json, let data = event["data"] else { return }
         let bookID = data["id"]?.string ?? ""
-        let isFinished = message.eventType == EventTypes.bookFinished
+        let isFinished = message.eventType == BookshelfEvents.bookFinished
         // A finished book must have been added first, or last-read rightly refuses it.
         let prelude = isFinished ? [Events.added(bookID: bookID)] : []
         var follow: [[UInt8]] = []
@@ -110,7 +111,7 @@ enum Events {
     static let livenessBook = "0b5e1c4d-7a2f-4e61-9c3b-5d8e2f1a7c90"
 
     static func template(_ type: String) -> [String: Any] {
-        let example = ContractSet.shared.examples("events/" + type, valid: true).last { $0.json?["dataschema"]?.string == EventCodec.newestSchemas[type] }
+        let example = ContractSet.shared.examples("events/" + type, valid: true).last { $0.json?["dataschema"]?.string == EventCodec<BookEvent>(contracts: repositoryContracts).dataschema(of: type) }
         return (example.flatMap { try? JSONSerialization.jsonObject(with: Data($0.bytes)) } as? [String: Any]) ?? [:]
     }
 
@@ -119,7 +120,7 @@ enum Events {
         var data = event["data"] as? [String: Any] ?? [:]
         data["id"] = bookID
         // A key makes the book visible in new-book's state too, so every consumer's state shows the event.
-        if type == EventTypes.bookAdded { data["idempotencyKey"] = "contract-suite-\(bookID)" }
+        if type == BookshelfEvents.bookAdded { data["idempotencyKey"] = "contract-suite-\(bookID)" }
         event["data"] = data
         event["subject"] = bookID
         event["id"] = UUID().uuidString.lowercased()
@@ -127,9 +128,9 @@ enum Events {
         return Array((try? JSONSerialization.data(withJSONObject: event)) ?? Data())
     }
 
-    static func added(bookID: String) -> [UInt8] { rewrite(EventTypes.bookAdded, bookID: bookID, time: "2000-01-01T00:00:00Z") }
+    static func added(bookID: String) -> [UInt8] { rewrite(BookshelfEvents.bookAdded, bookID: bookID, time: "2000-01-01T00:00:00Z") }
     /// Later than any example, so it is the newest finished.
-    static func finished(bookID: String) -> [UInt8] { rewrite(EventTypes.bookFinished, bookID: bookID, time: "9999-12-31T23:59:59Z") }
+    static func finished(bookID: String) -> [UInt8] { rewrite(BookshelfEvents.bookFinished, bookID: bookID, time: "9999-12-31T23:59:59Z") }
 
     /// The book a views answers for `book.added` data: the data without the idempotency key.
     /// The book a view answers for this data: the year as a string whichever version wrote it (v1, v2 integers).
@@ -154,7 +155,7 @@ struct Feed<P: Projection> {
         let log = InMemoryEventLog()
         var logger = Logger(label: "contract-consumers")
         logger.logLevel = .critical
-        let host = ProjectionHost<P>(consumer: "\(P.self)", source: log.makeSource(), deadLetters: log, contracts: repositoryContracts, readiness: Readiness(), metrics: ServiceMetrics(), logger: logger)
+        let host = ProjectionHost<P>(consumer: "\(P.self)", source: log.makeSource(), deadLetters: log, contracts: repositoryContracts, readiness: Readiness(), metrics: ServiceMetrics(), positionHeaders: BookshelfEvents.positionHeaders, logger: logger)
         let running = Task { try await host.run() }
         defer {
             log.close()

@@ -1,5 +1,6 @@
 import BookshelfJSON
 import BookshelfContracts
+import BookshelfDomain
 import BookshelfServiceKit
 import Testing
 
@@ -33,7 +34,7 @@ enum EvolutionPhase {
                 guard let event = example.json, let data = event["data"] else { continue }
                 report.check("schemas", contracts.violations(of: data, against: newest.id, what: "\(example.file) data under the newest version v\(newest.version)"))
                 do {
-                    _ = try EventCodec.decode(example.bytes, contracts: repositoryContracts)
+                    _ = try EventCodec<BookEvent>(contracts: repositoryContracts).decode(example.bytes)
                     report.check("consumers", [])
                 } catch {
                     report.check("consumers", [Finding(contract: example.file, pointer: "", instance: "", message: "the consumers' codec (newest version) cannot read it: \(error.code): \(error.message)")])

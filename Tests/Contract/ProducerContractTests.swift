@@ -8,6 +8,7 @@ import LastRead
 import ListBooks
 import Logging
 import NewBook
+import BookshelfDomain
 import BookshelfServiceKit
 import ServiceLifecycle
 import Testing
@@ -36,20 +37,20 @@ enum ProducerPhase {
         let contracts = ContractSet.shared
         var logger = Logger(label: "contract-producers")
         logger.logLevel = .critical
-        let broker = try EmbeddedBroker(brokers: 1, eventPartitions: 3, logger: logger)
+        let broker = try EmbeddedBroker(brokers: 1, topics: [(BookshelfEvents.topic, 3), (BookshelfEvents.deadLetterTopic, 1)], logger: logger)
         defer { broker.shutdown() }
         let producer = try KafkaProducer(configuration: .init(bootstrapServers: broker.bootstrapServers), logger: logger)
-        let publisher = KafkaEventPublisher(producer: producer)
+        let publisher = KafkaEventPublisher(producer: producer, topic: BookshelfEvents.topic)
         let metrics = ServiceMetrics()
         var kafkaConsumers: [KafkaConsumer] = []
         func host<P: Projection>(_ type: P.Type, _ name: String) throws -> ProjectionHost<P> {
             let consumer = try KafkaConsumer(
-                configuration: .init(bootstrapServers: broker.bootstrapServers, topics: [EmbeddedBroker.eventsTopic], mode: .replay, name: name),
+                configuration: .init(bootstrapServers: broker.bootstrapServers, topics: [BookshelfEvents.topic], mode: .replay, name: name),
                 logger: logger
             )
             kafkaConsumers.append(consumer)
-            let deadLetters = KafkaDeadLetterSink(publisher: DeadLetterPublisher(producer: producer, consumer: name, logger: logger), bootstrapServers: broker.bootstrapServers, logger: logger)
-            return ProjectionHost<P>(consumer: name, source: KafkaEventSource(consumer: consumer), deadLetters: deadLetters, contracts: repositoryContracts, readiness: Readiness(), metrics: metrics, logger: logger)
+            let deadLetters = KafkaDeadLetterSink(publisher: DeadLetterPublisher(producer: producer, consumer: name, topic: BookshelfEvents.deadLetterTopic, logger: logger), bootstrapServers: broker.bootstrapServers, topic: BookshelfEvents.topic, logger: logger)
+            return ProjectionHost<P>(consumer: name, source: KafkaEventSource(consumer: consumer), deadLetters: deadLetters, contracts: repositoryContracts, readiness: Readiness(), metrics: metrics, positionHeaders: BookshelfEvents.positionHeaders, logger: logger)
         }
         let newBookRoutes = ServiceRoutes(metrics: metrics, readiness: Readiness())
         let newBook = try host(NewBookState.self, "new-book")
@@ -120,15 +121,15 @@ enum ProducerPhase {
         var poisonPositions: [RecordPosition: (key: String, value: [UInt8])] = [:]
         for (index, example) in poison.enumerated() {
             let key = "poison-\(index)"
-            let position = try await producer.send(ProducerRecord(topic: EmbeddedBroker.eventsTopic, key: key, value: example.bytes, headers: [KafkaHeader(name: "content-type", value: "application/cloudevents+json")]))
+            let position = try await producer.send(ProducerRecord(topic: BookshelfEvents.topic, key: key, value: example.bytes, headers: [KafkaHeader(name: "content-type", value: "application/cloudevents+json")]))
             poisonPositions[position] = (key, example.bytes)
         }
 
-        let events = try await readTopic(EmbeddedBroker.eventsTopic, count: created.count * 2 + poison.count, broker: broker, logger: logger)
+        let events = try await readTopic(BookshelfEvents.topic, count: created.count * 2 + poison.count, broker: broker, logger: logger)
         var produced: [String: JSONValue] = [:]
         for record in events where poisonPositions[record.position] == nil {
             contracts.checkEvent(record, into: &report)
-            if let event = try? JSONValue(parsing: record.value), let id = event["data"]?["id"]?.string, event["type"]?.string == EventTypes.bookAdded {
+            if let event = try? JSONValue(parsing: record.value), let id = event["data"]?["id"]?.string, event["type"]?.string == BookshelfEvents.bookAdded {
                 produced[id] = event["data"]
             }
         }
@@ -143,7 +144,7 @@ enum ProducerPhase {
         }
         report.check("new-book", created.count == requests.count - 1, Finding(contract: "contracts/openapi.json", pointer: "/paths/~1bookshelf~1books/post", instance: "", message: "a retry with the same Idempotency-Key must not add a second book (\(created.count) books from \(requests.count) requests)"))
 
-        let deadLetters = try await readTopic(EmbeddedBroker.deadLetterTopic, count: poison.count * consumers.count, broker: broker, logger: logger)
+        let deadLetters = try await readTopic(BookshelfEvents.deadLetterTopic, count: poison.count * consumers.count, broker: broker, logger: logger)
         for record in deadLetters {
             checkDeadLetter(record, originals: poisonPositions, into: &report)
         }

@@ -10,6 +10,7 @@ import LastRead
 import ListBooks
 import Logging
 import NewBook
+import BookshelfDomain
 import BookshelfServiceKit
 import Testing
 
@@ -158,7 +159,7 @@ enum RESTPhase {
         var logger = Logger(label: "contract-services")
         logger.logLevel = .critical
         func routes<P: Projection>(_ type: P.Type, _ name: String) -> (ServiceRoutes, ProjectionHost<P>) {
-            let host = ProjectionHost<P>(consumer: name, source: log.makeSource(), deadLetters: log, contracts: repositoryContracts, readiness: Readiness(), metrics: metrics, logger: logger)
+            let host = ProjectionHost<P>(consumer: name, source: log.makeSource(), deadLetters: log, contracts: repositoryContracts, readiness: Readiness(), metrics: metrics, positionHeaders: BookshelfEvents.positionHeaders, logger: logger)
             return (ServiceRoutes(metrics: metrics, readiness: Readiness()), host)
         }
         let (newBookRoutes, newBook) = routes(NewBookState.self, "new-book")

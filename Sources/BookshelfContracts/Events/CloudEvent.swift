@@ -127,17 +127,17 @@ public struct CloudEvent: Sendable, Hashable {
     /// Decodes the attributes of a structured-mode event. It checks shapes only (the attributes
     /// exist with the right JSON types); `ContractRegistry.validate` checks the contract.
     public init(json: JSONValue) throws(ContractError) {
-        try self.init(json: json, knownDataschemas: [])
+        try self.init(json: json, knownTypes: [], knownDataschemas: [])
     }
 
-    /// `knownDataschemas` are `dataschema` values to take as these very strings when an event names one
-    /// of them (a consumer passes its registry's): a `$id` is too long for a small string, so each copy
-    /// made from the JSON would cost an allocation.
-    init(json: JSONValue, knownDataschemas: [String]) throws(ContractError) {
+    /// `knownTypes` and `knownDataschemas` are `type` and `dataschema` values to take as these very
+    /// strings when an event names one of them (a consumer passes its registry's): a type or a `$id` is
+    /// too long for a small string, so each copy made from the JSON would cost an allocation.
+    init(json: JSONValue, knownTypes: [String], knownDataschemas: [String]) throws(ContractError) {
         func violation(_ name: String, _ problem: String) -> ContractError {
             ContractError(
                 code: .contractViolation,
-                message: "not a Bookshelf CloudEvent: \(problem)",
+                message: "not a CloudEvent of the contracts: \(problem)",
                 violations: [ContractViolation(instanceLocation: name.isEmpty ? "" : "/" + name, keywordLocation: "", message: problem)]
             )
         }
@@ -186,8 +186,8 @@ public struct CloudEvent: Sendable, Hashable {
         guard let data else { throw violation("data", "attribute \"data\" is missing") }
         self.init(
             id: try string(id, "id"),
-            source: try string(source, "source", known: Self.knownSources),
-            type: try string(type, "type", known: Self.knownTypes),
+            source: try string(source, "source"),
+            type: try string(type, "type", known: knownTypes),
             time: try string(time, "time"),
             datacontenttype: try string(datacontenttype, "datacontenttype", known: Self.knownContentTypes),
             dataschema: try string(dataschema, "dataschema", known: knownDataschemas),
@@ -202,8 +202,6 @@ public struct CloudEvent: Sendable, Hashable {
 
     /// Attribute values that nearly every event repeats, as the literals they are: taking one costs no
     /// allocation (a String longer than 15 bytes made from the JSON would need one).
-    private static let knownSources = [EventNames.newBookSource, EventNames.bookReadSource]
-    private static let knownTypes = [EventNames.bookAdded, EventNames.bookFinished]
     private static let knownContentTypes = ["application/json"]
 
     private static func known(_ bytes: UnsafeBufferPointer<UInt8>, among candidates: [String]) -> String? {

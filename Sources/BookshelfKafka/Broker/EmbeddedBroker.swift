@@ -8,9 +8,6 @@ import Synchronization
 /// It is for development and tests. It keeps at most 5 MiB (or 100,000 batches) per partition and drops
 /// the oldest records beyond that without telling anyone; ``RetentionWatcher`` makes that visible.
 public final class EmbeddedBroker: Sendable {
-    public static let eventsTopic = "bookshelf.events"
-    public static let deadLetterTopic = "bookshelf.deadletter"
-
     /// Every broker's `host:port`, comma-separated: the `bootstrap.servers` for clients.
     public let bootstrapServers: String
     /// The mock brokers' ids, 1 through the number asked for.
@@ -37,13 +34,10 @@ public final class EmbeddedBroker: Sendable {
         self.cluster = Mutex(ClusterHandle(pointer: cluster))
     }
 
-    /// Starts a cluster with Bookshelf's two topics: `bookshelf.events` with `eventPartitions` partitions
-    /// (spreading a development bookshelf so that no partition reaches the mock's 5 MiB cap) and
-    /// `bookshelf.deadletter`.
-    public convenience init(brokers: Int = 1, eventPartitions: Int = 12, logger: Logger) throws(KafkaError) {
+    /// Starts a cluster with `topics` created, each with its number of partitions.
+    public convenience init(brokers: Int = 1, topics: [(name: String, partitions: Int)], logger: Logger) throws(KafkaError) {
         try self.init(brokers: brokers, logger: logger)
-        try createTopic(Self.eventsTopic, partitions: eventPartitions)
-        try createTopic(Self.deadLetterTopic, partitions: 1)
+        for topic in topics { try createTopic(topic.name, partitions: topic.partitions) }
     }
 
     deinit { shutdown() }

@@ -6,13 +6,13 @@ import Synchronization
 ///
 /// The embedded broker drops the oldest records of a partition beyond its 5 MiB cap and says nothing; a
 /// rising low watermark is the only sign. A replaying view would then silently miss history.
-public final class RetentionWatcher: Sendable {
+package final class RetentionWatcher: Sendable {
     /// Records lost from the front of one partition, as counted at one check.
-    public struct Drop: Sendable, Equatable {
-        public var topic: String
-        public var partition: Int32
+    package struct Drop: Sendable, Equatable {
+        package var topic: String
+        package var partition: Int32
         /// The partition's low watermark: every record before it is gone.
-        public var lowWatermark: Int64
+        package var lowWatermark: Int64
     }
 
     private let client: RdKafkaClient
@@ -24,7 +24,7 @@ public final class RetentionWatcher: Sendable {
     /// nil once the watching thread has ended (or was never started).
     private let stopWaiters = Mutex<[CheckedContinuation<Void, Never>]?>(nil)
 
-    public init(bootstrapServers: String, topics: [String], logger: Logger) throws(KafkaError) {
+    package init(bootstrapServers: String, topics: [String], logger: Logger) throws(KafkaError) {
         self.client = try RdKafkaClient(
             type: RD_KAFKA_CONSUMER,
             properties: ["bootstrap.servers": bootstrapServers, "client.id": "bookshelf-retention-watcher",
@@ -39,7 +39,7 @@ public final class RetentionWatcher: Sendable {
     /// Queries every partition's low watermark (blocking: call it off the cooperative pool) and logs a
     /// warning for each partition whose low watermark rose since the last check. Returns those partitions.
     @discardableResult
-    public func check() -> [Drop] {
+    package func check() -> [Drop] {
         var drops: [Drop] = []
         // An unanswered query (the broker down on purpose, say) is checked again next time.
         let partitions = (try? RdKafkaClient.watermarks(client.handle, topics: topics, timeoutMilliseconds: 2_000)) ?? []
@@ -64,7 +64,7 @@ public final class RetentionWatcher: Sendable {
     }
 
     /// Checks every `interval` on a dedicated thread until ``stop()``.
-    public func start(every interval: Duration) {
+    package func start(every interval: Duration) {
         stopWaiters.withLock { $0 = [] }
         DedicatedThread.start(name: "kafka-retention") { [self] in
             var nextCheck = ContinuousClock.now
@@ -84,7 +84,7 @@ public final class RetentionWatcher: Sendable {
     }
 
     /// Stops the thread started by ``start(every:)`` and waits until it has left librdkafka.
-    public func stop() async {
+    package func stop() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let running = stopWaiters.withLock { waiters -> Bool in
                 guard waiters != nil else { return false }

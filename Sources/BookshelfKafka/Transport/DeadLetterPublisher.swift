@@ -35,7 +35,7 @@ public struct DeadLetterPublisher: Sendable {
     public let topic: String
     private let logger: Logger
 
-    public init(producer: KafkaProducer, consumer: String, topic: String = EmbeddedBroker.deadLetterTopic, logger: Logger) {
+    public init(producer: KafkaProducer, consumer: String, topic: String, logger: Logger) {
         self.producer = producer
         self.consumer = consumer
         self.topic = topic

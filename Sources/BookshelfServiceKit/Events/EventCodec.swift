@@ -7,7 +7,7 @@ import Glibc
 import Darwin
 #endif
 
-/// Why a record could not become a `BookEvent`: the reason a dead letter carries.
+/// Why a record could not become an event: the reason a dead letter carries.
 public struct UnreadableEvent: ServiceError, Equatable {
     public var code: String
     public var message: String
@@ -27,85 +27,89 @@ public struct EventContractViolation: ServiceError {
     public var isRetryable: Bool { false }
 }
 
-/// CloudEvents 1.0 JSON structured mode for the bookshelf's events. Producers write the newest schema
-/// version; decoding accepts every version (v2 added optional members, v3 writes `published` as a string
-/// and still reads the integers of v1 and v2) and refuses anything else
-/// with a reason instead of crashing. Both ways, every event is checked against contracts/ (the envelope,
-/// and `data` against the schema its `dataschema` names) by the same validator other teams' tools agree
-/// with: nothing leaves that the contracts refuse, and nothing is applied that they refuse.
-public struct EventCodec: Sendable {
-    /// The CloudEvents `source` of what this process produces, e.g. `/bookshelf/new-book`.
-    public var source: String
-    /// The `dataschema` written per event type: the `$id` of the newest schema version.
-    public var dataschemas: [String: String]
-    /// The contracts every event written is checked against before it is handed to the publisher.
+/// CloudEvents 1.0 JSON structured mode for a service's own events. Which types it reads and writes, and
+/// which versions of each, come from the contracts folder (`events/<type>/v<N>.schema.json`): producers
+/// write the newest version of a type, and decoding accepts every version of every type the folder
+/// describes and refuses anything else with a reason instead of crashing. Both ways, every event is
+/// checked against the contracts (the envelope, and `data` against the schema its `dataschema` names) by
+/// the same validator other teams' tools agree with: nothing leaves that the contracts refuse, and nothing
+/// is applied that they refuse.
+public struct EventCodec<Event: ServiceEvent>: Sendable {
+    /// The CloudEvents `source` of what this codec writes, e.g. `/bookshelf/new-book`; empty for a codec
+    /// that only reads.
+    public let source: String
+    /// What every event written and read is checked against.
     public let contracts: ContractRegistry
+    /// The event types the contracts describe, sorted: what this codec reads. Counting by index into this
+    /// (see `decodeCounted`) needs no hashing of type names.
+    public let types: [String]
+    /// The `dataschema` written per event type: the `$id` of its newest version.
+    private let newestSchemas: [String: String]
+    /// Every `dataschema` this codec reads, with the index in `types` of the type it must come with.
+    private let readableSchemas: [(id: String, type: Int)]
 
-    public init(source: String, contracts: ContractRegistry, dataschemas: [String: String] = EventCodec.newestSchemas) {
+    /// A codec that writes events from `source` and reads every event the contracts describe.
+    public init(source: String, contracts: ContractRegistry) {
         self.source = source
         self.contracts = contracts
-        self.dataschemas = dataschemas
+        types = contracts.eventTypes
+        newestSchemas = Dictionary(uniqueKeysWithValues: types.compactMap { type in contracts.newestVersion(of: type).map { (type, $0.id) } })
+        readableSchemas = types.enumerated().flatMap { index, type in contracts.versions(of: type).map { (id: $0.id, type: index) } }
     }
 
-    /// The `$id`s of the newest versions in contracts/.
-    public static let newestSchemas: [String: String] = [
-        EventTypes.bookAdded: schemaPrefix + "bookshelf.book.added/v3.schema.json",
-        EventTypes.bookFinished: schemaPrefix + "bookshelf.book.finished/v1.schema.json",
-    ]
+    /// A codec that only reads (a projection's): writing needs a `source`.
+    public init(contracts: ContractRegistry) {
+        self.init(source: "", contracts: contracts)
+    }
 
-    /// Every `dataschema` a consumer reads, with the event type it must come with.
-    public static let readableSchemas: [String: String] = [
-        schemaPrefix + "bookshelf.book.added/v1.schema.json": EventTypes.bookAdded,
-        schemaPrefix + "bookshelf.book.added/v2.schema.json": EventTypes.bookAdded,
-        schemaPrefix + "bookshelf.book.added/v3.schema.json": EventTypes.bookAdded,
-        schemaPrefix + "bookshelf.book.finished/v1.schema.json": EventTypes.bookFinished,
-    ]
-
-    static let schemaPrefix = "https://bookshelf.example/contracts/events/"
-
-    public static let contentType = "application/cloudevents+json"
+    /// The `dataschema` this codec writes for `type`: the `$id` of its newest version; nil for a type the
+    /// contracts do not describe.
+    public func dataschema(of type: String) -> String? {
+        newestSchemas[type]
+    }
 
     /// Builds the event as a JSON tree, checks that tree against its contract, then writes it with sorted
     /// keys: one tree per event, validated as built instead of written, parsed back and validated. Ids are
     /// written in the canonical lower-case form the contracts require.
-    public func encode(_ event: BookEvent) throws(EventContractViolation) -> [UInt8] {
+    public func encode(_ event: Event) throws(EventContractViolation) -> [UInt8] {
         // The tree lives only until its text is written.
         try JSONValue.withShortLivedNodes { () throws(EventContractViolation) in try encodeTree(event) }
     }
 
-    private func encodeTree(_ event: BookEvent) throws(EventContractViolation) -> [UInt8] {
-        let data: JSONValue
-        switch event.kind {
-        case .added(let book, let key):
-            var members: [(String, JSONValue)] = [
-                ("id", .string(book.id.lowercaseText)), ("title", .string(book.title)), ("author", .string(book.author)),
-                ("published", .string(book.published)),
-            ]
-            if let isbn = book.isbn { members.append(("isbn", .string(isbn))) }
-            if let tags = book.tags { members.append(("tags", .array(tags.map { .string($0) }))) }
-            if let key { members.append(("idempotencyKey", .string(key))) }
-            data = .object(members)
-        case .finished(let bookID):
-            data = .object([("id", .string(bookID.lowercaseText))])
+    /// The record to publish for `event`: its key, its encoded envelope and its type.
+    public func record(_ event: Event) throws(EventContractViolation) -> OutgoingRecord {
+        OutgoingRecord(key: event.key, value: try encode(event), type: event.type)
+    }
+
+    private func encodeTree(_ event: Event) throws(EventContractViolation) -> [UInt8] {
+        let type = event.type
+        guard let dataschema = newestSchemas[type] else {
+            throw EventContractViolation(message: "No contract in \(contracts.folder) describes the event type \(type) this service built; nothing was produced.")
         }
-        // Neither event is safe (each changes what views show). Both are idempotent: consumers dedupe by id,
-        // and a book finished twice ends up in the same place.
+        guard !source.isEmpty else {
+            throw EventContractViolation(message: "This EventCodec was made for reading (no source); make it with init(source:contracts:) to write \(type) events.")
+        }
         let envelope = JSONValue.object([
             ("specversion", "1.0"), ("id", .string(event.id.lowercaseText)), ("source", .string(source)),
-            ("type", .string(event.type)), ("time", .string(CloudEvent.timestamp(event.time))),
-            ("datacontenttype", "application/json"), ("dataschema", .string(dataschemas[event.type] ?? "")),
-            ("subject", .string(event.key)), ("safe", false), ("idempotent", true), ("data", data),
+            ("type", .string(type)), ("time", .string(CloudEvent.timestamp(event.time))),
+            ("datacontenttype", "application/json"), ("dataschema", .string(dataschema)),
+            ("subject", .string(event.key)), ("safe", .bool(event.isSafe)), ("idempotent", .bool(event.isIdempotent)),
+            ("data", event.data()),
         ])
         if let first = contracts.violations(ofEvent: envelope).first {
-            throw EventContractViolation(message: "The \(event.type) event this service built violates its contract (\(first)); nothing was produced.")
+            throw EventContractViolation(message: "The \(type) event this service built violates its contract (\(first)); nothing was produced.")
         }
         return envelope.serializedBytes(sortedKeys: true)
     }
 
-    /// Reads an event: parsed with jansson, checked against `contracts`, then read by plain field access
-    /// (replay speed is bounded by decoding, and this is several times faster than `JSONDecoder`). Anything
-    /// unreadable is refused with a reason naming the JSON pointer.
-    public static func decode(_ bytes: some Collection<UInt8>, contracts: ContractRegistry) throws(UnreadableEvent) -> BookEvent {
+    /// Reads an event: parsed with jansson, checked against `contracts`, then handed to `Event`'s
+    /// initializer. Anything unreadable is refused with a reason naming the JSON pointer.
+    public func decode(_ bytes: some Collection<UInt8>) throws(UnreadableEvent) -> Event {
+        try decodeCounted(bytes).event
+    }
+
+    /// `decode`, with the index in `types` of the event's type: what a projection host counts by.
+    package func decodeCounted(_ bytes: some Collection<UInt8>) throws(UnreadableEvent) -> (event: Event, type: Int) {
         let root: JSONValue
         do {
             // Nothing of the document outlives this call: what is kept is read into Swift values.
@@ -116,21 +120,22 @@ public struct EventCodec: Sendable {
         // Identifiers are read from jansson's bytes in place: a `String` for each would cost an allocation
         // per attribute per event, and a replay reads half a million events.
         guard root.isObject, let specversion = root["specversion"], specversion.isString, let typeValue = root["type"],
-              let type = (typeValue.withUTF8(Self.knownType) ?? nil) ?? typeValue.string else {
+              typeValue.isString else {
             throw UnreadableEvent(code: "not-a-cloudevent", message: "The record is not a CloudEvents JSON envelope: it needs string members specversion and type.")
         }
-        guard specversion.withUTF8({ Self.equal($0, "1.0") }) == true else {
+        guard specversion.withUTF8({ EnvelopeText.equal($0, "1.0") }) == true else {
             throw UnreadableEvent(code: "unsupported-specversion", message: "CloudEvents specversion '\(specversion.string ?? "")' is not 1.0.")
         }
-        guard type == EventTypes.bookAdded || type == EventTypes.bookFinished else {
-            throw UnreadableEvent(code: "unknown-type", message: "Event type '\(type)' is not one this consumer reads.")
+        guard let typeIndex = typeValue.withUTF8(knownType) ?? nil else {
+            throw UnreadableEvent(code: "unknown-type", message: "Event type '\(typeValue.string ?? "")' is not one this consumer reads.")
         }
+        let type = types[typeIndex]
         if let schema = root["dataschema"], schema.isString {
-            guard let schemaType = schema.withUTF8(Self.readableSchemaType) ?? nil else {
+            guard let schemaType = schema.withUTF8(readableSchemaType) ?? nil else {
                 throw UnreadableEvent(code: "unknown-dataschema", message: "dataschema '\(schema.string ?? "")' names no version of \(type) this consumer reads.")
             }
-            guard schemaType == type else {
-                throw UnreadableEvent(code: "schema-type-mismatch", message: "dataschema '\(schema.string ?? "")' belongs to \(schemaType), not \(type).")
+            guard schemaType == typeIndex else {
+                throw UnreadableEvent(code: "schema-type-mismatch", message: "dataschema '\(schema.string ?? "")' belongs to \(types[schemaType]), not \(type).")
             }
         }
         func invalid(_ pointer: String, _ what: String) -> UnreadableEvent {
@@ -140,61 +145,37 @@ public struct EventCodec: Sendable {
             throw UnreadableEvent(code: "invalid-event", message: "The \(type) event violates its contract: \(first).")
         }
         guard let id = root["id"]?.withUTF8(UUID.init(utf8:)) ?? nil else { throw invalid("/id", "must be a UUID") }
-        guard let time = root["time"]?.withUTF8(parseTime) ?? nil else { throw invalid("/time", "must be an RFC 3339 time") }
+        guard let time = root["time"]?.withUTF8(EnvelopeText.parseTime) ?? nil else { throw invalid("/time", "must be an RFC 3339 time") }
         guard let data = root["data"], data.isObject else { throw invalid("/data", "must be an object") }
-        guard let bookID = data["id"]?.withUTF8(UUID.init(utf8:)) ?? nil else { throw invalid("/data/id", "must be a UUID") }
-        if type == EventTypes.bookFinished {
-            return BookEvent(id: id, time: time, kind: .finished(bookID: bookID))
-        }
-        guard let title = data["title"]?.string else { throw invalid("/data/title", "must be a string") }
-        guard let author = data["author"]?.string else { throw invalid("/data/author", "must be a string") }
-        // v1 and v2 wrote the year as an integer, v3 as a string: every reader answers it as a string.
-        guard let published = data["published"].flatMap(Book.year) else { throw invalid("/data/published", "must be a year") }
-        var isbn: String?
-        if let value = data["isbn"] {
-            guard let text = value.string else { throw invalid("/data/isbn", "must be a string") }
-            isbn = text
-        }
-        var tags: [String]?
-        if let value = data["tags"] {
-            let strings = value.elements.compactMap(\.string)
-            guard value.isArray, strings.count == value.count else { throw invalid("/data/tags", "must be an array of strings") }
-            tags = strings
-        }
-        var key: String?
-        if let value = data["idempotencyKey"] {
-            guard let text = value.string else { throw invalid("/data/idempotencyKey", "must be a string") }
-            key = text
-        }
-        let book = Book(id: bookID, title: title, author: author, published: published, isbn: isbn, tags: tags)
-        return BookEvent(id: id, time: time, kind: .added(book, idempotencyKey: key))
+        return (try Event(id: id, time: time, type: type, data: data), typeIndex)
     }
 
-    /// The event type these bytes name, as the shared constant; nil for any other type.
-    static func knownType(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
-        if equal(bytes, EventTypes.bookAdded) { return EventTypes.bookAdded }
-        if equal(bytes, EventTypes.bookFinished) { return EventTypes.bookFinished }
-        return nil
+    /// The index in `types` of the type these bytes name; nil for any other type.
+    private func knownType(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        types.firstIndex { EnvelopeText.equal(bytes, $0) }
     }
 
-    /// The event type of the readable `dataschema` these bytes name; nil for any other.
-    static func readableSchemaType(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
-        readableSchemas.first { equal(bytes, $0.key) }?.value
+    /// The index in `types` of the type of the readable `dataschema` these bytes name; nil for any other.
+    private func readableSchemaType(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        readableSchemas.first { EnvelopeText.equal(bytes, $0.id) }?.type
     }
+}
 
-    static func equal(_ bytes: UnsafeBufferPointer<UInt8>, _ text: String) -> Bool {
+/// Envelope attributes read from jansson's bytes in place.
+package enum EnvelopeText {
+    package static func equal(_ bytes: UnsafeBufferPointer<UInt8>, _ text: String) -> Bool {
         var text = text
         return text.withUTF8 { $0.count == bytes.count && (bytes.isEmpty || memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0) }
     }
 
     /// RFC 3339 as the envelope schema allows it (`2026-11-26T09:15:00.123Z`, `…+01:00`), parsed by hand:
     /// the Foundation parsers cost more than the rest of an event.
-    static func parseTime(_ text: String) -> Date? {
+    package static func parseTime(_ text: String) -> Date? {
         var text = text
         return text.withUTF8(parseTime)
     }
 
-    static func parseTime(_ bytes: UnsafeBufferPointer<UInt8>) -> Date? {
+    package static func parseTime(_ bytes: UnsafeBufferPointer<UInt8>) -> Date? {
         func number(_ start: Int, _ count: Int) -> Int? {
             guard start + count <= bytes.count else { return nil }
             var value = 0

@@ -1,3 +1,4 @@
+import BookshelfContracts
 import BookshelfKafka
 import Logging
 
@@ -20,29 +21,46 @@ public struct BrokerError: ServiceError {
     }
 }
 
-/// Publishes to `bookshelf.events` (key = book id, `content-type: application/cloudevents+json`) and
+/// Publishes to the events topic (the record's key, `content-type: application/cloudevents+json`) and
 /// returns once the broker acknowledged.
 public struct KafkaEventPublisher: EventPublisher {
     let producer: KafkaProducer
-    let topic: String
+    public let topic: String
 
-    public init(producer: KafkaProducer, topic: String = EmbeddedBroker.eventsTopic) {
+    public init(producer: KafkaProducer, topic: String) {
         self.producer = producer
         self.topic = topic
     }
 
     public func publish(_ record: OutgoingRecord) async throws -> EventPosition {
-        let headers = [KafkaHeader(name: "content-type", value: EventCodec.contentType)]
         do {
-            let position = try await producer.send(ProducerRecord(topic: topic, key: record.key, value: record.value, headers: headers))
+            let position = try await producer.send(ProducerRecord(topic: topic, key: record.key, value: record.value, headers: Self.headers))
             return EventPosition(partition: position.partition, offset: position.offset)
         } catch let error as KafkaError {
             throw BrokerError(error)
         }
     }
+
+    /// Sends many records at once (see `KafkaProducer.send(contentsOf:)`) and returns each one's position or
+    /// error, in order: a batch producer's way to the same records `publish` writes.
+    public func publish(contentsOf records: [OutgoingRecord]) async -> [Result<EventPosition, any Error>] {
+        let topic = self.topic
+        let results = await producer.send(contentsOf: records.map {
+            ProducerRecord(topic: topic, key: $0.key, value: $0.value, headers: Self.headers)
+        })
+        return results.map { result -> Result<EventPosition, any Error> in
+            switch result {
+            case .success(let position): .success(EventPosition(partition: position.partition, offset: position.offset))
+            case .failure(let error): .failure(BrokerError(error))
+            }
+        }
+    }
+
+    /// Structured mode: the record value is the whole CloudEvent.
+    private static let headers = [KafkaHeader(name: "content-type", value: CloudEvent.mediaType)]
 }
 
-/// A replay consumer of `bookshelf.events` as an `EventSource`.
+/// A replay consumer of the events topic as an `EventSource`.
 public struct KafkaEventSource: EventSource {
     let consumer: KafkaConsumer
 
@@ -83,7 +101,7 @@ public struct KafkaDeadLetterSink: DeadLetterSink {
 
     public init(
         publisher: DeadLetterPublisher, bootstrapServers: String, properties: [String: String] = [:],
-        topic: String = EmbeddedBroker.eventsTopic, historyTimeout: Duration = .seconds(10), logger: Logger
+        topic: String, historyTimeout: Duration = .seconds(10), logger: Logger
     ) {
         self.publisher = publisher
         self.topic = topic

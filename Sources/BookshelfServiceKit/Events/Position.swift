@@ -1,7 +1,7 @@
 import FoundationEssentials
 
 /// Where an event sits in the topic: its partition and offset. A write answers with the position of the
-/// event it produced (`X-Bookshelf-Position: 3:1042`); a view answers with the positions it has applied.
+/// event it produced (Bookshelf's `X-Bookshelf-Position: 3:1042`); a view answers with the positions it has applied.
 public struct EventPosition: Sendable, Hashable, Comparable, CustomStringConvertible {
     public var partition: Int32
     public var offset: Int64

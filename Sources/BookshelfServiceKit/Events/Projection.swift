@@ -1,10 +1,12 @@
 import FoundationEssentials
 
-/// A read model built from events: pure, no I/O. `apply` must accept anything the codec can decode and
-/// never trap; an event it cannot use is reported, not thrown.
+/// A read model built from a service's events: pure, no I/O. `apply` must accept anything the codec can
+/// decode and never trap; an event it cannot use is reported, not thrown.
 public protocol Projection: Sendable {
+    /// The events this projection is built from (decoded by `EventCodec<Event>`).
+    associatedtype Event: ServiceEvent
     init()
-    mutating func apply(_ event: BookEvent) -> ApplyOutcome
+    mutating func apply(_ event: Event) -> ApplyOutcome
     /// Called once, when replay has caught up: replay reads the partitions in no fixed interleaving, so a
     /// projection whose answer depends on an order across partitions restores it here, once, instead of
     /// on every event of the replay.

@@ -3,11 +3,11 @@ import FoundationEssentials
 import Logging
 import ServiceLifecycle
 import Synchronization
-import CJansson
 
-/// Runs a projection over an event source: replays the topic, applies each record once, dead-letters what
-/// it cannot read, tracks the positions it has applied, says when replay has caught up, and lets readers
-/// wait for a position (read-your-writes). Its `run()` follows the topic until shutdown.
+/// Runs a projection over an event source: replays the topic, decodes each record with
+/// `EventCodec<P.Event>`, applies it once, dead-letters what it cannot read, tracks the positions it has
+/// applied, says when replay has caught up, and lets readers wait for a position (read-your-writes). Its
+/// `run()` follows the topic until shutdown.
 public final class ProjectionHost<P: Projection>: Service, Sendable {
     private struct State {
         var projection = P()
@@ -26,19 +26,28 @@ public final class ProjectionHost<P: Projection>: Service, Sendable {
     private let readiness: Readiness
     private let metrics: ServiceMetrics
     private let consumer: String
-    private let contracts: ContractRegistry
+    private let codec: EventCodec<P.Event>
     private let logger: Logger
+    private let onCaughtUp: @Sendable () -> Void
+    /// The headers of read-your-writes for what this host answers: a view's answer carries the positions
+    /// it reflects in `positionHeaders.written`, and a read asks for positions in `positionHeaders.minimum`.
+    public let positionHeaders: PositionHeaders
 
     /// The readiness condition this host registers.
     public static var readinessCondition: String { "replay" }
 
     /// Every record is checked against `contracts` before it is applied; what they refuse is dead-lettered.
+    /// `onCaughtUp` runs once, when replay has caught up and readiness says so: the place for process-wide
+    /// housekeeping such as handing the replay's freed memory back to the system.
     public init(
         consumer: String, source: any EventSource, deadLetters: any DeadLetterSink, contracts: ContractRegistry,
-        readiness: Readiness, metrics: ServiceMetrics, logger: Logger
+        readiness: Readiness, metrics: ServiceMetrics, positionHeaders: PositionHeaders, logger: Logger,
+        onCaughtUp: @escaping @Sendable () -> Void = {}
     ) {
         self.consumer = consumer
-        self.contracts = contracts
+        self.codec = EventCodec(contracts: contracts)
+        self.positionHeaders = positionHeaders
+        self.onCaughtUp = onCaughtUp
         self.source = source
         self.deadLetters = deadLetters
         self.readiness = readiness
@@ -92,9 +101,9 @@ public final class ProjectionHost<P: Projection>: Service, Sendable {
     /// dead-letters what it cannot read, and records every position whatever the outcome, since a record
     /// that was dead-lettered is handled as much as one that was applied.
     private func consume(_ batch: [ConsumedRecord], after prior: Task<Void, Never>?) async {
-        let decoded = await Self.decode(batch, contracts)
+        let decoded = await Self.decode(batch, codec)
         await prior?.value
-        var outcome = BatchOutcome()
+        var outcome = BatchOutcome(types: codec.types.count)
         state.withLock { state in
             // Records and results are reached by index, not iterated: an iterator hands out copies, and a copy of
             // a record or an event retains and later releases each of its buffers and strings, per event.
@@ -104,10 +113,10 @@ public final class ProjectionHost<P: Projection>: Service, Sendable {
                     let record = recordIndex
                     recordIndex += 1
                     switch half[resultIndex] {
-                    case .success(let event):
+                    case .success(let (event, type)):
                         switch state.projection.apply(event) {
                         case .applied:
-                            if case .added = event.kind { outcome.added += 1 } else { outcome.finished += 1 }
+                            outcome.applied[type] += 1
                             outcome.newest = event.time
                         case .duplicate:
                             break
@@ -120,7 +129,7 @@ public final class ProjectionHost<P: Projection>: Service, Sendable {
                 }
             }
         }
-        for (type, count) in [(EventTypes.bookAdded, outcome.added), (EventTypes.bookFinished, outcome.finished)] where count > 0 {
+        for (type, count) in zip(codec.types, outcome.applied) where count > 0 {
             metrics.eventsConsumed(type: type, count: count)
         }
         for (record, reason) in outcome.rejected {
@@ -141,29 +150,34 @@ public final class ProjectionHost<P: Projection>: Service, Sendable {
         if let newest = outcome.newest { metrics.consumerLag(seconds: Date().timeIntervalSince(newest)) }
     }
 
-    /// Counted per kind rather than in a dictionary keyed by type name: that hashed a string per event
-    /// inside the lock every batch waits for.
+    /// Counted by the index of the event's type in `codec.types` rather than in a dictionary keyed by type
+    /// name: that hashed a string per event inside the lock every batch waits for.
     private struct BatchOutcome {
-        var added = 0
-        var finished = 0
+        var applied: [Int]
         var newest: Date?
         var rejected: [(record: ConsumedRecord, reason: UnreadableEvent)] = []
+
+        init(types: Int) {
+            applied = Array(repeating: 0, count: types)
+        }
     }
+
+    private typealias Decoded = Result<(event: P.Event, type: Int), UnreadableEvent>
 
     /// Decoding (parsing, checking and reading the JSON) is most of a replay's work and needs nothing but
     /// the bytes: a large batch is decoded in two halves at once on the cooperative pool's threads. The
     /// halves stay apart (joined lazily when applied): concatenating them copied every event.
-    private static func decode(_ batch: [ConsumedRecord], _ contracts: ContractRegistry) async -> [[Result<BookEvent, UnreadableEvent>]] {
-        guard batch.count >= parallelDecodingThreshold else { return [decode(batch[...], contracts)] }
+    private static func decode(_ batch: [ConsumedRecord], _ codec: EventCodec<P.Event>) async -> [[Decoded]] {
+        guard batch.count >= parallelDecodingThreshold else { return [decode(batch[...], codec)] }
         let middle = batch.count / 2
-        async let second = decode(batch[middle...], contracts)
-        let first = decode(batch[..<middle], contracts)
+        async let second = decode(batch[middle...], codec)
+        let first = decode(batch[..<middle], codec)
         return [first, await second]
     }
 
-    private static func decode(_ records: ArraySlice<ConsumedRecord>, _ contracts: ContractRegistry) -> [Result<BookEvent, UnreadableEvent>] {
+    private static func decode(_ records: ArraySlice<ConsumedRecord>, _ codec: EventCodec<P.Event>) -> [Decoded] {
         records.indices.map { index in
-            Result { () throws(UnreadableEvent) in try EventCodec.decode(records[index].value, contracts: contracts) }
+            Result { () throws(UnreadableEvent) in try codec.decodeCounted(records[index].value) }
         }
     }
 
@@ -213,9 +227,7 @@ public final class ProjectionHost<P: Projection>: Service, Sendable {
             "records": .stringConvertible(source.recordsAtStart ?? 0),
             "duration": .stringConvertible(duration),
         ])
-        // What the replay needed only while it ran (decoded batches, jansson's nodes, sort buffers) is freed by
-        // now, but glibc keeps freed memory in its heap; hand it back, so the service settles at what it holds.
-        _ = bs_malloc_trim()
+        onCaughtUp()
     }
 
 

@@ -3,15 +3,15 @@ import Logging
 
 /// Counts every request by route template (never the raw path, whose ids would explode the label set),
 /// method and final status, and records its latency.
-public struct RequestMetricsMiddleware: RouterMiddleware {
-    public typealias Context = ServiceRequestContext
+package struct RequestMetricsMiddleware: RouterMiddleware {
+    package typealias Context = ServiceRequestContext
     let metrics: ServiceMetrics
 
-    public init(metrics: ServiceMetrics) {
+    package init(metrics: ServiceMetrics) {
         self.metrics = metrics
     }
 
-    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    package func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
         let response = try await next(request, context)
         let elapsed = ContinuousClock.now - start

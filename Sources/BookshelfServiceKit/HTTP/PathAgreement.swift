@@ -4,12 +4,12 @@ import BookshelfJSON
 /// `POST /bookshelf/books/{id}/finished` sends the whole book, `id` included: a body whose `id` is another
 /// book's is a client mixing up two books, and finishing either one would hide it. The gateway and the
 /// service refuse it with the same problem.
-public enum PathAgreement {
+package enum PathAgreement {
     /// 409 `<name>-mismatch` for the first top-level string member of `body` that is named like a path
     /// parameter and differs from it; nil when every such member agrees (or the body names none). 409, not
     /// 400: the body is valid by its schema (no schema can compare a body with its path), it conflicts with
     /// the resource the path names.
-    public static func problem(body: JSONValue, pathParameters: [String: String]) -> Problem? {
+    package static func problem(body: JSONValue, pathParameters: [String: String]) -> Problem? {
         guard body.isObject else { return nil }
         for (name, value) in pathParameters.sorted(by: { $0.key < $1.key }) {
             guard let sent = body[name]?.string, sent != value else { continue }

@@ -5,12 +5,12 @@ import Logging
 /// Turns every error below it into RFC 9457 problem+json. Errors written for users (`ServiceError`) keep
 /// their message; Hummingbird's own errors keep their status; anything else is a 500 whose details go to
 /// the log only, so no internals leak.
-public struct ProblemMiddleware: RouterMiddleware {
-    public typealias Context = ServiceRequestContext
+package struct ProblemMiddleware: RouterMiddleware {
+    package typealias Context = ServiceRequestContext
 
-    public init() {}
+    package init() {}
 
-    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    package func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch {

@@ -5,14 +5,14 @@ import Synchronization
 /// Makes request ids in UUID version 4 form without a system call per id. A process-wide random key
 /// (read once) and a counter go through splitmix64, a bijection, so ids never repeat within a process and
 /// look random across processes. Request ids name requests in logs; they are not secrets.
-public enum RequestIDGenerator {
+package enum RequestIDGenerator {
     private static let key: (UInt64, UInt64) = {
         var generator = SystemRandomNumberGenerator()
         return (generator.next(), generator.next())
     }()
     private static let counter = Atomic<UInt64>(0)
 
-    public static func next() -> String {
+    package static func next() -> String {
         let count = counter.add(1, ordering: .relaxed).newValue
         return UUID(version4: mix(count ^ key.0), mix(count &+ key.1)).lowercaseText
     }

@@ -8,12 +8,12 @@ extension HTTPField.Name {
 
 /// Takes the caller's `X-Request-Id` (1–128 visible ASCII characters, so it is safe to log and echo) or
 /// makes one, puts it in the request's log metadata and echoes it on the response.
-public struct RequestIDMiddleware: RouterMiddleware {
-    public typealias Context = ServiceRequestContext
+package struct RequestIDMiddleware: RouterMiddleware {
+    package typealias Context = ServiceRequestContext
 
-    public init() {}
+    package init() {}
 
-    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    package func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         let id = request.headers[.requestID].flatMap(Self.usable) ?? RequestIDGenerator.next()
         context.requestID = id
@@ -23,7 +23,7 @@ public struct RequestIDMiddleware: RouterMiddleware {
         return response
     }
 
-    public static func usable(_ value: String) -> String? {
+    package static func usable(_ value: String) -> String? {
         guard (1...128).contains(value.utf8.count), value.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else { return nil }
         return value
     }

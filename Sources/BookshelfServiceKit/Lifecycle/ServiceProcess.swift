@@ -23,11 +23,18 @@ public final class ServiceProcess {
     private var consumers: [KafkaConsumer] = []
     /// `--kafka-config` / `BOOKSHELF_KAFKA_CONFIG`, applied to every Kafka client of the process.
     public let kafkaProperties: KafkaProperties
+    /// The topics this process produces to, replays and dead-letters into.
+    public let events: EventStream
+    /// The read-your-writes headers of the app; every projection host this process makes answers with them.
+    public let positionHeaders: PositionHeaders
 
     /// Resolves the options, installs the log handler and the Prometheus metrics backend (process-wide, so
     /// call once per process), and creates the producer. Kafka connections are made lazily by librdkafka,
     /// which keeps retrying an absent broker, so start-up never depends on the broker being there first.
-    public init(options: ServiceOptions, defaults: ServiceDefaults) throws {
+    /// `events` and `positionHeaders` are the app's names for its topics and read-your-writes headers.
+    public init(options: ServiceOptions, defaults: ServiceDefaults, events: EventStream, positionHeaders: PositionHeaders) throws {
+        self.events = events
+        self.positionHeaders = positionHeaders
         let configuration = try options.resolve(defaults: defaults)
         self.configuration = configuration
         LogFormat.bootstrap(configuration.logFormat, level: configuration.logLevel)
@@ -53,14 +60,15 @@ public final class ServiceProcess {
                 bootstrapServers: configuration.broker, clientID: configuration.id, messageTimeout: .seconds(5), properties: kafkaProperties.values),
             logger: logger
         )
-        publisher = KafkaEventPublisher(producer: producer)
+        publisher = KafkaEventPublisher(producer: producer, topic: events.topic)
     }
 
-    /// A projection replaying `bookshelf.events` from the start; its readiness condition gates `/health/ready`.
-    public func projection<P: Projection>(_ type: P.Type) throws -> ProjectionHost<P> {
+    /// A projection replaying the events topic from the start; its readiness condition gates
+    /// `/health/ready`. `onCaughtUp` runs once replay has caught up (see `ProjectionHost`).
+    public func projection<P: Projection>(_ type: P.Type, onCaughtUp: @escaping @Sendable () -> Void = {}) throws -> ProjectionHost<P> {
         let consumer = try KafkaConsumer(
             configuration: KafkaConsumerConfiguration(
-                bootstrapServers: configuration.broker, topics: [EmbeddedBroker.eventsTopic], mode: .replay, name: configuration.id,
+                bootstrapServers: configuration.broker, topics: [events.topic], mode: .replay, name: configuration.id,
                 properties: kafkaProperties.values
             ),
             logger: logger
@@ -68,12 +76,12 @@ public final class ServiceProcess {
         consumers.append(consumer)
         // contracts/deadletter/headers.schema.json: `dlq-consumer` is the service name, shared by its replicas.
         let deadLetters = KafkaDeadLetterSink(
-            publisher: DeadLetterPublisher(producer: producer, consumer: configuration.name, logger: logger),
-            bootstrapServers: configuration.broker, properties: kafkaProperties.values, logger: logger
+            publisher: DeadLetterPublisher(producer: producer, consumer: configuration.name, topic: events.deadLetterTopic, logger: logger),
+            bootstrapServers: configuration.broker, properties: kafkaProperties.values, topic: events.topic, logger: logger
         )
         return ProjectionHost<P>(
             consumer: configuration.id, source: KafkaEventSource(consumer: consumer), deadLetters: deadLetters, contracts: contracts,
-            readiness: readiness, metrics: metrics, logger: logger
+            readiness: readiness, metrics: metrics, positionHeaders: positionHeaders, logger: logger, onCaughtUp: onCaughtUp
         )
     }
 

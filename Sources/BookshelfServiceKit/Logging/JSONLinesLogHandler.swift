@@ -6,38 +6,38 @@ import Synchronization
 
 /// A swift-log handler writing each entry as one JSON object on one line:
 /// `{"time":…,"level":…,"label":…,"message":…,"source":…, <metadata>…}`.
-public struct JSONLinesLogHandler: LogHandler {
+package struct JSONLinesLogHandler: LogHandler {
     /// Where the lines go; a sink shared by every handler so concurrent lines never interleave.
-    public final class Sink: Sendable {
+    package final class Sink: Sendable {
         private let write: Mutex<@Sendable (String) -> Void>
 
-        public init(_ write: @escaping @Sendable (String) -> Void) {
+        package init(_ write: @escaping @Sendable (String) -> Void) {
             self.write = Mutex(write)
         }
 
-        public static let standardError = Sink { line in writeAll(line, to: STDERR_FILENO) }
+        package static let standardError = Sink { line in writeAll(line, to: STDERR_FILENO) }
 
         func emit(_ line: String) {
             write.withLock { $0(line) }
         }
     }
 
-    public var metadata: Logger.Metadata = [:]
-    public var logLevel: Logger.Level = .info
+    package var metadata: Logger.Metadata = [:]
+    package var logLevel: Logger.Level = .info
     private let label: String
     private let sink: Sink
 
-    public init(label: String, sink: Sink) {
+    package init(label: String, sink: Sink) {
         self.label = label
         self.sink = sink
     }
 
-    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    package subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
-    public func log(event: LogEvent) {
+    package func log(event: LogEvent) {
         var members: [String: JSONValue] = [:]
         for (key, value) in metadata { members[key] = Self.json(value) }
         for (key, value) in event.metadata ?? [:] { members[key] = Self.json(value) }

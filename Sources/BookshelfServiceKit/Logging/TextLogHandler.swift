@@ -7,21 +7,21 @@ import Logging
 /// StreamLogHandler formats its whole metadata afresh whenever one key changes, and Hummingbird and the
 /// request-id middleware each set a key on every request; this handler formats only when a line is written,
 /// which at the usual levels is rarely.
-public struct TextLogHandler: LogHandler {
-    public var metadata: Logger.Metadata = [:]
-    public var logLevel: Logger.Level = .info
+package struct TextLogHandler: LogHandler {
+    package var metadata: Logger.Metadata = [:]
+    package var logLevel: Logger.Level = .info
     private let label: String
 
-    public init(label: String) {
+    package init(label: String) {
         self.label = label
     }
 
-    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    package subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
-    public func log(event: LogEvent) {
+    package func log(event: LogEvent) {
         // One write per line, unbuffered like standard error, so concurrent lines never interleave.
         writeAll(Self.timestamp() + format(event), to: STDERR_FILENO)
     }

@@ -11,8 +11,8 @@ struct BookReadCommand: AsyncParsableCommand {
     @OptionGroup var options: ServiceOptions
 
     func run() async throws {
-        let process = try ServiceProcess(options: options, defaults: BookReadService.defaults)
-        let state = try process.projection(KnownBooks.self)
+        let process = try ServiceProcess(bookshelf: options, defaults: BookReadService.defaults)
+        let state = try process.bookshelfProjection(KnownBooks.self)
         BookReadService(state: state, publisher: process.publisher, contracts: process.contracts, metrics: process.metrics).addRoutes(to: process.routes)
         try await process.run(projections: [state])
     }

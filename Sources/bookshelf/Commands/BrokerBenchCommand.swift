@@ -1,8 +1,10 @@
 import ArgumentParser
-import BookshelfJSON
 import BookshelfContracts
-import FoundationEssentials
+import BookshelfDomain
+import BookshelfJSON
 import BookshelfKafka
+import BookshelfServiceKit
+import FoundationEssentials
 import Logging
 #if canImport(Glibc)
 import Glibc
@@ -10,6 +12,8 @@ import Glibc
 
 /// `bookshelf broker bench`: the Swift side of `make bench-kafka` (scripts/bench-kafka.sh runs the C side
 /// on the same broker). Prints one line, "<mode> <events> <seconds> <events/s>", like scripts/bench-kafka.c.
+/// The events layer times the code the services run: `EventCodec<BookEvent>` and `KafkaEventPublisher` as
+/// new-book produces, `KafkaEventSource` and a `ProjectionHost` as a view replays.
 struct BrokerBenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
@@ -20,7 +24,7 @@ struct BrokerBenchCommand: AsyncParsableCommand {
         case produce, replay, decode, encode
     }
 
-    @Argument(help: "produce: validate, encode and send book.added events and await every acknowledgement; replay: read, validate and decode every event from the beginning; decode: parse, validate and decode one record value --count times on one thread, with no broker (the per-event cost a replay pays); encode: validate and encode --count book.added events on one thread, with no broker (the per-event cost a produce pays).")
+    @Argument(help: "produce: validate, encode and send book.added events and await every acknowledgement; replay: read, validate, decode and apply every event from the beginning, as a view does; decode: parse, validate and decode one record value --count times on one thread, with no broker (the per-event cost a replay pays); encode: validate and encode --count book.added events on one thread, with no broker (the per-event cost a produce pays).")
     var mode: Mode
 
     @Option(help: "bootstrap.servers of the broker (produce and replay).")
@@ -33,17 +37,17 @@ struct BrokerBenchCommand: AsyncParsableCommand {
     var inFlight: Int = 100_000
 
     enum Layer: String, ExpressibleByArgument {
-        /// CloudEvents validated against the contracts on the way out and in.
+        /// The services' path: CloudEvents validated against the contracts on the way out and in.
         case events
         /// Records only: the librdkafka wrapper's own cost.
         case transport
     }
 
-    @Option(help: "events: validate, encode/decode CloudEvents; transport: records only.")
+    @Option(help: "events: the services' codec, publisher and projection host; transport: records only.")
     var layer: Layer = .events
 
     @Option(help: "Topic to produce to or replay.")
-    var topic: String = EventNames.eventsTopic
+    var topic: String = BookshelfEvents.topic
 
     @Option(help: "The contracts folder (default: found from the working directory).")
     var contracts: String?
@@ -76,18 +80,21 @@ struct BrokerBenchCommand: AsyncParsableCommand {
         return logger
     }
 
-    /// `--count` book.added events sent in batches of 2,000, every acknowledgement awaited.
+    /// `--count` book.added events sent in batches of 2,000, every acknowledgement awaited. The events layer
+    /// encodes each event with new-book's codec as it sends it, through new-book's publisher.
     private func produce(_ registry: ContractRegistry, bootstrapServers: String) async throws {
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: bootstrapServers, clientID: "bench"), logger: Self.logger)
         let clock = ContinuousClock()
         let topic = self.topic
-        let events = EventProducer(producer: producer, registry: registry, topic: topic)
-        let prepared = try bookAddedEvents(registry)
+        let publisher = KafkaEventPublisher(producer: producer, topic: topic)
+        let codec = EventCodec<BookEvent>(source: BookshelfEvents.newBookSource, contracts: registry)
+        let events = bookAddedEvents()
         let layer = self.layer
         // The transport layer sends the events' JSON as ready-made records.
-        let records = (layer == .transport ? prepared[...] : prepared.prefix(1)).map {
-            ProducerRecord(topic: topic, key: $0.subject!, value: $0.serializedBytes(),
-                           headers: [KafkaHeader(name: EventNames.contentTypeHeader, value: CloudEvent.mediaType)])
+        let records = try (layer == .transport ? events[...] : events.prefix(1)).map { event in
+            let record = try codec.record(event)
+            return ProducerRecord(topic: topic, key: record.key, value: record.value,
+                                  headers: [KafkaHeader(name: "content-type", value: CloudEvent.mediaType)])
         }
         let chunk = 2_000
         // Connection, producer id and topic metadata are set up by a first record outside the timing,
@@ -98,13 +105,13 @@ struct BrokerBenchCommand: AsyncParsableCommand {
         // Batches of `chunk` records, up to `inFlight` records awaiting acknowledgement at once.
         let acknowledged = try await withThrowingTaskGroup(of: Int.self) { group in
             var done = 0
-            for (number, start) in stride(from: 0, to: prepared.count, by: chunk).enumerated() {
+            for (number, start) in stride(from: 0, to: events.count, by: chunk).enumerated() {
                 if number >= max(1, inFlight / chunk) { done += try await group.next() ?? 0 }
-                let range = start..<min(start + chunk, prepared.count)
+                let range = start..<min(start + chunk, events.count)
                 switch layer {
                 case .events:
-                    let batch = prepared[range].map { (event: $0, key: $0.subject!) }
-                    group.addTask { try acknowledgedCount(await events.send(contentsOf: batch)) }
+                    let batch = Array(events[range])
+                    group.addTask { try acknowledgedCount(await publisher.publish(contentsOf: batch.map { try codec.record($0) })) }
                 case .transport:
                     let batch = Array(records[range])
                     group.addTask { try acknowledgedCount(await producer.send(contentsOf: batch)) }
@@ -119,7 +126,9 @@ struct BrokerBenchCommand: AsyncParsableCommand {
         await producer.shutdown()
     }
 
-    /// Every event of `--topic` from the beginning, timed from the consumer's creation until it has caught up.
+    /// Every event of `--topic` from the beginning, timed from the consumer's creation until it has caught
+    /// up. The events layer replays as a view does: a `ProjectionHost` over a `KafkaEventSource`, decoding
+    /// with `EventCodec<BookEvent>` and applying to a projection that counts.
     private func replay(_ registry: ContractRegistry, bootstrapServers: String) async throws {
         let logger = Self.logger
         // For dead letters, which a valid topic does not have.
@@ -129,35 +138,42 @@ struct BrokerBenchCommand: AsyncParsableCommand {
         let consumer = try KafkaConsumer(
             configuration: KafkaConsumerConfiguration(bootstrapServers: bootstrapServers, topics: [topic], mode: .replay, name: "bench"),
             logger: logger)
-        let events = EventConsumer(
-            consumer: consumer, registry: registry,
-            deadLetters: DeadLetterPublisher(producer: producer, consumer: "bench", logger: logger))
-        let layer = self.layer
-        let reader = Task {
-            var seen = 0
-            var first: ContinuousClock.Instant?
-            switch layer {
-            case .events:
-                for await _ in events.events {
-                    if seen == 0 { first = clock.now }
-                    seen += 1
-                }
-            case .transport:
+        switch layer {
+        case .events:
+            let readiness = Readiness()
+            let host = ProjectionHost<ReplayCount>(
+                consumer: "bench", source: KafkaEventSource(consumer: consumer),
+                deadLetters: KafkaDeadLetterSink(
+                    publisher: DeadLetterPublisher(producer: producer, consumer: "bench", topic: BookshelfEvents.deadLetterTopic, logger: logger),
+                    bootstrapServers: bootstrapServers, topic: topic, logger: logger),
+                contracts: registry, readiness: readiness, metrics: ServiceMetrics(), positionHeaders: BookshelfEvents.positionHeaders,
+                logger: logger)
+            let running = Task { try await host.run() }
+            try await readiness.waitUntilReady()
+            let elapsed = clock.now - started
+            await consumer.shutdown()
+            running.cancel()
+            try? await running.value
+            report("replay", host.read { count, _ in count.applied }, elapsed)
+        case .transport:
+            let reader = Task {
+                var seen = 0
+                var first: ContinuousClock.Instant?
                 for await _ in consumer.records {
                     if seen == 0 { first = clock.now }
                     seen += 1
                 }
+                return (seen, first)
             }
-            return (seen, first)
+            _ = await consumer.caughtUp()
+            let elapsed = clock.now - started
+            await consumer.shutdown()
+            let (seen, first) = await reader.value
+            if let first {
+                printError("replay: first record after \(first - started), caught up after \(elapsed)")
+            }
+            report("replay", seen, elapsed)
         }
-        _ = await events.caughtUp()
-        let elapsed = clock.now - started
-        await consumer.shutdown()
-        let (seen, first) = await reader.value
-        if let first {
-            printError("replay: first event after \(first - started), caught up after \(elapsed)")
-        }
-        report("replay", seen, elapsed)
         await producer.shutdown()
     }
 
@@ -167,30 +183,30 @@ struct BrokerBenchCommand: AsyncParsableCommand {
         guard let text = FileManager.default.contents(atPath: path) else { throw ValidationError("cannot read \(path)") }
         // Compact, as a producer writes it.
         let value = try JSONValue(parsing: text).serializedBytes()
-        _ = try registry.decodeEvent(value)
+        let codec = EventCodec<BookEvent>(contracts: registry)
+        _ = try codec.decode(value)
         try timedOnThisThread("decode", doing: "parse, validate and decode", bytes: value.count) {
-            for _ in 0..<count { _ = try registry.decodeEvent(value) }
+            for _ in 0..<count { _ = try codec.decode(value) }
         }
     }
 
     /// `--count` book.added events, each with an id of its own, as new-book makes them.
-    private func bookAddedEvents(_ registry: ContractRegistry) throws -> [CloudEvent] {
-        guard let schema = registry.newestVersion(of: EventNames.bookAdded) else { throw ValidationError("no book.added contract") }
+    private func bookAddedEvents() -> [BookEvent] {
+        let now = Date()
         return (0..<count).map { index in
-            let id = CloudEvent.newID()
-            return CloudEvent(
-                source: EventNames.newBookSource, type: EventNames.bookAdded, dataschema: schema.id, subject: id,
-                data: ["id": .string(id), "title": .string("Book \(index)"), "author": "Ursula K. Le Guin", "published": "1969"])
+            let book = Book(id: UUID(), title: "Book \(index)", author: "Ursula K. Le Guin", published: "1969")
+            return BookEvent(id: UUID(), time: now, kind: .added(book, idempotencyKey: nil))
         }
     }
 
-    /// Validates and encodes `--count` events on this thread, as a produce's sending task does each event.
+    /// Validates and encodes `--count` events on this thread with new-book's codec, as a produce's sending
+    /// task does each event.
     private func encode(_ registry: ContractRegistry) throws {
-        let events = try bookAddedEvents(registry)
-        var text = JSONWriter()
-        try EventProducer.encode(events[0], validatingWith: registry, into: &text)
-        try timedOnThisThread("encode", doing: "validate and encode", bytes: text.withUnsafeBytes { $0.count }) {
-            for event in events { try EventProducer.encode(event, validatingWith: registry, into: &text) }
+        let events = bookAddedEvents()
+        let codec = EventCodec<BookEvent>(source: BookshelfEvents.newBookSource, contracts: registry)
+        let bytes = try codec.encode(events[0]).count
+        try timedOnThisThread("encode", doing: "validate and encode", bytes: bytes) {
+            for event in events { _ = try codec.encode(event) }
         }
     }
 
@@ -208,7 +224,7 @@ struct BrokerBenchCommand: AsyncParsableCommand {
     }
 
     /// Every record of the batch must have been acknowledged; the first failure fails the benchmark.
-    private func acknowledgedCount<Failure: Error>(_ results: [Result<RecordPosition, Failure>]) throws -> Int {
+    private func acknowledgedCount<Position, Failure: Error>(_ results: [Result<Position, Failure>]) throws -> Int {
         for result in results { _ = try result.get() }
         return results.count
     }
@@ -219,6 +235,17 @@ struct BrokerBenchCommand: AsyncParsableCommand {
         let fraction = String(milliseconds % 1000)
         let shown = "\(milliseconds / 1000)." + String(repeating: "0", count: 3 - fraction.count) + fraction
         print("\(mode) \(events) \(shown) \(Int((Double(events) / seconds).rounded()))")
+    }
+}
+
+/// What a replay applies: every event, counted, so the host does a view's work but the projection's own
+/// cost stays out of the figure.
+private struct ReplayCount: Projection {
+    var applied = 0
+
+    mutating func apply(_ event: BookEvent) -> ApplyOutcome {
+        applied += 1
+        return .applied
     }
 }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import FoundationEssentials
 import Glibc
+import BookshelfDomain
 import BookshelfKafka
 import Logging
 import ServiceLifecycle
@@ -50,9 +51,12 @@ struct BrokerCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "bookshelf.broker")
-        let broker = try EmbeddedBroker(brokers: brokers, eventPartitions: partitions, logger: logger)
+        // The events spread over `partitions` (12 by default), so that no partition of a development
+        // bookshelf reaches the mock's 5 MiB cap.
+        let broker = try EmbeddedBroker(
+            brokers: brokers, topics: [(BookshelfEvents.topic, partitions), (BookshelfEvents.deadLetterTopic, 1)], logger: logger)
         let service = try EmbeddedBrokerService(
-            broker: broker, watchedTopics: [EmbeddedBroker.eventsTopic, EmbeddedBroker.deadLetterTopic], logger: logger)
+            broker: broker, watchedTopics: [BookshelfEvents.topic, BookshelfEvents.deadLetterTopic], logger: logger)
 
         let faults = [
             Self.onSignal(SIGUSR1) {

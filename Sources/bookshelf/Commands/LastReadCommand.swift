@@ -11,8 +11,8 @@ struct LastReadCommand: AsyncParsableCommand {
     @OptionGroup var options: ServiceOptions
 
     func run() async throws {
-        let process = try ServiceProcess(options: options, defaults: LastReadService.defaults)
-        let view = try process.projection(LastReadBooks.self)
+        let process = try ServiceProcess(bookshelf: options, defaults: LastReadService.defaults)
+        let view = try process.bookshelfProjection(LastReadBooks.self)
         LastReadService(view: view).addRoutes(to: process.routes)
         try await process.run(projections: [view])
     }

@@ -11,8 +11,8 @@ struct ListBooksCommand: AsyncParsableCommand {
     @OptionGroup var options: ServiceOptions
 
     func run() async throws {
-        let process = try ServiceProcess(options: options, defaults: ListBooksService.defaults)
-        let view = try process.projection(BookList.self)
+        let process = try ServiceProcess(bookshelf: options, defaults: ListBooksService.defaults)
+        let view = try process.bookshelfProjection(BookList.self)
         ListBooksService(view: view).addRoutes(to: process.routes)
         try await process.run(projections: [view])
     }

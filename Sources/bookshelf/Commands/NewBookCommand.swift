@@ -11,8 +11,8 @@ struct NewBookCommand: AsyncParsableCommand {
     @OptionGroup var options: ServiceOptions
 
     func run() async throws {
-        let process = try ServiceProcess(options: options, defaults: NewBookService.defaults)
-        let state = try process.projection(NewBookState.self)
+        let process = try ServiceProcess(bookshelf: options, defaults: NewBookService.defaults)
+        let state = try process.bookshelfProjection(NewBookState.self)
         NewBookService(state: state, publisher: process.publisher, contracts: process.contracts, metrics: process.metrics).addRoutes(to: process.routes)
         try await process.run(projections: [state])
     }

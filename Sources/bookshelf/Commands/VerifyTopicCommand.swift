@@ -1,6 +1,7 @@
 import ArgumentParser
 import BookshelfJSON
 import BookshelfContracts
+import BookshelfDomain
 import BookshelfKafka
 import Logging
 
@@ -27,7 +28,7 @@ struct VerifyTopicCommand: AsyncParsableCommand {
     var broker: String
 
     @Option(name: .long, help: "The topic: an address of a channel of asyncapi.json.")
-    var topic: String = EventNames.eventsTopic
+    var topic: String = BookshelfEvents.topic
 
     @Option(name: .long, help: "The contracts folder. Default: $BOOKSHELF_CONTRACTS, else ./contracts or a parent's.")
     var contracts: String?

@@ -46,19 +46,19 @@ import Testing
     @Test func newEventsUseTheNewestVersionAndAreValidated() throws {
         let book: JSONValue = ["id": "6f1c2a9e-3b7d-4c58-9e21-0a4f5d7b8c31", "title": "Dune", "author": "Frank Herbert",
                                "published": "1965", "isbn": "9780441172719"]
-        let event = try registry.newEvent(type: EventNames.bookAdded, source: EventNames.newBookSource, data: book)
+        let event = try registry.newEvent(type: "bookshelf.book.added", source: "/bookshelf/new-book", data: book)
         #expect(event.dataschema == Self.addedV3)
         #expect(event.subject == "6f1c2a9e-3b7d-4c58-9e21-0a4f5d7b8c31")
         #expect(registry.violations(of: event).isEmpty)
         do {
-            _ = try registry.newEvent(type: EventNames.bookAdded, source: EventNames.bookReadSource, data: book)
+            _ = try registry.newEvent(type: "bookshelf.book.added", source: "/bookshelf/book-read", data: book)
             Issue.record("book.added from book-read must be refused")
         } catch {
             #expect(error.code == .contractViolation)
             #expect(error.violations.map(\.instanceLocation) == ["/source"])
         }
         #expect(throws: ContractError.self) {
-            try registry.newEvent(type: "bookshelf.book.lost", source: EventNames.newBookSource, data: book)
+            try registry.newEvent(type: "bookshelf.book.lost", source: "/bookshelf/new-book", data: book)
         }
     }
 

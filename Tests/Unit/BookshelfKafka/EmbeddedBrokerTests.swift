@@ -3,18 +3,18 @@ import BookshelfKafka
 import XCTest
 
 final class EmbeddedBrokerTests: XCTestCase {
-    func testItCreatesBookshelfTopicsAndServesEveryBroker() async throws {
+    func testItCreatesTheTopicsItIsGivenAndServesEveryBroker() async throws {
         let logger = BrokerFixture.testLogger
-        let broker = try EmbeddedBroker(brokers: 3, eventPartitions: 5, logger: logger)
+        let broker = try EmbeddedBroker(brokers: 3, topics: [("app.events", 5), ("app.deadletter", 1)], logger: logger)
         XCTAssertEqual(broker.bootstrapServers.split(separator: ",").count, 3)
         XCTAssertEqual(broker.brokerIDs, [1, 2, 3])
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: broker.firstBrokerAddress), logger: logger)
         var partitions = Set<Int32>()
         for index in 0..<40 {
-            partitions.insert(try await producer.send(ProducerRecord(topic: EmbeddedBroker.eventsTopic, key: "k\(index)", value: [1])).partition)
+            partitions.insert(try await producer.send(ProducerRecord(topic: "app.events", key: "k\(index)", value: [1])).partition)
         }
         XCTAssertEqual(partitions, Set(0..<5))
-        _ = try await producer.send(ProducerRecord(topic: EmbeddedBroker.deadLetterTopic, key: "k", value: [1]))
+        _ = try await producer.send(ProducerRecord(topic: "app.deadletter", key: "k", value: [1]))
         await producer.shutdown()
         broker.shutdown()
         XCTAssertThrowsError(try broker.setAllBrokersDown()) { error in

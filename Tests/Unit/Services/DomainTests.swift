@@ -5,6 +5,7 @@ import Foundation
 import LastRead
 import ListBooks
 import NewBook
+import BookshelfDomain
 import BookshelfServiceKit
 import Testing
 

@@ -7,6 +7,7 @@ import LastRead
 import ListBooks
 import Logging
 import NewBook
+import BookshelfDomain
 import BookshelfServiceKit
 import ServiceLifecycle
 import Testing
@@ -16,20 +17,20 @@ import Testing
     @Test func aBookTravelsFromNewBookToBothViewsAndPoisonIsDeadLettered() async throws {
         var logger = Logger(label: "services-broker-test")
         logger.logLevel = .critical
-        let broker = try EmbeddedBroker(brokers: 1, eventPartitions: 3, logger: logger)
+        let broker = try EmbeddedBroker(brokers: 1, topics: [(BookshelfEvents.topic, 3), (BookshelfEvents.deadLetterTopic, 1)], logger: logger)
         let producer = try KafkaProducer(configuration: .init(bootstrapServers: broker.bootstrapServers), logger: logger)
-        let publisher = KafkaEventPublisher(producer: producer)
+        let publisher = KafkaEventPublisher(producer: producer, topic: BookshelfEvents.topic)
         let metrics = ServiceMetrics()
         var consumers: [KafkaConsumer] = []
 
         func host<P: Projection>(_ type: P.Type, _ name: String, _ readiness: Readiness) throws -> ProjectionHost<P> {
             let consumer = try KafkaConsumer(
-                configuration: .init(bootstrapServers: broker.bootstrapServers, topics: [EmbeddedBroker.eventsTopic], mode: .replay, name: name),
+                configuration: .init(bootstrapServers: broker.bootstrapServers, topics: [BookshelfEvents.topic], mode: .replay, name: name),
                 logger: logger
             )
             consumers.append(consumer)
-            let deadLetters = KafkaDeadLetterSink(publisher: DeadLetterPublisher(producer: producer, consumer: name, logger: logger), bootstrapServers: broker.bootstrapServers, logger: logger)
-            return ProjectionHost<P>(consumer: name, source: KafkaEventSource(consumer: consumer), deadLetters: deadLetters, contracts: repositoryContracts, readiness: readiness, metrics: metrics, logger: logger)
+            let deadLetters = KafkaDeadLetterSink(publisher: DeadLetterPublisher(producer: producer, consumer: name, topic: BookshelfEvents.deadLetterTopic, logger: logger), bootstrapServers: broker.bootstrapServers, topic: BookshelfEvents.topic, logger: logger)
+            return ProjectionHost<P>(consumer: name, source: KafkaEventSource(consumer: consumer), deadLetters: deadLetters, contracts: repositoryContracts, readiness: readiness, metrics: metrics, positionHeaders: BookshelfEvents.positionHeaders, logger: logger)
         }
         func routes() -> (ServiceRoutes, Readiness) {
             let readiness = Readiness()
@@ -88,7 +89,7 @@ import Testing
             #expect(try JSONDecoder().decode([Book].self, from: Data(buffer: response.body)) == [book])
         }
 
-        let poison = try await producer.send(ProducerRecord(topic: EmbeddedBroker.eventsTopic, key: "poison", value: Array("not an event".utf8)))
+        let poison = try await producer.send(ProducerRecord(topic: BookshelfEvents.topic, key: "poison", value: Array("not an event".utf8)))
         #expect(await list.waitUntilApplied(PositionVector([EventPosition(partition: poison.partition, offset: poison.offset)]), timeout: .seconds(10)))
 
         // A view started again (a restart or a replica) meets the poison again, and does not dead-letter it
@@ -106,7 +107,7 @@ import Testing
 
         // Every dead letter so far, read to where the topic ended.
         let deadLetters = try KafkaConsumer(
-            configuration: .init(bootstrapServers: broker.bootstrapServers, topics: [EmbeddedBroker.deadLetterTopic], mode: .replay, name: "dlq-reader"),
+            configuration: .init(bootstrapServers: broker.bootstrapServers, topics: [BookshelfEvents.deadLetterTopic], mode: .replay, name: "dlq-reader"),
             logger: logger
         )
         let reader = Task {

@@ -6,6 +6,7 @@ import LastRead
 import ListBooks
 import Logging
 import NewBook
+import BookshelfDomain
 import BookshelfServiceKit
 import ServiceLifecycle
 import Testing
@@ -28,7 +29,7 @@ final class Shelf: Sendable {
     }
 
     func host<P: Projection>(_ type: P.Type, _ readiness: Readiness) -> ProjectionHost<P> {
-        ProjectionHost<P>(consumer: "\(P.self)", source: log.makeSource(), deadLetters: log, contracts: repositoryContracts, readiness: readiness, metrics: metrics, logger: Logger(label: "test"))
+        ProjectionHost<P>(consumer: "\(P.self)", source: log.makeSource(), deadLetters: log, contracts: repositoryContracts, readiness: readiness, metrics: metrics, positionHeaders: BookshelfEvents.positionHeaders, logger: Logger(label: "test"))
     }
 
     func newBook() -> (ServiceRoutes, any Service) {
@@ -167,7 +168,7 @@ func decode<T: Decodable>(_ type: T.Type, _ response: TestResponse) throws -> T 
     @Test func finishesKnownBooks404sUnknownAnd400sMalformed() async throws {
         let shelf = Shelf()
         let dune = book("Dune")
-        try shelf.log.append(key: dune.id.uuidString.lowercased(), value: EventCodec(source: NewBookService.eventSource, contracts: repositoryContracts).encode(added(dune)))
+        try shelf.log.append(key: dune.id.uuidString.lowercased(), value: EventCodec<BookEvent>(source: NewBookService.eventSource, contracts: repositoryContracts).encode(added(dune)))
         try await shelf.test(shelf.bookRead) { client in
             let done = try await client.execute(uri: "/bookshelf/books/\(dune.id.uuidString.lowercased())/finished", method: HTTPRequest.Method.post)
             #expect(done.status == .noContent)
@@ -183,7 +184,7 @@ func decode<T: Decodable>(_ type: T.Type, _ response: TestResponse) throws -> T 
 @Suite struct ViewRouteTests {
     @Test func listBooksInOrderWithPagingAndReadYourWrites() async throws {
         let shelf = Shelf()
-        let codec = EventCodec(source: NewBookService.eventSource, contracts: repositoryContracts)
+        let codec = EventCodec<BookEvent>(source: NewBookService.eventSource, contracts: repositoryContracts)
         let books = (0..<3).map { book("B\($0)") }
         // One writer after another, each a second apart: "the order added" is the order of the events' times.
         for (second, book) in books.enumerated() {
@@ -229,8 +230,8 @@ func decode<T: Decodable>(_ type: T.Type, _ response: TestResponse) throws -> T 
 
     @Test func lastReadAnswersFullBooksNewestFirstAndDeadLettersPoison() async throws {
         let shelf = Shelf()
-        let added = EventCodec(source: NewBookService.eventSource, contracts: repositoryContracts)
-        let read = EventCodec(source: BookReadService.eventSource, contracts: repositoryContracts)
+        let added = EventCodec<BookEvent>(source: NewBookService.eventSource, contracts: repositoryContracts)
+        let read = EventCodec<BookEvent>(source: BookReadService.eventSource, contracts: repositoryContracts)
         let (a, b) = (book("A"), book("B"))
         for book in [a, b] { try shelf.log.append(key: book.id.uuidString.lowercased(), value: added.encode(ServicesTests.added(book))) }
         try shelf.log.append(key: "x", value: Array(#"{"specversion":"1.0"}"#.utf8))

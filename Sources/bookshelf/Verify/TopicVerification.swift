@@ -1,22 +1,23 @@
 import BookshelfContracts
+import BookshelfKafka
 import Logging
 
 /// What `verify-topic` found on a topic: how many records it read (those that existed when it
 /// started) and the ones that do not conform, with what is wrong with each.
-public struct TopicVerification: Sendable {
-    public struct Nonconforming: Sendable {
-        public let partition: Int32
-        public let offset: Int64
-        public let problems: [String]
+struct TopicVerification: Sendable {
+    struct Nonconforming: Sendable {
+        let partition: Int32
+        let offset: Int64
+        let problems: [String]
     }
 
-    public var records = 0
-    public var nonconforming: [Nonconforming] = []
+    var records = 0
+    var nonconforming: [Nonconforming] = []
 
     /// Reads `topic` from the beginning to the end offsets seen at start and checks each record
     /// with `verifier`. Throws when the broker does not say, within `timeout`, where the topic
     /// ends (unreachable, or no such topic).
-    public static func read(
+    static func read(
         topic: String, bootstrapServers: String, verifier: RecordVerifier,
         properties: [String: String] = [:], timeout: Duration = .seconds(15), logger: Logger
     ) async throws(KafkaError) -> TopicVerification {
