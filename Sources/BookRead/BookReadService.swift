@@ -1,3 +1,4 @@
+import BookshelfApp
 import BookshelfContracts
 import FoundationEssentials
 import Hummingbird
@@ -6,7 +7,8 @@ import BookshelfServiceKit
 /// book-read's wiring: `POST /bookshelf/books/{id}/finished` over `KnownBooks`, producing through an
 /// `EventPublisher`.
 public struct BookReadService: Sendable {
-    public static let defaults = ServiceDefaults(name: "readbook", tags: ["books", "read"], port: 8082)
+    public static let defaults = ServiceDefaults(
+        name: BookshelfServices.bookRead.consulName, tags: BookshelfServices.bookRead.tags, port: BookshelfServices.bookRead.port)
     public static let eventSource = "/bookshelf/book-read"
 
     public let state: ProjectionHost<KnownBooks>

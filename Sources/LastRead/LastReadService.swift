@@ -1,10 +1,12 @@
+import BookshelfApp
 import FoundationEssentials
 import Hummingbird
 import BookshelfServiceKit
 
 /// last-read's wiring: `GET /bookshelf/books/last/read`.
 public struct LastReadService: Sendable {
-    public static let defaults = ServiceDefaults(name: "lastreadbooks", tags: ["books", "last"], port: 8080)
+    public static let defaults = ServiceDefaults(
+        name: BookshelfServices.lastRead.consulName, tags: BookshelfServices.lastRead.tags, port: BookshelfServices.lastRead.port)
 
     public let view: ProjectionHost<LastReadBooks>
 

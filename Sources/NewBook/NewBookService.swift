@@ -1,3 +1,4 @@
+import BookshelfApp
 import BookshelfContracts
 import FoundationEssentials
 import Hummingbird
@@ -5,7 +6,8 @@ import BookshelfServiceKit
 
 /// new-book's wiring: `POST /bookshelf/books` over `NewBookState`, producing through an `EventPublisher`.
 public struct NewBookService: Sendable {
-    public static let defaults = ServiceDefaults(name: "newbook", tags: ["books", "new"], port: 8081)
+    public static let defaults = ServiceDefaults(
+        name: BookshelfServices.newBook.consulName, tags: BookshelfServices.newBook.tags, port: BookshelfServices.newBook.port)
     public static let eventSource = "/bookshelf/new-book"
 
     public let state: ProjectionHost<NewBookState>
