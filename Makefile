@@ -10,7 +10,7 @@ PY := $(VENV)/bin/python
 SWIFT ?= swift
 BIN := .build/debug/bookshelf
 
-.PHONY: help setup deps-apt deps-py build release startup-order run test test-swift test-apidocs e2e e2e-local test-polyglot test-compat test-contract-tools check-deploy e2e-tansu bench-services bench-gateway test-suite bench-validate test-kafka-python bench-kafka
+.PHONY: help setup deps-apt deps-py build docs release startup-order run test test-swift test-apidocs e2e e2e-local test-polyglot test-compat test-contract-tools check-deploy e2e-tansu bench-services bench-gateway test-suite bench-validate test-kafka-python bench-kafka
 .PHONY: test-proof test-fuzz test-hostile test-faults test-soak bench
 
 help:
@@ -21,6 +21,7 @@ help:
 	@echo "make e2e-tansu  the E2E tests and a Python read of the topic with bookshelf up on Tansu, another Kafka broker"
 	@echo "make test-proof fuzzing, hostile input, fault injection and a short soak (each on its own stack)"
 	@echo "make bench      every benchmark, then bench/REPORT.md and bench/latency.png"
+	@echo "make docs       each library product's DocC catalog into .build/docs (a broken link fails)"
 	@echo "make startup-order  re-list the functions start-up runs, which release builds place first"
 
 deps-apt:
@@ -39,6 +40,11 @@ setup: deps-apt deps-py
 
 build: deps-apt
 	$(SWIFT) build
+
+# Each library product's DocC catalog (Sources/<Module>/<Module>.docc), built with the toolchain's docc from
+# the debug build's symbol graphs; docc's warnings (a link that does not resolve) are errors.
+docs: deps-apt
+	SWIFT=$(SWIFT) scripts/docs.sh
 
 # Release builds link the Swift runtime statically, as the Docker image does, so benchmarks measure what
 # ships: no shared Swift libraries to relocate and map at start (about 3 MiB less resident per process).
@@ -60,7 +66,7 @@ startup-order: deps-apt
 run: setup build
 	$(BIN) up
 
-test: setup test-swift test-suite test-kafka-python test-polyglot test-compat test-contract-tools check-deploy test-apidocs e2e-local e2e-tansu test-proof
+test: setup test-swift docs test-suite test-kafka-python test-polyglot test-compat test-contract-tools check-deploy test-apidocs e2e-local e2e-tansu test-proof
 
 test-swift: deps-apt
 	$(SWIFT) test

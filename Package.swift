@@ -61,6 +61,10 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
 
+        // The Bookshelf app's table of services (names, ports, tags), which its services, the stack and the
+        // gateway read.
+        .target(name: "BookshelfApp"),
+
         // What every service shares, then one module per service.
         .target(name: "BookshelfServiceKit", dependencies: [
             "BookshelfJSON", "CJansson", "BookshelfContracts", "BookshelfKafka", "BookshelfDiscovery", "BookshelfHTTPClient",
@@ -74,21 +78,22 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
         ]),
-        // The Bookshelf app: its domain (books and their events, the names its contracts fix), then one
-        // module per service.
+        // The Bookshelf app: its table of services (names, ports, tags), its domain (books and their events,
+        // the names its contracts fix), then one module per service.
         .target(name: "BookshelfDomain", dependencies: ["BookshelfServiceKit", "BookshelfContracts", "BookshelfJSON"]),
-        .target(name: "NewBook", dependencies: ["BookshelfDomain", "BookshelfServiceKit", "BookshelfContracts", "BookshelfJSON"]),
-        .target(name: "BookRead", dependencies: ["BookshelfDomain", "BookshelfServiceKit", "BookshelfContracts", "BookshelfJSON"]),
-        .target(name: "ListBooks", dependencies: ["BookshelfDomain", "BookshelfServiceKit", "BookshelfContracts"]),
-        .target(name: "LastRead", dependencies: ["BookshelfDomain", "BookshelfServiceKit", "BookshelfContracts"]),
-        .target(name: "Gateway", dependencies: ["BookshelfServiceKit", "BookshelfHTTPClient", "BookshelfDiscovery", "BookshelfContracts", "BookshelfJSONSchema", "BookshelfJSON"]),
+        .target(name: "NewBook", dependencies: ["BookshelfApp", "BookshelfDomain", "BookshelfServiceKit", "BookshelfContracts", "BookshelfJSON"]),
+        .target(name: "BookRead", dependencies: ["BookshelfApp", "BookshelfDomain", "BookshelfServiceKit", "BookshelfContracts", "BookshelfJSON"]),
+        .target(name: "ListBooks", dependencies: ["BookshelfApp", "BookshelfDomain", "BookshelfServiceKit", "BookshelfContracts"]),
+        .target(name: "LastRead", dependencies: ["BookshelfApp", "BookshelfDomain", "BookshelfServiceKit", "BookshelfContracts"]),
+        .target(name: "Gateway", dependencies: ["BookshelfApp", "BookshelfServiceKit", "BookshelfHTTPClient", "BookshelfDiscovery", "BookshelfContracts", "BookshelfJSONSchema", "BookshelfJSON"]),
         .target(name: "Stack", dependencies: [
+            "BookshelfApp",
             .product(name: "Logging", package: "swift-log"),
         ]),
 
         .executableTarget(name: "bookshelf", dependencies: [
             "BookshelfJSON", "BookshelfJSONSchema", "BookshelfContracts", "BookshelfKafka", "BookshelfDiscovery", "BookshelfHTTPClient", "BookshelfServiceKit",
-            "CJansson", "BookshelfDomain", "NewBook", "BookRead", "ListBooks", "LastRead", "Gateway", "Stack",
+            "CJansson", "BookshelfApp", "BookshelfDomain", "NewBook", "BookRead", "ListBooks", "LastRead", "Gateway", "Stack",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
@@ -150,7 +155,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], path: "Tests/Contract"),
         .testTarget(name: "StackTests", dependencies: [
-            "Stack",
+            "Stack", "BookshelfApp",
             .product(name: "Logging", package: "swift-log"),
         ], path: "Tests/Unit/Stack"),
         .testTarget(name: "E2ETests", dependencies: [], path: "Tests/E2E"),

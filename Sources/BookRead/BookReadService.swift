@@ -1,3 +1,4 @@
+import BookshelfApp
 import BookshelfContracts
 import BookshelfDomain
 import FoundationEssentials
@@ -7,7 +8,8 @@ import BookshelfServiceKit
 /// book-read's wiring: `POST /bookshelf/books/{id}/finished` over `KnownBooks`, producing through an
 /// `EventPublisher`.
 package struct BookReadService: Sendable {
-    package static let defaults = ServiceDefaults(name: "readbook", tags: ["books", "read"], port: 8082)
+    package static let defaults = ServiceDefaults(
+        name: BookshelfServices.bookRead.consulName, tags: BookshelfServices.bookRead.tags, port: BookshelfServices.bookRead.port)
     package static let eventSource = BookshelfEvents.bookReadSource
 
     package let state: ProjectionHost<KnownBooks>

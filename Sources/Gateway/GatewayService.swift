@@ -1,3 +1,4 @@
+import BookshelfApp
 import BookshelfJSON
 import BookshelfDiscovery
 import BookshelfHTTPClient
@@ -11,7 +12,8 @@ import BookshelfServiceKit
 /// The gateway's wiring: the public API routed by openapi.json to the services discovery finds, checked
 /// against the contracts first, and the API documentation.
 public final class GatewayService: Sendable {
-    public static let defaults = ServiceDefaults(name: "gateway", tags: ["books", "gateway"], port: 8000)
+    public static let defaults = ServiceDefaults(
+        name: BookshelfServices.gateway.consulName, tags: BookshelfServices.gateway.tags, port: BookshelfServices.gateway.port)
 
     let contracts: GatewayContracts
     let check: RequestCheck

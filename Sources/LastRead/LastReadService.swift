@@ -1,11 +1,13 @@
 import BookshelfDomain
+import BookshelfApp
 import FoundationEssentials
 import Hummingbird
 import BookshelfServiceKit
 
 /// last-read's wiring: `GET /bookshelf/books/last/read`.
 package struct LastReadService: Sendable {
-    package static let defaults = ServiceDefaults(name: "lastreadbooks", tags: ["books", "last"], port: 8080)
+    package static let defaults = ServiceDefaults(
+        name: BookshelfServices.lastRead.consulName, tags: BookshelfServices.lastRead.tags, port: BookshelfServices.lastRead.port)
 
     package let view: ProjectionHost<LastReadBooks>
 

@@ -1,3 +1,4 @@
+import BookshelfApp
 import BookshelfContracts
 import BookshelfDomain
 import FoundationEssentials
@@ -7,7 +8,8 @@ import Synchronization
 
 /// list-books' wiring: `GET /bookshelf/books` (optionally paged) and `GET /bookshelf/books/{id}`.
 package final class ListBooksService: Sendable {
-    package static let defaults = ServiceDefaults(name: "booklist", tags: ["books", "list"], port: 8084)
+    package static let defaults = ServiceDefaults(
+        name: BookshelfServices.listBooks.consulName, tags: BookshelfServices.listBooks.tags, port: BookshelfServices.listBooks.port)
 
     package let view: ProjectionHost<BookList>
     /// The JSON items of the list's generation `generation` so far: within a generation the list only

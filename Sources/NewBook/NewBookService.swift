@@ -1,3 +1,4 @@
+import BookshelfApp
 import BookshelfContracts
 import BookshelfDomain
 import FoundationEssentials
@@ -6,7 +7,8 @@ import BookshelfServiceKit
 
 /// new-book's wiring: `POST /bookshelf/books` over `NewBookState`, producing through an `EventPublisher`.
 package struct NewBookService: Sendable {
-    package static let defaults = ServiceDefaults(name: "newbook", tags: ["books", "new"], port: 8081)
+    package static let defaults = ServiceDefaults(
+        name: BookshelfServices.newBook.consulName, tags: BookshelfServices.newBook.tags, port: BookshelfServices.newBook.port)
     package static let eventSource = BookshelfEvents.newBookSource
 
     package let state: ProjectionHost<NewBookState>

@@ -10,6 +10,10 @@ public struct ConsulRegistration: Service {
     let retryDelay: Duration
     let logger: Logger
 
+    /// - Parameter agent: the Consul agent to register with.
+    /// - Parameter registration: the instance, and the HTTP check Consul runs against it.
+    /// - Parameter retryDelay: the wait between attempts while registering fails (Consul may start after us).
+    /// - Parameter logger: where registering and deregistering are logged.
     /// - Parameter whenReady: returns once the instance can take traffic; registering earlier would make
     ///   Consul's first checks fail and the instance flap.
     public init(

@@ -4,7 +4,9 @@ import BookshelfKafka
 import Logging
 
 /// The options every service shares. Each flag falls back to an environment variable, then to a documented
-/// default; `resolve(defaults:)` applies that order in one place so the flags stay the single source of truth.
+/// default; `resolve(defaults:)` reads them all through ``Settings``, so the flags stay the single source of
+/// truth. The help texts name the Bookshelf app's variables; another app's carry its own prefix
+/// (``ServiceDefaults/environmentPrefix``).
 public struct ServiceOptions: ParsableArguments, Sendable {
     @Option(help: "Port to listen on. Env BOOKSHELF_PORT. Default: the service's port from docs/architecture.md.")
     public var port: Int?
@@ -47,26 +49,19 @@ public struct ServiceOptions: ParsableArguments, Sendable {
     public init() {}
 
     /// `--kafka-config`, else `BOOKSHELF_KAFKA_CONFIG`, parsed (not yet checked by librdkafka: see
-    /// ``KafkaProperties/validate(source:)``). A bad text is a usage error naming its source.
-    public func kafkaProperties(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> KafkaProperties {
-        try Self.kafkaProperties(flag: kafkaConfig, environment: environment)
+    /// ``checkedKafkaProperties(flag:settings:)``). A bad text is a usage error naming its source.
+    public func kafkaProperties(settings: Settings = Settings()) throws -> KafkaProperties {
+        try Self.kafkaProperties(flag: kafkaConfig, settings: settings)
     }
 
     /// The one reader of the setting, shared with `bookshelf up`: `@FILE` reads FILE's text (one property
     /// per line, or comma-separated as inline).
-    public static func kafkaProperties(flag: String?, environment: [String: String]) throws -> KafkaProperties {
-        let source: String
-        let text: String
-        if let flag {
-            (source, text) = ("--kafka-config", flag)
-        } else if let value = environment["BOOKSHELF_KAFKA_CONFIG"], !value.isEmpty {
-            (source, text) = ("BOOKSHELF_KAFKA_CONFIG", value)
-        } else {
-            return KafkaProperties()
-        }
+    public static func kafkaProperties(flag: String?, settings: Settings) throws -> KafkaProperties {
+        guard let found = settings.find("KAFKA_CONFIG", flag: flag, named: "--kafka-config") else { return KafkaProperties() }
+        let source = found.source
         do {
-            guard text.hasPrefix("@") else { return try KafkaProperties(parsing: text, source: source) }
-            let path = String(text.dropFirst())
+            guard found.text.hasPrefix("@") else { return try KafkaProperties(parsing: found.text, source: source) }
+            let path = String(found.text.dropFirst())
             guard let data = FileManager.default.contents(atPath: path) else {
                 throw ValidationError("\(source): cannot read the file \(path)")
             }
@@ -79,66 +74,69 @@ public struct ServiceOptions: ParsableArguments, Sendable {
         }
     }
 
-    /// Flags first, then the environment, then `defaults`.
+    /// ``kafkaProperties(flag:settings:)``, then checked by librdkafka itself, so that a property it refuses
+    /// stops the process before it starts anything; the message names the flag or variable.
+    public static func checkedKafkaProperties(flag: String?, settings: Settings) throws -> KafkaProperties {
+        let properties = try kafkaProperties(flag: flag, settings: settings)
+        do {
+            try properties.validate(source: flag == nil ? settings.variable("KAFKA_CONFIG") : "--kafka-config")
+        } catch {
+            throw ValidationError(error.message)
+        }
+        return properties
+    }
+
+    /// Flags first, then the environment (under the prefix `defaults` names), then `defaults`.
     public func resolve(
         defaults: ServiceDefaults,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws -> ServiceConfiguration {
-        func pick(_ flag: String?, _ variable: String) -> String? {
-            if let flag { return flag }
-            if let value = environment[variable], !value.isEmpty { return value }
-            return nil
-        }
-        let portText = port.map(String.init) ?? pick(nil, "BOOKSHELF_PORT")
-        let resolvedPort: Int
-        if let portText {
-            guard let value = Int(portText), (0...65535).contains(value) else {
-                throw ValidationError("port '\(portText)' is not a number from 0 to 65535 (from --port or BOOKSHELF_PORT)")
-            }
-            resolvedPort = value
-        } else {
-            resolvedPort = defaults.port
-        }
-        let formatText = logFormat?.rawValue ?? pick(nil, "BOOKSHELF_LOG_FORMAT") ?? LogFormat.text.rawValue
-        guard let format = LogFormat(rawValue: formatText) else {
-            throw ValidationError("log format '\(formatText)' is neither 'text' nor 'json' (from BOOKSHELF_LOG_FORMAT)")
-        }
-        let levelText = pick(logLevel, "BOOKSHELF_LOG_LEVEL") ?? "info"
-        guard let level = Logger.Level(rawValue: levelText) else {
-            throw ValidationError("log level '\(levelText)' is not one of trace, debug, info, notice, warning, error, critical")
-        }
-        let host = pick(host, "BOOKSHELF_HOST") ?? "127.0.0.1"
-        let name = pick(name, "BOOKSHELF_SERVICE_NAME") ?? defaults.name
-        let advertise = pick(advertiseAddress, "BOOKSHELF_ADVERTISE_ADDRESS") ?? (host == "0.0.0.0" ? "127.0.0.1" : host)
-        let tags = pick(tags, "BOOKSHELF_SERVICE_TAGS")
+        let settings = Settings(prefix: defaults.environmentPrefix, environment: environment)
+        let resolvedPort = try settings.get(
+            "PORT", flag: port, named: "--port", expected: "a number from 0 to 65535", where: (0...65535).contains
+        ) ?? defaults.port
+        let format = try settings.get(
+            "LOG_FORMAT", flag: logFormat, named: "--log-format", expected: "text or json", parse: LogFormat.init(rawValue:)
+        ) ?? .text
+        let level = try settings.get(
+            "LOG_LEVEL", flag: logLevel, named: "--log-level", expected: "one of trace, debug, info, notice, warning, error, critical",
+            where: { Logger.Level(rawValue: $0) != nil }
+        ).flatMap(Logger.Level.init(rawValue:)) ?? .info
+        let host = settings.text("HOST", flag: host) ?? "127.0.0.1"
+        let name = settings.text("SERVICE_NAME", flag: name) ?? defaults.name
+        let advertise = settings.text("ADVERTISE_ADDRESS", flag: advertiseAddress) ?? (host == "0.0.0.0" ? "127.0.0.1" : host)
+        let tags = settings.text("SERVICE_TAGS", flag: tags)
             .map { $0.split(separator: ",").map { $0.trimmingSpacesAndTabs() }.filter { !$0.isEmpty } }
             ?? defaults.tags
         return ServiceConfiguration(
             name: name,
-            id: pick(id, "BOOKSHELF_SERVICE_ID") ?? "\(name)-\(advertise)-\(resolvedPort)",
+            id: settings.text("SERVICE_ID", flag: id) ?? "\(name)-\(advertise)-\(resolvedPort)",
             tags: tags,
             host: host,
             port: resolvedPort,
             advertiseAddress: advertise,
-            broker: pick(broker, "BOOKSHELF_BROKER") ?? "127.0.0.1:9092",
-            consul: pick(consul, "BOOKSHELF_CONSUL"),
-            contracts: pick(contracts, "BOOKSHELF_CONTRACTS") ?? "contracts",
+            broker: settings.text("BROKER", flag: broker) ?? "127.0.0.1:9092",
+            consul: settings.text("CONSUL", flag: consul),
+            contracts: settings.text("CONTRACTS", flag: contracts) ?? "contracts",
             logFormat: format,
             logLevel: level
         )
     }
 }
 
-/// What a service brings to `ServiceOptions`: its Consul name, its tags and its port (docs/architecture.md).
+/// What a service brings to `ServiceOptions`: its Consul name, its tags, its port, and its app's prefix of
+/// environment variables (``Settings``; the Bookshelf app's `BOOKSHELF_` unless the app names another).
 public struct ServiceDefaults: Sendable {
     public var name: String
     public var tags: [String]
     public var port: Int
+    public var environmentPrefix: String
 
-    public init(name: String, tags: [String], port: Int) {
+    public init(name: String, tags: [String], port: Int, environmentPrefix: String = Settings.bookshelfPrefix) {
         self.name = name
         self.tags = tags
         self.port = port
+        self.environmentPrefix = environmentPrefix
     }
 }
 

@@ -10,6 +10,9 @@ extension ServiceRoutes: HTTPResponderBuilder {}
 /// down gracefully on SIGTERM and SIGINT. Services start together and stop in reverse order, so the
 /// server (last) stops taking requests before the clients it uses go away.
 public enum ServiceHost {
+    /// - Parameter configuration: where to listen, and the connections' idle timeout.
+    /// - Parameter routes: the service's router, with the shared endpoints.
+    /// - Parameter logger: the application's logger.
     /// - Parameter handlersOnEventLoop: handle each connection's requests on its event loop instead of the
     ///   global pool (see `ServiceHTTP1Channel`); for services whose handlers never block.
     /// - Parameter frontHandlers: channel handlers that may answer requests before Hummingbird does (see `FrontHandlers`).

@@ -43,12 +43,8 @@ public final class ServiceProcess {
         logger[metadataKey: "service"] = .string(configuration.id)
         self.logger = logger
         contracts = try ContractsLocation.load(flag: configuration.contracts)
-        let kafkaProperties = try options.kafkaProperties()
-        do {
-            try kafkaProperties.validate(source: options.kafkaConfig == nil ? "BOOKSHELF_KAFKA_CONFIG" : "--kafka-config")
-        } catch {
-            throw ValidationError(error.message)
-        }
+        let kafkaProperties = try ServiceOptions.checkedKafkaProperties(
+            flag: options.kafkaConfig, settings: Settings(prefix: defaults.environmentPrefix))
         self.kafkaProperties = kafkaProperties
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))

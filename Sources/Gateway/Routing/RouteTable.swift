@@ -1,16 +1,17 @@
+import BookshelfApp
 import BookshelfJSON
 
 /// The public API as `contracts/openapi.json` declares it: which paths and methods exist, which service
 /// answers each operation, and which schemas its path parameters and body must meet.
 public struct RouteTable: Sendable {
-    /// Which service answers each operation (names from docs/architecture.md). The contract says what exists;
+    /// Which service answers each operation (names from the app's table, `BookshelfServices`). The contract says what exists;
     /// this says where it lives.
     public static let upstreamServices: [String: String] = [
-        "addBook": "newbook",
-        "listBooks": "booklist",
-        "finishBook": "readbook",
-        "lastReadBooks": "lastreadbooks",
-        "getBook": "booklist",
+        "addBook": BookshelfServices.newBook.consulName,
+        "listBooks": BookshelfServices.listBooks.consulName,
+        "finishBook": BookshelfServices.bookRead.consulName,
+        "lastReadBooks": BookshelfServices.lastRead.consulName,
+        "getBook": BookshelfServices.listBooks.consulName,
     ]
 
     public struct Parameter: Sendable, Equatable {

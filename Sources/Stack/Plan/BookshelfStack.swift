@@ -1,23 +1,15 @@
+import BookshelfApp
+
 /// The embedded Bookshelf: `bookshelf broker`, then the two aggregates and the two views, then the
 /// gateway with static upstreams, all children of one `bookshelf up`. With an external broker there is
 /// no broker child: the services go straight to that cluster.
 public struct BookshelfStack: Sendable {
-    /// One service of the stack: the subcommand that runs it, its fixed port and its Consul name
-    /// (the key the gateway's `--upstream` and the state file's `services` use).
-    public struct Service: Sendable, Equatable {
-        public let subcommand: String
-        public let port: Int
-        public let consulName: String
-    }
+    /// One service of the stack: the subcommand that runs it, its fixed port and its Consul name.
+    public typealias Service = BookshelfService
 
-    /// docs/architecture.md's table, in start order within the services stage.
-    public static let services: [Service] = [
-        Service(subcommand: "new-book", port: 8081, consulName: "newbook"),
-        Service(subcommand: "book-read", port: 8082, consulName: "readbook"),
-        Service(subcommand: "list-books", port: 8084, consulName: "booklist"),
-        Service(subcommand: "last-read", port: 8080, consulName: "lastreadbooks"),
-    ]
-    public static let gateway = Service(subcommand: "gateway", port: 8000, consulName: "gateway")
+    /// The app's table, in start order within the services stage.
+    public static let services = BookshelfServices.upstreams
+    public static let gateway = BookshelfServices.gateway
     public static let broker = "broker"
     /// What `bookshelf broker` prints on stdout once it accepts connections; the address follows.
     public static let brokerAnnouncement = "broker listening on "

@@ -1,11 +1,12 @@
 import ArgumentParser
+import BookshelfApp
 import BookRead
 import BookshelfServiceKit
 
 struct BookReadCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "book-read",
-        abstract: "The book-read aggregate: POST /bookshelf/books/{id}/finished produces bookshelf.book.finished (port 8082)."
+        commandName: BookshelfServices.bookRead.subcommand,
+        abstract: "The book-read aggregate: POST /bookshelf/books/{id}/finished produces bookshelf.book.finished (port \(BookshelfServices.bookRead.port))."
     )
 
     @OptionGroup var options: ServiceOptions

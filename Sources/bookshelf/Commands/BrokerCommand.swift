@@ -4,6 +4,7 @@ import FoundationEssentials
 import Glibc
 import BookshelfDomain
 import BookshelfKafka
+import BookshelfServiceKit
 import Logging
 import ServiceLifecycle
 
@@ -22,29 +23,37 @@ struct BrokerCommand: AsyncParsableCommand {
             """,
         subcommands: [BrokerBenchCommand.self])
 
-    @Option(help: "Number of brokers in the cluster. Env: BOOKSHELF_BROKER_COUNT.")
-    var brokers: Int = Int(ProcessInfo.processInfo.environment["BOOKSHELF_BROKER_COUNT"] ?? "") ?? 1
+    @Option(help: "Number of brokers in the cluster. Env: BOOKSHELF_BROKER_COUNT. (default: 1)")
+    var brokers: Int?
 
-    @Option(help: "Partitions of bookshelf.events (each holds at most 5 MiB in memory). Env: BOOKSHELF_BROKER_PARTITIONS.")
-    var partitions: Int = Int(ProcessInfo.processInfo.environment["BOOKSHELF_BROKER_PARTITIONS"] ?? "") ?? 12
+    @Option(help: "Partitions of bookshelf.events (each holds at most 5 MiB in memory). Env: BOOKSHELF_BROKER_PARTITIONS. (default: 12)")
+    var partitions: Int?
 
     @Option(help: "Listening port; only 0 (chosen by the system) is possible: librdkafka 2.0.2's mock cluster cannot bind a given port.")
     var port: Int = 0
 
-    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical. Env: BOOKSHELF_LOG_LEVEL.")
-    var logLevel: String = ProcessInfo.processInfo.environment["BOOKSHELF_LOG_LEVEL"] ?? "info"
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical. Env: BOOKSHELF_LOG_LEVEL. (default: info)")
+    var logLevel: String?
 
-    func validate() throws {
-        guard brokers >= 1 else { throw ValidationError("--brokers must be at least 1") }
-        guard partitions >= 1 else { throw ValidationError("--partitions must be at least 1") }
+    /// Fills what the flags left open from the environment, then the defaults, so that a bad variable is a
+    /// usage error like a bad flag.
+    mutating func validate() throws {
+        let settings = Settings()
+        brokers = try settings.get("BROKER_COUNT", flag: brokers, named: "--brokers", expected: "a whole number, at least 1", where: { $0 >= 1 }) ?? 1
+        partitions = try settings.get("BROKER_PARTITIONS", flag: partitions, named: "--partitions", expected: "a whole number, at least 1", where: { $0 >= 1 }) ?? 12
+        logLevel = try settings.get(
+            "LOG_LEVEL", flag: logLevel, named: "--log-level", expected: "one of trace, debug, info, notice, warning, error, critical",
+            where: { Logger.Level(rawValue: $0) != nil }
+        ) ?? "info"
         guard port == 0 else {
             throw ValidationError("--port \(port): librdkafka 2.0.2's mock cluster always binds a port chosen by the system; use 0 and read the printed address")
         }
-        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
     }
 
     func run() async throws {
-        let level = Logger.Level(rawValue: logLevel) ?? .info
+        guard let brokers, let partitions, let level = logLevel.flatMap(Logger.Level.init(rawValue:)) else {
+            preconditionFailure("validate() resolves every setting")
+        }
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level

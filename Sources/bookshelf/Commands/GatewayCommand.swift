@@ -1,4 +1,5 @@
 import ArgumentParser
+import BookshelfApp
 import FoundationEssentials
 import Gateway
 import BookshelfHTTPClient
@@ -7,8 +8,8 @@ import BookshelfServiceKit
 
 struct GatewayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "gateway",
-        abstract: "The public REST API on :8000, checked against contracts/ and routed to the services."
+        commandName: BookshelfServices.gateway.subcommand,
+        abstract: "The public REST API on :\(BookshelfServices.gateway.port), checked against contracts/ and routed to the services."
     )
 
     @OptionGroup var options: ServiceOptions
@@ -33,18 +34,19 @@ struct GatewayCommand: AsyncParsableCommand {
 
     func run() async throws {
         HTTPClient.keepFreedArenaTop()
-        let environment = ProcessInfo.processInfo.environment
+        let settings = Settings()
+        let environment = settings.environment
         let configuration = try options.resolve(defaults: GatewayService.defaults, environment: environment)
         LogFormat.bootstrap(configuration.logFormat, level: configuration.logLevel)
         let logger = Logger(label: "bookshelf.gateway")
-        let timeoutText = upstreamTimeout.map { String($0) } ?? environment["BOOKSHELF_UPSTREAM_TIMEOUT"] ?? "10"
-        guard let timeout = Double(timeoutText), timeout > 0 else {
-            throw ValidationError("upstream timeout '\(timeoutText)' is not a positive number of seconds")
-        }
+        let timeout = try settings.get(
+            "UPSTREAM_TIMEOUT", flag: upstreamTimeout, named: "--upstream-timeout", expected: "a positive number of seconds",
+            where: { $0 > 0 && $0.isFinite }
+        ) ?? 10
         let assembly = try GatewayAssembly(
             configuration: configuration,
             upstreamFlags: upstreams,
-            apiToken: apiToken ?? environment["BOOKSHELF_API_TOKEN"],
+            apiToken: settings.text("API_TOKEN", flag: apiToken),
             upstreamTimeout: .milliseconds(Int(timeout * 1000)),
             swaggerUI: SwaggerUIAssets.locate(flag: swaggerUIDir, environment: environment),
             environment: environment,

@@ -1,11 +1,12 @@
 import ArgumentParser
+import BookshelfApp
 import LastRead
 import BookshelfServiceKit
 
 struct LastReadCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "last-read",
-        abstract: "The last-read view: GET /bookshelf/books/last/read, the five most recently finished books (port 8080)."
+        commandName: BookshelfServices.lastRead.subcommand,
+        abstract: "The last-read view: GET /bookshelf/books/last/read, the five most recently finished books (port \(BookshelfServices.lastRead.port))."
     )
 
     @OptionGroup var options: ServiceOptions

@@ -1,11 +1,12 @@
 import ArgumentParser
+import BookshelfApp
 import ListBooks
 import BookshelfServiceKit
 
 struct ListBooksCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "list-books",
-        abstract: "The list-books view: GET /bookshelf/books, every book in the order added (port 8084)."
+        commandName: BookshelfServices.listBooks.subcommand,
+        abstract: "The list-books view: GET /bookshelf/books, every book in the order added (port \(BookshelfServices.listBooks.port))."
     )
 
     @OptionGroup var options: ServiceOptions

@@ -1,11 +1,12 @@
 import ArgumentParser
+import BookshelfApp
 import NewBook
 import BookshelfServiceKit
 
 struct NewBookCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "new-book",
-        abstract: "The new-book aggregate: POST /bookshelf/books produces bookshelf.book.added (port 8081)."
+        commandName: BookshelfServices.newBook.subcommand,
+        abstract: "The new-book aggregate: POST /bookshelf/books produces bookshelf.book.added (port \(BookshelfServices.newBook.port))."
     )
 
     @OptionGroup var options: ServiceOptions

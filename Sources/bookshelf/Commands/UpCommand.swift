@@ -1,6 +1,7 @@
 import ArgumentParser
 import FoundationEssentials
 import Glibc
+import BookshelfApp
 import BookshelfKafka
 import Logging
 import BookshelfServiceKit
@@ -58,31 +59,25 @@ struct UpCommand: ParsableCommand {
     /// Fills what the flags left open from the environment, then the defaults, so that a bad variable
     /// is a usage error like a bad flag.
     mutating func validate() throws {
-        let environment = ProcessInfo.processInfo.environment
-        stateFile = stateFile ?? environment["BOOKSHELF_STATE_FILE"].flatMap { $0.isEmpty ? nil : $0 }
-        portOffset = try portOffset ?? Self.integer("BOOKSHELF_PORT_OFFSET", in: environment) ?? 0
-        readyTimeout = try readyTimeout ?? Self.integer("BOOKSHELF_READY_TIMEOUT", in: environment) ?? 60
-        restartLimit = try restartLimit ?? Self.integer("BOOKSHELF_RESTART_LIMIT", in: environment) ?? 5
-        guard let readyTimeout, readyTimeout > 0 else { throw ValidationError("the ready timeout must be at least 1 second") }
-        guard let restartLimit, restartLimit >= 0 else { throw ValidationError("the restart limit cannot be negative") }
-        guard let portOffset, (0...(65535 - 8084)).contains(portOffset) else {
-            throw ValidationError("the port offset must be from 0 to \(65535 - 8084), so that every port stays a port")
-        }
-        broker = broker ?? environment["BOOKSHELF_BROKER"].flatMap { $0.isEmpty ? nil : $0 }
+        let settings = Settings()
+        stateFile = settings.text("STATE_FILE", flag: stateFile)
+        portOffset = try settings.get(
+            "PORT_OFFSET", flag: portOffset, named: "--port-offset",
+            expected: "a number from 0 to \(65535 - BookshelfServices.highestPort), so that every port stays a port",
+            where: (0...(65535 - BookshelfServices.highestPort)).contains
+        ) ?? 0
+        readyTimeout = try settings.get("READY_TIMEOUT", flag: readyTimeout, named: "--ready-timeout", expected: "a whole number of seconds, at least 1", where: { $0 > 0 }) ?? 60
+        restartLimit = try settings.get("RESTART_LIMIT", flag: restartLimit, named: "--restart-limit", expected: "a whole number, 0 or more", where: { $0 >= 0 }) ?? 5
+        broker = settings.text("BROKER", flag: broker)
         // Checked here, once, so that a refused property stops up before any child starts.
-        let properties = try ServiceOptions.kafkaProperties(flag: kafkaConfig, environment: environment)
-        do {
-            try properties.validate(source: kafkaConfig == nil ? "BOOKSHELF_KAFKA_CONFIG" : "--kafka-config")
-        } catch {
-            throw ValidationError(error.message)
-        }
+        _ = try ServiceOptions.checkedKafkaProperties(flag: kafkaConfig, settings: settings)
     }
 
     func run() throws {
         guard let portOffset, let readyTimeout, let restartLimit else { preconditionFailure("validate() resolves every setting") }
         let stateFile = self.stateFile
         // The children inherit the environment: the properties (maybe secrets) stay off their command lines.
-        if let kafkaConfig { setenv("BOOKSHELF_KAFKA_CONFIG", kafkaConfig, 1) }
+        if let kafkaConfig { setenv(Settings().variable("KAFKA_CONFIG"), kafkaConfig, 1) }
 
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
         let logger = Logger(label: "bookshelf.up")
@@ -114,12 +109,6 @@ struct UpCommand: ParsableCommand {
             relay.error("bookshelf up: \(error.message)")
             throw ExitCode.failure
         }
-    }
-
-    private static func integer(_ name: String, in environment: [String: String]) throws -> Int? {
-        guard let text = environment[name] else { return nil }
-        guard let value = Int(text) else { throw ValidationError("\(name) must be a whole number, not \(text)") }
-        return value
     }
 
     /// The children run this very binary, so `up` from a debug build starts debug services.

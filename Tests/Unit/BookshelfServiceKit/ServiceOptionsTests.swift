@@ -29,30 +29,54 @@ import Testing
         #expect(flagged.logFormat == .text)
     }
 
-    @Test func badEnvironmentValuesAreNamed() throws {
-        #expect(throws: (any Error).self) { try ServiceOptions.parse([]).resolve(defaults: defaults, environment: ["BOOKSHELF_PORT": "eighty"]) }
-        #expect(throws: (any Error).self) { try ServiceOptions.parse([]).resolve(defaults: defaults, environment: ["BOOKSHELF_LOG_FORMAT": "xml"]) }
+    @Test func badValuesNameTheFlagOrVariable() throws {
+        func refusal(_ arguments: [String], _ environment: [String: String]) -> String? {
+            let error = #expect(throws: (any Error).self) {
+                try ServiceOptions.parse(arguments).resolve(defaults: defaults, environment: environment)
+            }
+            return error.map { String(describing: $0) }
+        }
+        #expect(refusal([], ["BOOKSHELF_PORT": "eighty"]) == "BOOKSHELF_PORT is 'eighty', not a number from 0 to 65535")
+        #expect(refusal(["--port", "70000"], [:]) == "--port is '70000', not a number from 0 to 65535")
+        #expect(refusal([], ["BOOKSHELF_LOG_FORMAT": "xml"]) == "BOOKSHELF_LOG_FORMAT is 'xml', not text or json")
+        #expect(refusal(["--log-level", "loud"], [:])?.hasPrefix("--log-level is 'loud', not one of trace, debug") == true)
+    }
+
+    @Test func anotherAppReadsItsOwnPrefix() throws {
+        let reviews = ServiceDefaults(name: "reviews", tags: ["reviews"], port: 8090, environmentPrefix: "REVIEWS_")
+        let environment = ["REVIEWS_PORT": "9100", "REVIEWS_BROKER": "kafka:9092", "BOOKSHELF_PORT": "9000", "BOOKSHELF_HOST": "0.0.0.0"]
+        let configuration = try ServiceOptions.parse([]).resolve(defaults: reviews, environment: environment)
+        #expect(configuration.port == 9100)
+        #expect(configuration.broker == "kafka:9092")
+        #expect(configuration.host == "127.0.0.1")
+        let error = #expect(throws: (any Error).self) {
+            try ServiceOptions.parse([]).resolve(defaults: reviews, environment: ["REVIEWS_PORT": "-1"])
+        }
+        #expect(error.map { String(describing: $0) } == "REVIEWS_PORT is '-1', not a number from 0 to 65535")
+        let properties = try ServiceOptions.kafkaProperties(
+            flag: nil, settings: Settings(prefix: "REVIEWS_", environment: ["REVIEWS_KAFKA_CONFIG": "linger.ms=7", "BOOKSHELF_KAFKA_CONFIG": "linger.ms=1"]))
+        #expect(properties.values == ["linger.ms": "7"])
     }
 
     @Test func kafkaConfigComesFromTheFlagElseTheEnvironmentElseNothing() throws {
         let environment = ["BOOKSHELF_KAFKA_CONFIG": "linger.ms=50,client.rack=eu-1"]
-        #expect(try ServiceOptions.parse([]).kafkaProperties(environment: [:]).isEmpty)
-        #expect(try ServiceOptions.parse([]).kafkaProperties(environment: environment).values == ["linger.ms": "50", "client.rack": "eu-1"])
-        #expect(try ServiceOptions.parse(["--kafka-config", "linger.ms=5"]).kafkaProperties(environment: environment).values == ["linger.ms": "5"])
+        #expect(try ServiceOptions.parse([]).kafkaProperties(settings: Settings(environment: [:])).isEmpty)
+        #expect(try ServiceOptions.parse([]).kafkaProperties(settings: Settings(environment: environment)).values == ["linger.ms": "50", "client.rack": "eu-1"])
+        #expect(try ServiceOptions.parse(["--kafka-config", "linger.ms=5"]).kafkaProperties(settings: Settings(environment: environment)).values == ["linger.ms": "5"])
     }
 
     @Test func kafkaConfigReadsAFileOnePropertyPerLine() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("kafka-\(UUID().uuidString).properties").path
         try "security.protocol=SASL_SSL\nsasl.oauthbearer.extensions=a=1,b=2\n".write(toFile: path, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let properties = try ServiceOptions.parse([]).kafkaProperties(environment: ["BOOKSHELF_KAFKA_CONFIG": "@\(path)"])
+        let properties = try ServiceOptions.parse([]).kafkaProperties(settings: Settings(environment: ["BOOKSHELF_KAFKA_CONFIG": "@\(path)"]))
         #expect(properties.values == ["security.protocol": "SASL_SSL", "sasl.oauthbearer.extensions": "a=1,b=2"])
         let missing = #expect(throws: (any Error).self) {
-            try ServiceOptions.parse(["--kafka-config", "@/nonexistent/kafka.properties"]).kafkaProperties(environment: [:])
+            try ServiceOptions.parse(["--kafka-config", "@/nonexistent/kafka.properties"]).kafkaProperties(settings: Settings(environment: [:]))
         }
         #expect(String(describing: missing!).contains("--kafka-config: cannot read the file /nonexistent/kafka.properties"))
         let wrong = #expect(throws: (any Error).self) {
-            try ServiceOptions.parse([]).kafkaProperties(environment: ["BOOKSHELF_KAFKA_CONFIG": "bootstrap.servers=x:1"])
+            try ServiceOptions.parse([]).kafkaProperties(settings: Settings(environment: ["BOOKSHELF_KAFKA_CONFIG": "bootstrap.servers=x:1"]))
         }
         #expect(String(describing: wrong!).contains("BOOKSHELF_KAFKA_CONFIG: bootstrap.servers cannot be set here"))
     }

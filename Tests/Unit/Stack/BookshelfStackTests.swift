@@ -1,9 +1,19 @@
+import BookshelfApp
 import Foundation
 @testable import Stack
 import XCTest
 
 final class BookshelfStackTests: XCTestCase {
     private let stack = BookshelfStack(executable: "/opt/bookshelf", portOffset: 100)
+
+    func testTheAppsTableGivesEveryServiceItsOwnSubcommandPortAndConsulName() {
+        let services = BookshelfServices.all
+        XCTAssertEqual(services.count, 5)
+        XCTAssertEqual(Set(services.map(\.subcommand)).count, services.count)
+        XCTAssertEqual(Set(services.map(\.port)).count, services.count)
+        XCTAssertEqual(Set(services.map(\.consulName)).count, services.count)
+        XCTAssertEqual(BookshelfServices.highestPort, 8084)
+    }
 
     func testTheBrokerStartsFirstThenTheServicesThenTheGateway() {
         XCTAssertEqual(stack.plan.stages.map { $0.map(\.name) }, [
