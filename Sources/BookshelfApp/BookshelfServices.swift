@@ -1,28 +1,28 @@
 /// One role of the Bookshelf app: the `bookshelf` subcommand that runs it, its fixed port, and the name and
 /// tags it registers in Consul (the name is also the key of the gateway's `--upstream NAME=URL` and of the
 /// state file's `services`).
-public struct BookshelfService: Sendable, Equatable {
-    public let subcommand: String
-    public let port: Int
-    public let consulName: String
-    public let tags: [String]
+package struct BookshelfService: Sendable, Equatable {
+    package let subcommand: String
+    package let port: Int
+    package let consulName: String
+    package let tags: [String]
 }
 
 /// The one table of the app's services (docs/architecture.md shows it): each service's defaults, the plan of
 /// `bookshelf up` and the gateway's routes all read it.
-public enum BookshelfServices {
-    public static let newBook = BookshelfService(subcommand: "new-book", port: 8081, consulName: "newbook", tags: ["books", "new"])
-    public static let bookRead = BookshelfService(subcommand: "book-read", port: 8082, consulName: "readbook", tags: ["books", "read"])
-    public static let listBooks = BookshelfService(subcommand: "list-books", port: 8084, consulName: "booklist", tags: ["books", "list"])
-    public static let lastRead = BookshelfService(subcommand: "last-read", port: 8080, consulName: "lastreadbooks", tags: ["books", "last"])
-    public static let gateway = BookshelfService(subcommand: "gateway", port: 8000, consulName: "gateway", tags: ["books", "gateway"])
+package enum BookshelfServices {
+    package static let newBook = BookshelfService(subcommand: "new-book", port: 8081, consulName: "newbook", tags: ["books", "new"])
+    package static let bookRead = BookshelfService(subcommand: "book-read", port: 8082, consulName: "readbook", tags: ["books", "read"])
+    package static let listBooks = BookshelfService(subcommand: "list-books", port: 8084, consulName: "booklist", tags: ["books", "list"])
+    package static let lastRead = BookshelfService(subcommand: "last-read", port: 8080, consulName: "lastreadbooks", tags: ["books", "last"])
+    package static let gateway = BookshelfService(subcommand: "gateway", port: 8000, consulName: "gateway", tags: ["books", "gateway"])
 
     /// The services behind the gateway, in the order `bookshelf up` starts them.
-    public static let upstreams: [BookshelfService] = [newBook, bookRead, listBooks, lastRead]
+    package static let upstreams: [BookshelfService] = [newBook, bookRead, listBooks, lastRead]
 
     /// Every service, the gateway last.
-    public static let all: [BookshelfService] = upstreams + [gateway]
+    package static let all: [BookshelfService] = upstreams + [gateway]
 
     /// The highest fixed port, which bounds how far `bookshelf up --port-offset` may move the stack.
-    public static var highestPort: Int { all.map(\.port).max() ?? 0 }
+    package static var highestPort: Int { all.map(\.port).max() ?? 0 }
 }

@@ -23,7 +23,7 @@ public struct ContractError: Error, Sendable, Hashable, CustomStringConvertible 
     /// The schema violations, for `.contractViolation`.
     public let violations: [ContractViolation]
 
-    public init(code: Code, message: String, violations: [ContractViolation] = []) {
+    package init(code: Code, message: String, violations: [ContractViolation] = []) {
         self.code = code
         self.message = message
         self.violations = violations
@@ -45,7 +45,7 @@ public struct ContractViolation: Sendable, Hashable, CustomStringConvertible {
     public let keywordLocation: String
     public let message: String
 
-    public init(instanceLocation: String, keywordLocation: String, message: String) {
+    package init(instanceLocation: String, keywordLocation: String, message: String) {
         self.instanceLocation = instanceLocation
         self.keywordLocation = keywordLocation
         self.message = message

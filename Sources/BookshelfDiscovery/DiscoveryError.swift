@@ -14,7 +14,7 @@ public struct DiscoveryError: Error, Sendable, Equatable, CustomStringConvertibl
     public let code: Code
     public let message: String
 
-    public init(_ code: Code, _ message: String) {
+    package init(_ code: Code, _ message: String) {
         self.code = code
         self.message = message
     }

@@ -22,12 +22,12 @@ public protocol ServiceDiscovery: Sendable {
 }
 
 /// Spreads requests over a service's instances in turn, skipping instances already tried for one request.
-public final class RoundRobin: Sendable {
+package final class RoundRobin: Sendable {
     private let counters = Mutex<[String: Int]>([:])
 
-    public init() {}
+    package init() {}
 
-    public func pick(from instances: [ServiceInstance], of service: String, excluding tried: Set<String> = []) -> ServiceInstance? {
+    package func pick(from instances: [ServiceInstance], of service: String, excluding tried: Set<String> = []) -> ServiceInstance? {
         // A first attempt excludes nothing: the list is taken as it is, without a filtered copy per request.
         let candidates = tried.isEmpty ? instances : instances.filter { !tried.contains($0.id) }
         guard !candidates.isEmpty else { return nil }

@@ -23,7 +23,7 @@ public struct HTTPClientError: Error, Sendable, Equatable, CustomStringConvertib
     public let code: Code
     public let message: String
 
-    public init(_ code: Code, _ message: String) {
+    package init(_ code: Code, _ message: String) {
         self.code = code
         self.message = message
     }

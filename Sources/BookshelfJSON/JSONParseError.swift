@@ -20,7 +20,7 @@ public struct JSONParseError: Error, Sendable, Hashable, CustomStringConvertible
     /// A parse fails the same way every time; only an unreadable file may succeed later.
     public var isRetryable: Bool { code == .unreadable }
 
-    public init(code: Code, message: String, line: Int, column: Int, offset: Int) {
+    package init(code: Code, message: String, line: Int, column: Int, offset: Int) {
         self.code = code
         self.message = message
         self.line = line

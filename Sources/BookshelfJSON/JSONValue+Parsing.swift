@@ -12,8 +12,9 @@ extension JSONValue {
         self = try text.withUTF8 { JSONValue.parse(UnsafeRawBufferPointer($0)) }.get()
     }
 
-    /// Where a parsed document's jansson nodes are allocated.
-    public enum Placement: Sendable {
+    /// Where a parsed document's jansson nodes are allocated: a choice of this package's event codecs, which
+    /// know how long their documents live.
+    package enum Placement: Sendable {
         /// With malloc, as jansson does by default.
         case usual
         /// Every node as ``JSONValue/withShortLivedNodes(_:)`` places them: for a document that is dropped
@@ -28,8 +29,13 @@ extension JSONValue {
     /// Parses one JSON text from UTF-8 bytes. With `rejectingDuplicateKeys`, an object that names a member
     /// twice is malformed: RFC 8259 leaves its meaning open (one reader takes the first, another the last),
     /// so an edge that checks a body and then hands its bytes on must refuse it rather than guess.
-    public init<Bytes: Collection<UInt8>>(parsing bytes: Bytes, rejectingDuplicateKeys: Bool = false,
-                                          placement: Placement = .usual) throws(JSONParseError) {
+    public init<Bytes: Collection<UInt8>>(parsing bytes: Bytes, rejectingDuplicateKeys: Bool = false) throws(JSONParseError) {
+        try self.init(parsing: bytes, rejectingDuplicateKeys: rejectingDuplicateKeys, placement: .usual)
+    }
+
+    /// Parses one JSON text from UTF-8 bytes with its nodes placed as `placement` says.
+    package init<Bytes: Collection<UInt8>>(parsing bytes: Bytes, rejectingDuplicateKeys: Bool = false,
+                                           placement: Placement) throws(JSONParseError) {
         let parse = { (buffer: UnsafeRawBufferPointer) in
             switch placement {
             case .usual:

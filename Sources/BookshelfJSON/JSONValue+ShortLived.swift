@@ -6,7 +6,7 @@ extension JSONValue {
     /// For documents that are dropped soon after, such as an event being decoded or encoded: a node of
     /// them that is kept keeps its whole 64 KiB chunk allocated. `body` is synchronous, so it ends on the
     /// thread it began on; the nodes may be freed anywhere, later.
-    public static func withShortLivedNodes<Result, Failure: Error>(_ body: () throws(Failure) -> Result) throws(Failure) -> Result {
+    package static func withShortLivedNodes<Result, Failure: Error>(_ body: () throws(Failure) -> Result) throws(Failure) -> Result {
         bs_jansson_arena_enter()
         defer { bs_jansson_arena_leave() }
         return try body()

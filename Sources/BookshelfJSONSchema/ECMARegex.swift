@@ -6,18 +6,18 @@ import CJansson
 /// They run on our own engine (Regex/): parsed into a tree, compiled into a small backtracking
 /// program, matched over the UTF-8 bytes of the jansson string with no allocation in the common
 /// case. Patterns are unanchored: `pattern` asks whether the regex matches anywhere.
-/// Public for the tools that match patterns outside a schema (`bookshelf contracts bench-regex`).
-public final class ECMARegex: Sendable {
-    public struct SyntaxError: Error {
-        public let reason: String
+/// Visible to this package for the tools that match patterns outside a schema (the regex benchmark).
+package final class ECMARegex: Sendable {
+    package struct SyntaxError: Error {
+        package let reason: String
     }
 
-    public let source: String
+    package let source: String
     private let program: RegexProgram
     /// For a program that tests only ASCII and needs no backtracking to decide (see `RegexDFA`).
     private let automaton: RegexDFA?
 
-    public init(_ source: String) throws(SyntaxError) {
+    package init(_ source: String) throws(SyntaxError) {
         self.source = source
         program = try RegexProgram(source)
         automaton = program.fixedBytes == nil && !program.isSingleScalar ? RegexDFA(program) : nil
@@ -29,7 +29,7 @@ public final class ECMARegex: Sendable {
     }
 
     /// Whether the pattern matches anywhere in the text (a search that gives up counts as no match).
-    public func matches(_ text: String) -> Bool {
+    package func matches(_ text: String) -> Bool {
         var text = text
         return text.withUTF8 { search(UnsafeRawBufferPointer($0)) } == .match
     }

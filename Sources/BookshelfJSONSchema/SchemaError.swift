@@ -32,7 +32,7 @@ public struct SchemaError: Error, Sendable, CustomStringConvertible {
     /// A schema does not repair itself: retrying the same compilation cannot help.
     public var isRetryable: Bool { false }
 
-    public init(code: Code, message: String, location: String? = nil, violations: [ValidationError] = []) {
+    package init(code: Code, message: String, location: String? = nil, violations: [ValidationError] = []) {
         self.code = code
         self.message = message
         self.location = location

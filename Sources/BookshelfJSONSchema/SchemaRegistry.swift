@@ -24,7 +24,7 @@ public struct SchemaRegistry: Sendable {
     /// Where every indexed subschema sits: jansson node address -> its resource, pointer, dialect.
     var locations: [UInt: SchemaLocation] = [:]
     /// Set when metaschemas were loaded, so compiled schemas can be checked against them.
-    public private(set) var hasMetaschemas = false
+    package private(set) var hasMetaschemas = false
 
     public init() {}
 
@@ -67,7 +67,7 @@ public struct SchemaRegistry: Sendable {
 
     /// Registers the JSON Schema suite's `remotes` layout: every file by its path under `baseURI`
     /// (as the suite's tests expect them at http://localhost:1234/).
-    public mutating func registerTree(_ directory: String, baseURI: String) throws(SchemaError) {
+    package mutating func registerTree(_ directory: String, baseURI: String) throws(SchemaError) {
         let root = directory.hasSuffix("/") ? directory : directory + "/"
         for path in Self.jsonFiles(under: directory) {
             let document: JSONValue
@@ -103,7 +103,7 @@ public struct SchemaRegistry: Sendable {
     /// Where `jsonschema-specifications` keeps the 2020-12 metaschemas: `$BOOKSHELF_METASCHEMAS`,
     /// else the project's `.venv` (made by `make deps-py`) in the working directory or next to
     /// the executable's build folder. Nil when none is found.
-    public static func defaultMetaschemaDirectory(executablePath: String? = CommandLine.arguments.first) -> String? {
+    package static func defaultMetaschemaDirectory(executablePath: String? = CommandLine.arguments.first) -> String? {
         if let configured = getenv("BOOKSHELF_METASCHEMAS") {
             return String(cString: configured)
         }

@@ -1,12 +1,12 @@
 /// An RFC 3986 URI reference, just enough to resolve `$id` and `$ref` against a base URI.
-public struct URIReference: Hashable, Sendable, CustomStringConvertible {
-    public var scheme: String?
-    public var authority: String?
-    public var path: String
-    public var query: String?
-    public var fragment: String?
+package struct URIReference: Hashable, Sendable, CustomStringConvertible {
+    package var scheme: String?
+    package var authority: String?
+    package var path: String
+    package var query: String?
+    package var fragment: String?
 
-    public init(_ text: String) {
+    package init(_ text: String) {
         var rest = Substring(text)
         if let hash = rest.firstIndex(of: "#") {
             fragment = String(rest[rest.index(after: hash)...])
@@ -31,7 +31,7 @@ public struct URIReference: Hashable, Sendable, CustomStringConvertible {
         path = String(rest)
     }
 
-    public var description: String {
+    package var description: String {
         var text = ""
         if let scheme { text += scheme + ":" }
         if let authority { text += "//" + authority }
@@ -42,14 +42,14 @@ public struct URIReference: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// This reference without its fragment: the URI of a schema resource.
-    public var withoutFragment: URIReference {
+    package var withoutFragment: URIReference {
         var copy = self
         copy.fragment = nil
         return copy
     }
 
     /// RFC 3986 section 5.2.2: this reference resolved against `base`.
-    public func resolved(against base: URIReference) -> URIReference {
+    package func resolved(against base: URIReference) -> URIReference {
         var target = self
         if scheme != nil {
             target.path = Self.removeDotSegments(path)
@@ -81,7 +81,7 @@ public struct URIReference: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Decodes `%XX` escapes of a URI fragment into the JSON pointer they spell; malformed escapes stay.
-    public static func percentDecoded(_ text: String) -> String {
+    package static func percentDecoded(_ text: String) -> String {
         guard text.contains("%") else { return text }
         var bytes: [UInt8] = []
         var utf8 = Array(text.utf8)[...]
@@ -98,7 +98,7 @@ public struct URIReference: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// RFC 3986 section 5.2.4.
-    public static func removeDotSegments(_ path: String) -> String {
+    package static func removeDotSegments(_ path: String) -> String {
         guard path.contains(".") else { return path }
         var output: [Substring] = []
         let segments = path.split(separator: "/", omittingEmptySubsequences: false)

@@ -11,7 +11,7 @@ public struct ValidationError: Sendable, Hashable, CustomStringConvertible {
     /// What is wrong, for a person.
     public let message: String
 
-    public init(instanceLocation: String, keywordLocation: String, absoluteKeywordLocation: String, message: String) {
+    package init(instanceLocation: String, keywordLocation: String, absoluteKeywordLocation: String, message: String) {
         self.instanceLocation = instanceLocation
         self.keywordLocation = keywordLocation
         self.absoluteKeywordLocation = absoluteKeywordLocation

@@ -7,17 +7,17 @@ import ServiceLifecycle
 /// Everything a gateway process runs, put together from its configuration: the routes, the long-lived
 /// services (Consul discovery and registration), the forwarding handlers for the server's pipeline, and the
 /// HTTP client to close at the end.
-public struct GatewayAssembly: Sendable {
-    public let routes: ServiceRoutes.Sendable
+package struct GatewayAssembly: Sendable {
+    package let routes: ServiceRoutes.Sendable
     /// Pass to `ServiceHost.run(frontHandlers:)`: the API's operations are answered there.
-    public let frontHandlers: FrontHandlers
-    public let dependencies: [any Service]
-    public let client: HTTPClient
+    package let frontHandlers: FrontHandlers
+    package let dependencies: [any Service]
+    package let client: HTTPClient
 
     /// The services the gateway routes to; Consul discovery watches exactly these.
-    public static var upstreamNames: [String] { Array(Set(RouteTable.upstreamServices.values)).sorted() }
+    static var upstreamNames: [String] { Array(Set(RouteTable.upstreamServices.values)).sorted() }
 
-    public init(
+    package init(
         configuration: ServiceConfiguration,
         upstreamFlags: [String],
         apiToken: String?,
@@ -86,8 +86,8 @@ public struct GatewayAssembly: Sendable {
 extension ServiceRoutes {
     /// ServiceRoutes is built once and then only read by the server; this box lets the assembly cross into
     /// the async command that runs it.
-    public struct Sendable: @unchecked Swift.Sendable {
-        public let routes: ServiceRoutes
+    package struct Sendable: @unchecked Swift.Sendable {
+        package let routes: ServiceRoutes
         init(_ routes: ServiceRoutes) { self.routes = routes }
     }
 }

@@ -11,8 +11,8 @@ import BookshelfServiceKit
 
 /// The gateway's wiring: the public API routed by openapi.json to the services discovery finds, checked
 /// against the contracts first, and the API documentation.
-public final class GatewayService: Sendable {
-    public static let defaults = ServiceDefaults(
+package final class GatewayService: Sendable {
+    package static let defaults = ServiceDefaults(
         name: BookshelfServices.gateway.consulName, tags: BookshelfServices.gateway.tags, port: BookshelfServices.gateway.port)
 
     let contracts: GatewayContracts
@@ -21,7 +21,7 @@ public final class GatewayService: Sendable {
     let token: BearerToken?
     let swaggerUI: SwaggerUIAssets
 
-    public init(
+    package init(
         contracts: GatewayContracts, validator: any SchemaValidating, forwarder: UpstreamForwarder, apiToken: String?,
         swaggerUI: SwaggerUIAssets = .notInstalled
     ) {
@@ -32,7 +32,7 @@ public final class GatewayService: Sendable {
         self.token = apiToken.flatMap { $0.isEmpty ? nil : BearerToken($0) }
     }
 
-    public func addRoutes(to routes: ServiceRoutes) {
+    package func addRoutes(to routes: ServiceRoutes) {
         let openAPI = ByteBuffer(bytes: contracts.openAPIBytes)
         routes.on("/apidocs/openapi.json", method: .get) { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: openAPI))
@@ -75,7 +75,7 @@ public final class GatewayService: Sendable {
     }
 
     /// The member of `/health/ready`'s body that lists the routes no instance answers now.
-    public static let routesWithoutInstancesNotice = "routes_without_instances"
+    static let routesWithoutInstancesNotice = "routes_without_instances"
 
     /// The operations whose service has no instance that discovery knows as healthy now, as
     /// `METHOD /path (service)`: each answers 503 until one comes.

@@ -1,7 +1,7 @@
 /// Why the stack could not start or had to stop: a code a script can match, a message that says which
 /// child and what to do, and whether simply running `bookshelf up` again can help.
-public struct StackError: Error, CustomStringConvertible, Sendable, Equatable {
-    public enum Code: String, Sendable {
+package struct StackError: Error, CustomStringConvertible, Sendable, Equatable {
+    package enum Code: String, Sendable {
         /// The executable could not be started at all (missing file, no permission, out of processes).
         case spawnFailed = "spawn-failed"
         /// A child kept running but never answered ready before the deadline.
@@ -16,19 +16,19 @@ public struct StackError: Error, CustomStringConvertible, Sendable, Equatable {
         case system = "system"
     }
 
-    public let code: Code
+    package let code: Code
     /// The child the error is about, when there is one.
-    public let child: String?
-    public let message: String
+    package let child: String?
+    package let message: String
     /// Whether running the same command again may succeed (e.g. a port held by a process that is going away).
-    public let isRetryable: Bool
+    let isRetryable: Bool
 
-    public init(_ code: Code, child: String? = nil, message: String, isRetryable: Bool) {
+    package init(_ code: Code, child: String? = nil, message: String, isRetryable: Bool) {
         self.code = code
         self.child = child
         self.message = message
         self.isRetryable = isRetryable
     }
 
-    public var description: String { "\(code.rawValue): \(message)" }
+    package var description: String { "\(code.rawValue): \(message)" }
 }

@@ -29,7 +29,7 @@ public struct Incompatibility: Sendable, Hashable, CustomStringConvertible {
     /// Where in a document the difference shows: the instance path a witness is built along.
     public let instancePath: [String]
 
-    public init(direction: Direction, location: String, rule: CompatibilityRule, reason: String, instancePath: [String] = []) {
+    package init(direction: Direction, location: String, rule: CompatibilityRule, reason: String, instancePath: [String] = []) {
         self.direction = direction
         self.location = location
         self.rule = rule

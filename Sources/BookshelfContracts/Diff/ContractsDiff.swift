@@ -1,15 +1,15 @@
 import BookshelfJSON
 
 /// The mode a contracts folder declares for its event versions, as Confluent names it.
-public struct DeclaredCompatibility: Sendable, Hashable {
-    public let mode: CompatibilityMode?
-    public let transitive: Bool
+struct DeclaredCompatibility: Sendable, Hashable {
+    let mode: CompatibilityMode?
+    let transitive: Bool
 
     /// What a folder without a declaration gets: every event version reads every older one.
-    public static let `default` = DeclaredCompatibility(mode: .backward, transitive: true)
+    static let `default` = DeclaredCompatibility(mode: .backward, transitive: true)
 
     /// `BACKWARD`, `BACKWARD_TRANSITIVE`, `FORWARD…`, `FULL…` or `NONE`; nil for anything else.
-    public init?(confluentName: String) {
+    init?(confluentName: String) {
         let name = confluentName.uppercased()
         transitive = name.hasSuffix("_TRANSITIVE")
         switch name.replacing("_TRANSITIVE", with: "") {
@@ -26,7 +26,7 @@ public struct DeclaredCompatibility: Sendable, Hashable {
         self.transitive = transitive
     }
 
-    public var confluentName: String {
+    var confluentName: String {
         guard let mode else { return "NONE" }
         return mode.rawValue.uppercased() + (transitive ? "_TRANSITIVE" : "")
     }

@@ -8,7 +8,7 @@ import FoundationEssentials
 extension UUID {
     /// Parses the canonical form, hex digits in either case; nil for anything else (braces, missing or
     /// misplaced hyphens, other lengths).
-    public init?(text: some StringProtocol) {
+    package init?(text: some StringProtocol) {
         let parsed = text.utf8.withContiguousStorageIfAvailable { UUID(utf8: $0) }
             ?? Array(text.utf8).withUnsafeBufferPointer { UUID(utf8: $0) }
         guard let parsed else { return nil }
@@ -17,7 +17,7 @@ extension UUID {
 
     /// Parses the canonical form from UTF-8 bytes, as `init?(text:)` does, for a reader that holds the
     /// bytes (a JSON string) and need not make a `String` of them first.
-    public init?(utf8 text: UnsafeBufferPointer<UInt8>) {
+    package init?(utf8 text: UnsafeBufferPointer<UInt8>) {
         let hyphen = UInt8(ascii: "-")
         guard text.count == 36, text[8] == hyphen, text[13] == hyphen, text[18] == hyphen, text[23] == hyphen else {
             return nil
@@ -60,12 +60,12 @@ extension UUID {
 
     /// A version 4 (random) UUID made of two 64-bit words, most significant first; the version and variant
     /// bits are set here, the other 122 bits are the caller's.
-    public init(version4 high: UInt64, _ low: UInt64) {
+    package init(version4 high: UInt64, _ low: UInt64) {
         self.init(words: high & ~0xF000 | 0x4000, low & ~(0b11 << 62) | (0b10 << 62))
     }
 
     /// The canonical form in lower case, as every contract requires it.
-    public var lowercaseText: String {
+    package var lowercaseText: String {
         let hex: StaticString = "0123456789abcdef"
         return withUnsafeBytes(of: uuid) { bytes in
             String(unsafeUninitializedCapacity: 36) { out in
@@ -86,12 +86,12 @@ extension UUID {
 
     /// The order of the ids' canonical texts (hex digits sort as the values they stand for), without
     /// making the texts.
-    public static func textOrder(_ a: UUID, _ b: UUID) -> Bool {
+    package static func textOrder(_ a: UUID, _ b: UUID) -> Bool {
         a.textOrderKey < b.textOrderKey
     }
 
     /// Two words that compare as the canonical texts do, for keeping in a sort key.
-    public var textOrderKey: (UInt64, UInt64) {
+    package var textOrderKey: (UInt64, UInt64) {
         withUnsafeBytes(of: uuid) { bytes in
             (bytes.loadUnaligned(fromByteOffset: 0, as: UInt64.self).bigEndian,
              bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self).bigEndian)

@@ -2,7 +2,7 @@
 /// twice having two instances. Without any flag the list comes from `BOOKSHELF_UPSTREAMS`, entries separated
 /// by commas or whitespace.
 public struct StaticDiscovery: ServiceDiscovery {
-    public static let environmentVariable = "BOOKSHELF_UPSTREAMS"
+    package static let environmentVariable = "BOOKSHELF_UPSTREAMS"
 
     public let upstreams: [String: [ServiceInstance]]
 
@@ -11,7 +11,7 @@ public struct StaticDiscovery: ServiceDiscovery {
     }
 
     /// Flags win over the environment, so a command line is never silently extended by a stale variable.
-    public init(flags: [String], environment: [String: String]) throws(DiscoveryError) {
+    package init(flags: [String], environment: [String: String]) throws(DiscoveryError) {
         var entries = flags
         if entries.isEmpty, let text = environment[Self.environmentVariable] {
             entries = text.split(whereSeparator: { $0 == "," || $0 == " " || $0 == "\n" || $0 == "\t" }).map(String.init)

@@ -1,12 +1,12 @@
 /// Write protection: with a token configured, requests that change state need `Authorization: Bearer <token>`.
-public struct BearerToken: Sendable {
+package struct BearerToken: Sendable {
     private let expected: [UInt8]
 
-    public init(_ token: String) {
+    package init(_ token: String) {
         expected = Array(token.utf8)
     }
 
-    public static func protects(method: String) -> Bool {
+    package static func protects(method: String) -> Bool {
         switch method {
         case "GET", "HEAD", "OPTIONS": false
         default: true
@@ -15,7 +15,7 @@ public struct BearerToken: Sendable {
 
     /// Compares in time that depends only on the lengths, so response timing does not reveal how many
     /// leading characters of a guess were right.
-    public func accepts(authorization: String?) -> Bool {
+    package func accepts(authorization: String?) -> Bool {
         guard let authorization else { return false }
         let parts = authorization.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else { return false }

@@ -8,23 +8,23 @@ import Glibc
 ///
 /// One setting, first match wins: `--swagger-ui-dir DIR`, `BOOKSHELF_SWAGGER_UI_DIR`, then the sidecar's
 /// folder in a `.venv` of the working directory or one of its parents, then `imageDirectory`.
-public struct SwaggerUIAssets: Sendable {
-    public static let environmentVariable = "BOOKSHELF_SWAGGER_UI_DIR"
+package struct SwaggerUIAssets: Sendable {
+    package static let environmentVariable = "BOOKSHELF_SWAGGER_UI_DIR"
     /// Where the Docker image copies the distribution.
-    public static let imageDirectory = "/usr/local/share/bookshelf/swagger-ui-dist"
+    package static let imageDirectory = "/usr/local/share/bookshelf/swagger-ui-dist"
     /// The distribution inside a virtual environment's site-packages.
     static let sidecarFolder = "drf_spectacular_sidecar/static/drf_spectacular_sidecar/swagger-ui-dist"
     /// The URL path the files are served under.
-    public static let urlPrefix = "/apidocs/swagger-ui/"
+    static let urlPrefix = "/apidocs/swagger-ui/"
 
-    public struct File: Sendable, Equatable {
-        public var name: String
-        public var contentType: String
-        public var path: String
+    package struct File: Sendable, Equatable {
+        package var name: String
+        package var contentType: String
+        package var path: String
         /// Size and modification time: a new distribution gets a new tag, so browsers revalidate and refetch.
-        public var entityTag: String
+        var entityTag: String
 
-        public var urlPath: String { SwaggerUIAssets.urlPrefix + name }
+        var urlPath: String { SwaggerUIAssets.urlPrefix + name }
     }
 
     /// The only files the page needs; nothing else of the folder is served. The bundle is not ASCII, so
@@ -35,19 +35,19 @@ public struct SwaggerUIAssets: Sendable {
     ]
 
     /// The folder in use, nil when no folder has every needed file.
-    public let directory: String?
+    package let directory: String?
     /// The needed files, empty when `directory` is nil.
-    public let files: [File]
+    package let files: [File]
     /// The folders looked at, in order, for the message when none had the files.
-    public let searched: [String]
+    package let searched: [String]
 
-    public var isAvailable: Bool { directory != nil }
+    package var isAvailable: Bool { directory != nil }
 
     /// No distribution: the page says how to install one.
-    public static let notInstalled = SwaggerUIAssets(directory: nil, files: [], searched: [])
+    package static let notInstalled = SwaggerUIAssets(directory: nil, files: [], searched: [])
 
     /// Looks for the distribution; never throws, since the API works without its documentation page.
-    public static func locate(
+    package static func locate(
         flag: String?,
         environment: [String: String],
         workingDirectory: String = FileManager.default.currentDirectoryPath
@@ -98,7 +98,7 @@ public struct SwaggerUIAssets: Sendable {
     }
 
     /// What a person can do about missing files, for the page and the start-up log.
-    public var missingAdvice: String {
+    var missingAdvice: String {
         "Swagger UI's files (\(Self.needed.map(\.name).joined(separator: ", "))) were not found"
             + (searched.isEmpty ? "" : " in " + searched.joined(separator: ", "))
             + ". Run `make setup` (it installs drf-spectacular-sidecar into .venv), or pass --swagger-ui-dir DIR or set "

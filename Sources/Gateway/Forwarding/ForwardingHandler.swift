@@ -12,7 +12,7 @@ extension GatewayService {
     ///   - metrics: the registry the server's `/metrics` exposes; forwarded requests are counted there as
     ///     Hummingbird's routes are.
     ///   - serverName: the `Server` header every answer carries, as Hummingbird's do.
-    public func frontHandlers(metrics: ServiceMetrics, serverName: String, logger: Logger, bodyLimit: Int = ServiceRequestContext.defaultBodyLimit) -> FrontHandlers {
+    package func frontHandlers(metrics: ServiceMetrics, serverName: String, logger: Logger, bodyLimit: Int = ServiceRequestContext.defaultBodyLimit) -> FrontHandlers {
         let settings = ForwardingHandler.Settings(gateway: self, metrics: metrics, serverName: serverName, logger: logger, bodyLimit: bodyLimit)
         return { [ForwardingHandler(settings)] }
     }

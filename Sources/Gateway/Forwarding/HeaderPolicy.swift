@@ -17,7 +17,7 @@ extension UInt8 {
 /// Which headers cross the gateway. End-to-end headers pass both ways (so `Idempotency-Key`, `traceparent`,
 /// `X-Bookshelf-*` reach the service, `Location` and `Retry-After` reach the client); hop-by-hop headers
 /// (RFC 9110 §7.6.1) describe one connection and stop here.
-public enum HeaderPolicy {
+package enum HeaderPolicy {
     static let hopByHop: Set<String> = [
         "connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization",
         "te", "trailer", "transfer-encoding", "upgrade",
@@ -31,7 +31,7 @@ public enum HeaderPolicy {
     static let droppedFromResponses = hopByHop.union(responseOwnedByGateway)
 
     /// The client's headers as they go upstream, with this request's id. Names keep the client's spelling.
-    public static func upstreamRequestHeaders(_ fields: HTTPFields, requestID: String) -> [HTTPClient.Header] {
+    package static func upstreamRequestHeaders(_ fields: HTTPFields, requestID: String) -> [HTTPClient.Header] {
         // Headers a sender listed in `Connection` are hop-by-hop too; HTTPFields keeps names lower-case in canonicalName.
         let listed = fields[values: .connection].flatMap(connectionOptions)
         var headers: [HTTPClient.Header] = []
@@ -46,7 +46,7 @@ public enum HeaderPolicy {
     }
 
     /// The upstream's headers as they go to the client; a name HTTP does not allow is dropped.
-    public static func clientResponseHeaders(_ headers: [HTTPClient.Header]) -> HTTPFields {
+    package static func clientResponseHeaders(_ headers: [HTTPClient.Header]) -> HTTPFields {
         // A Connection header may come after the ones it lists, so it is looked for first.
         var listed: [String] = []
         for header in headers where header.name.caseInsensitiveEquals("connection") {

@@ -2,7 +2,7 @@ import BookshelfHTTPClient
 import BookshelfServiceKit
 
 /// Why no upstream answered, as the client will be told.
-public enum UpstreamFailure: Error, Sendable, Equatable {
+package enum UpstreamFailure: Error, Sendable, Equatable {
     /// Discovery knows no healthy instance of the service.
     case noInstance(service: String)
     /// The last attempt failed with this error.
@@ -11,7 +11,7 @@ public enum UpstreamFailure: Error, Sendable, Equatable {
     /// The status a client gets: 503 when the service cannot be reached (nothing was sent, so any retry is
     /// safe), 504 when it did not answer in time, 502 when it answered badly. `Retry-After` only where
     /// repeating the request can help and cannot duplicate a write: reads, or writes with an Idempotency-Key.
-    public func problem(retrySafe: Bool) -> Problem {
+    package func problem(retrySafe: Bool) -> Problem {
         switch self {
         case .noInstance(let service):
             return Problem(

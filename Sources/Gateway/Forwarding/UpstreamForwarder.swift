@@ -4,26 +4,26 @@ import Logging
 
 /// Sends one request to an instance of a service, and a read once more to another instance when the first
 /// could not be connected to (nothing was sent, so the retry cannot duplicate anything).
-public struct UpstreamForwarder: Sendable {
+package struct UpstreamForwarder: Sendable {
     let client: HTTPClient
     let discovery: any ServiceDiscovery
     let balancer: RoundRobin
 
-    public init(client: HTTPClient, discovery: any ServiceDiscovery, balancer: RoundRobin = RoundRobin()) {
+    package init(client: HTTPClient, discovery: any ServiceDiscovery, balancer: RoundRobin = RoundRobin()) {
         self.client = client
         self.discovery = discovery
         self.balancer = balancer
     }
 
-    public struct Outcome: Sendable {
-        public var response: HTTPClient.Response
-        public var instance: ServiceInstance
-        public var attempts: Int
+    struct Outcome: Sendable {
+        package var response: HTTPClient.Response
+        package var instance: ServiceInstance
+        var attempts: Int
     }
 
     /// - Parameter target: path and query, as the client sent them.
     /// - Parameter completion: runs once, on the HTTP client's thread (or the caller's, when no instance is known).
-    public func forward(
+    func forward(
         service: String, method: String, target: String, headers: [HTTPClient.Header], body: [UInt8],
         completion: @escaping @Sendable (Result<Outcome, UpstreamFailure>) -> Void
     ) {

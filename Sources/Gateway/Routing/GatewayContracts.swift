@@ -3,13 +3,13 @@ import FoundationEssentials
 
 /// The parts of `contracts/` the gateway serves and routes by: openapi.json exactly as written, and its
 /// route table with every schema reference turned into the schema's absolute `$id`.
-public struct GatewayContracts: Sendable {
-    public let directory: String
+package struct GatewayContracts: Sendable {
+    package let directory: String
     /// The bytes of openapi.json, served unchanged at /apidocs/openapi.json.
-    public let openAPIBytes: [UInt8]
-    public let routes: RouteTable
+    let openAPIBytes: [UInt8]
+    package let routes: RouteTable
 
-    public init(directory: String) throws(GatewayError) {
+    package init(directory: String) throws(GatewayError) {
         self.directory = directory
         let path = directory + "/openapi.json"
         guard let data = FileManager.default.contents(atPath: path) else {
@@ -60,7 +60,7 @@ public struct GatewayContracts: Sendable {
     }
 
     /// A file under contracts/rest, for Swagger UI to resolve openapi.json's relative references.
-    public func restFile(_ relativePath: String) -> [UInt8]? {
+    func restFile(_ relativePath: String) -> [UInt8]? {
         let parts = relativePath.split(separator: "/")
         guard !parts.isEmpty, !parts.contains(where: { $0 == ".." || $0 == "." || $0.hasPrefix(".") }), relativePath.hasSuffix(".json") else {
             return nil

@@ -3,10 +3,10 @@ import BookshelfJSON
 
 /// The public API as `contracts/openapi.json` declares it: which paths and methods exist, which service
 /// answers each operation, and which schemas its path parameters and body must meet.
-public struct RouteTable: Sendable {
+package struct RouteTable: Sendable {
     /// Which service answers each operation (names from the app's table, `BookshelfServices`). The contract says what exists;
     /// this says where it lives.
-    public static let upstreamServices: [String: String] = [
+    package static let upstreamServices: [String: String] = [
         "addBook": BookshelfServices.newBook.consulName,
         "listBooks": BookshelfServices.listBooks.consulName,
         "finishBook": BookshelfServices.bookRead.consulName,
@@ -14,36 +14,36 @@ public struct RouteTable: Sendable {
         "getBook": BookshelfServices.listBooks.consulName,
     ]
 
-    public struct Parameter: Sendable, Equatable {
-        public var name: String
+    package struct Parameter: Sendable, Equatable {
+        package var name: String
         /// Absolute `$id` (with fragment) of the schema the value must meet.
-        public var schemaID: String?
+        package var schemaID: String?
         /// Whether the text stands for a JSON integer (its schema's `type`), as a query's `limit=5` does.
-        public var isInteger = false
-        public var required = false
+        package var isInteger = false
+        package var required = false
     }
 
-    public struct RequestBody: Sendable, Equatable {
-        public var required: Bool
+    package struct RequestBody: Sendable, Equatable {
+        package var required: Bool
         /// Media types the operation accepts, lower-case.
-        public var mediaTypes: [String]
+        package var mediaTypes: [String]
         /// Absolute `$id` of the JSON body's schema.
-        public var schemaID: String?
+        package var schemaID: String?
     }
 
-    public struct Operation: Sendable, Equatable {
-        public var id: String
-        public var method: String
-        public var pathTemplate: String
-        public var upstream: String
-        public var pathParameters: [Parameter]
-        public var queryParameters: [Parameter] = []
+    package struct Operation: Sendable, Equatable {
+        package var id: String
+        package var method: String
+        var pathTemplate: String
+        package var upstream: String
+        package var pathParameters: [Parameter]
+        package var queryParameters: [Parameter] = []
         /// Header names as the document writes them; HTTP compares them case-insensitively.
-        public var headerParameters: [Parameter] = []
-        public var body: RequestBody?
+        package var headerParameters: [Parameter] = []
+        package var body: RequestBody?
     }
 
-    public enum Match: Sendable, Equatable {
+    package enum Match: Sendable, Equatable {
         case operation(Operation, pathParameters: [String: String])
         /// The path exists, the method does not; `allowed` lists its methods for `Allow`.
         case methodNotAllowed(allowed: [String])
@@ -63,7 +63,7 @@ public struct RouteTable: Sendable {
 
     private let paths: [PathEntry]
 
-    public var operations: [Operation] {
+    package var operations: [Operation] {
         paths.flatMap { $0.operations.values }.sorted { ($0.pathTemplate, $0.method) < ($1.pathTemplate, $1.method) }
     }
 
@@ -71,7 +71,7 @@ public struct RouteTable: Sendable {
     ///   - resolveSchema: turns a `$ref` as written in the document (relative file reference with an
     ///     optional fragment) into the schema's absolute `$id`.
     ///   - schemaType: the `type` of the schema with that `$id`, if it has one.
-    public init(
+    package init(
         openAPI document: JSONValue,
         upstreams: [String: String] = RouteTable.upstreamServices,
         resolveSchema: (String) throws(GatewayError) -> String,
@@ -115,7 +115,7 @@ public struct RouteTable: Sendable {
 
     static let methods: Set<String> = ["GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE"]
 
-    public func match(method: String, path: String) -> Match {
+    package func match(method: String, path: String) -> Match {
         let slash = UInt8(ascii: "/")
         let bytes = path.utf8
         // A trailing or doubled slash names a different resource; be strict rather than guess.

@@ -4,10 +4,10 @@ import BookshelfJSONSchema
 
 /// The schemas the route table names, compiled once at start-up from the contracts folder, so a request
 /// is checked by the same draft 2020-12 validator the contract tests use.
-public final class ContractSchemas: SchemaValidating {
+package final class ContractSchemas: SchemaValidating {
     private let schemas: [String: JSONSchema]
 
-    public init(directory: String, routes: RouteTable) throws(GatewayError) {
+    package init(directory: String, routes: RouteTable) throws(GatewayError) {
         var registry = SchemaRegistry()
         do {
             try registry.registerDirectory(directory)
@@ -29,7 +29,7 @@ public final class ContractSchemas: SchemaValidating {
         self.schemas = schemas
     }
 
-    public func violations(of instance: JSONValue, against schemaID: String) -> [ContractViolation] {
+    package func violations(of instance: JSONValue, against schemaID: String) -> [ContractViolation] {
         guard let schema = schemas[schemaID] else {
             // Only reachable if the route table and this set disagree, which init rules out.
             return [ContractViolation(instanceLocation: "", keywordLocation: "", message: "no compiled schema \(schemaID)")]

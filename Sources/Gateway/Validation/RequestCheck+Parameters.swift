@@ -7,7 +7,7 @@ extension RequestCheck {
     /// The query parameters and headers the operation declares, each checked against its schema: 400 with
     /// every violation in `errors` (a missing required one included), or nil. `query` gives a parameter's
     /// first value, percent-decoded, as the services read it.
-    public func parameters(query: (String) -> String?, headers: HTTPFields, of operation: RouteTable.Operation) -> Problem? {
+    package func parameters(query: (String) -> String?, headers: HTTPFields, of operation: RouteTable.Operation) -> Problem? {
         var violations: [ContractViolation] = []
         for (location, parameters) in [("query", operation.queryParameters), ("header", operation.headerParameters)] {
             for parameter in parameters {

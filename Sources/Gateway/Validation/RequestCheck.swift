@@ -5,16 +5,16 @@ import BookshelfServiceKit
 
 /// What the gateway checks before a request may reach a service: the contract's path parameters, media
 /// type and body. Pure, so every rejection can be tested without a socket.
-public struct RequestCheck: Sendable {
+package struct RequestCheck: Sendable {
     let validator: any SchemaValidating
 
-    public init(validator: any SchemaValidating) {
+    package init(validator: any SchemaValidating) {
         self.validator = validator
     }
 
     /// A problem for a request that cannot follow its contract (its `errors` name each violation), or nil
     /// when the path parameters are valid.
-    public func pathParameters(_ values: [String: String], of operation: RouteTable.Operation) -> Problem? {
+    package func pathParameters(_ values: [String: String], of operation: RouteTable.Operation) -> Problem? {
         var violations: [ContractViolation] = []
         for parameter in operation.pathParameters {
             guard let schemaID = parameter.schemaID else { continue }
@@ -36,7 +36,7 @@ public struct RequestCheck: Sendable {
     }
 
     /// The media type a body must have before it is read.
-    public func mediaType(_ contentType: String?, of operation: RouteTable.Operation, bodyLength: Int?) -> Problem? {
+    package func mediaType(_ contentType: String?, of operation: RouteTable.Operation, bodyLength: Int?) -> Problem? {
         guard let body = operation.body else { return nil }
         let mediaType = contentType?.split(separator: ";", maxSplits: 1).first
             .map { String($0.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed()).lowercased() } ?? ""
@@ -56,7 +56,7 @@ public struct RequestCheck: Sendable {
 
     /// The body, parsed and checked against the operation's schema, and against the path: a top-level
     /// member named like a path parameter must equal it (`PathAgreement`, which the services apply too).
-    public func body(_ bytes: [UInt8], of operation: RouteTable.Operation, pathParameters: [String: String] = [:]) -> Problem? {
+    package func body(_ bytes: [UInt8], of operation: RouteTable.Operation, pathParameters: [String: String] = [:]) -> Problem? {
         guard let body = operation.body else { return nil }
         if bytes.isEmpty {
             guard body.required else { return nil }

@@ -3,31 +3,31 @@ import BookshelfApp
 /// The embedded Bookshelf: `bookshelf broker`, then the two aggregates and the two views, then the
 /// gateway with static upstreams, all children of one `bookshelf up`. With an external broker there is
 /// no broker child: the services go straight to that cluster.
-public struct BookshelfStack: Sendable {
+package struct BookshelfStack: Sendable {
     /// One service of the stack: the subcommand that runs it, its fixed port and its Consul name.
-    public typealias Service = BookshelfService
+    package typealias Service = BookshelfService
 
     /// The app's table, in start order within the services stage.
-    public static let services = BookshelfServices.upstreams
-    public static let gateway = BookshelfServices.gateway
-    public static let broker = "broker"
+    package static let services = BookshelfServices.upstreams
+    package static let gateway = BookshelfServices.gateway
+    package static let broker = "broker"
     /// What `bookshelf broker` prints on stdout once it accepts connections; the address follows.
-    public static let brokerAnnouncement = "broker listening on "
+    static let brokerAnnouncement = "broker listening on "
 
     /// The `bookshelf` executable the children run (normally this process's own).
-    public let executable: String
+    package let executable: String
     /// The address the services listen on and are probed and listed at.
-    public let host: String
+    package let host: String
     /// Added to every fixed port, to run a second stack beside the first.
-    public let portOffset: Int
+    package let portOffset: Int
     /// Restarts allowed per service within `restartWindow` before `up` gives up on it.
-    public let restartLimit: Int
-    public let restartWindow: Duration
-    public let readyTimeout: Duration
+    package let restartLimit: Int
+    let restartWindow: Duration
+    package let readyTimeout: Duration
     /// `bootstrap.servers` of a cluster to use instead of the embedded broker; nil starts `bookshelf broker`.
-    public let externalBroker: String?
+    package let externalBroker: String?
 
-    public init(
+    package init(
         executable: String,
         host: String = "127.0.0.1",
         portOffset: Int = 0,
@@ -45,14 +45,14 @@ public struct BookshelfStack: Sendable {
         self.externalBroker = externalBroker
     }
 
-    public func port(of service: Service) -> Int { service.port + portOffset }
+    package func port(of service: Service) -> Int { service.port + portOffset }
 
-    public func url(of service: Service) -> String { "http://\(host):\(port(of: service))" }
+    package func url(of service: Service) -> String { "http://\(host):\(port(of: service))" }
 
     /// The broker is never restarted: its log lives in its memory, and a new, empty broker under
     /// services that remember offsets in the old one would be a different system. The services keep no
     /// state a replay of the log cannot rebuild, so they are restarted.
-    public var plan: StackPlan {
+    package var plan: StackPlan {
         let executable = self.executable
         let broker = ChildSpec(name: Self.broker, readiness: .announces(prefix: Self.brokerAnnouncement), restart: .never) { _ in
             [executable, "broker"]
@@ -77,7 +77,7 @@ public struct BookshelfStack: Sendable {
     }
 
     /// The state file's content for a running stack (docs/architecture.md, plus the pids by child name).
-    public func state(of snapshot: StackSnapshot) -> StackState {
+    package func state(of snapshot: StackSnapshot) -> StackState {
         StackState(
             gateway: url(of: Self.gateway),
             broker: externalBroker ?? snapshot[Self.broker]?.announced ?? "",
@@ -87,7 +87,7 @@ public struct BookshelfStack: Sendable {
     }
 
     /// The table `up` prints once everything is ready.
-    public func table(of snapshot: StackSnapshot) -> String {
+    package func table(of snapshot: StackSnapshot) -> String {
         var rows = [["NAME", "ADDRESS", "CONSUL NAME", "PID"]]
         if let broker = snapshot[Self.broker] {
             rows.append([Self.broker, broker.announced ?? "", "-", String(broker.pid)])

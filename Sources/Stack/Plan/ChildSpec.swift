@@ -1,7 +1,7 @@
 /// One process of the stack: how to run it, how to tell it is ready, and what to do when it exits.
-public struct ChildSpec: Sendable {
+package struct ChildSpec: Sendable {
     /// How the supervisor learns that a child is ready to serve.
-    public enum Readiness: Sendable {
+    package enum Readiness: Sendable {
         /// `GET http://host:port/path` answers 2xx.
         case http(host: String, port: Int, path: String)
         /// The child prints a line starting with `prefix` on standard output; the rest of that line is
@@ -9,7 +9,7 @@ public struct ChildSpec: Sendable {
         case announces(prefix: String)
     }
 
-    public enum RestartPolicy: Sendable, Equatable {
+    package enum RestartPolicy: Sendable, Equatable {
         /// An exit ends the stack (a child whose state cannot be rebuilt, like an in-memory broker).
         case never
         /// An exit is answered by starting the child again with the same command line, at most
@@ -17,14 +17,14 @@ public struct ChildSpec: Sendable {
         case onExit(limit: Int, window: Duration)
     }
 
-    public let name: String
+    package let name: String
     /// The executable and its arguments (`[0]` is the executable's path), given what earlier children
     /// announced, keyed by child name.
-    public let commandLine: @Sendable (_ announced: [String: String]) -> [String]
-    public let readiness: Readiness
-    public let restart: RestartPolicy
+    package let commandLine: @Sendable (_ announced: [String: String]) -> [String]
+    package let readiness: Readiness
+    package let restart: RestartPolicy
 
-    public init(
+    package init(
         name: String,
         readiness: Readiness,
         restart: RestartPolicy,
@@ -39,14 +39,14 @@ public struct ChildSpec: Sendable {
 
 /// The children in start order: each stage starts once every child of the previous stage is ready, and
 /// stages stop in reverse order, so a dependency starts first and stops last.
-public struct StackPlan: Sendable {
-    public let stages: [[ChildSpec]]
+package struct StackPlan: Sendable {
+    package let stages: [[ChildSpec]]
     /// How long one child may take from start to ready.
-    public let readyTimeout: Duration
+    package let readyTimeout: Duration
     /// How long a child may take to exit after SIGTERM before it gets SIGKILL.
-    public let stopTimeout: Duration
+    package let stopTimeout: Duration
 
-    public init(stages: [[ChildSpec]], readyTimeout: Duration = .seconds(60), stopTimeout: Duration = .seconds(10)) {
+    package init(stages: [[ChildSpec]], readyTimeout: Duration = .seconds(60), stopTimeout: Duration = .seconds(10)) {
         self.stages = stages
         self.readyTimeout = readyTimeout
         self.stopTimeout = stopTimeout

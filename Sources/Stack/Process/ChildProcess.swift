@@ -127,7 +127,7 @@ final class ChildProcess {
 }
 
 /// How a child ended, as `waitpid` reports it.
-public enum ExitStatus: Sendable, Equatable, CustomStringConvertible {
+package enum ExitStatus: Sendable, Equatable, CustomStringConvertible {
     case exited(code: Int32)
     case signalled(signal: Int32)
 
@@ -138,7 +138,7 @@ public enum ExitStatus: Sendable, Equatable, CustomStringConvertible {
         self = signal == 0 ? .exited(code: (status >> 8) & 0xff) : .signalled(signal: signal)
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .exited(let code):
             return "exited with status \(code)"

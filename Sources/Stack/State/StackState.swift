@@ -3,15 +3,15 @@ import FoundationEssentials
 /// The state file `bookshelf up --state-file FILE` writes once the stack is ready and again after every
 /// restart: where the gateway, the broker and each service are, and each child's pid, so scripts and
 /// the E2E tests can reach and disturb the stack. Removed when `up` ends.
-public struct StackState: Codable, Sendable, Equatable {
-    public var gateway: String
-    public var broker: String
+package struct StackState: Codable, Sendable, Equatable {
+    package var gateway: String
+    package var broker: String
     /// Service URLs keyed by Consul name (`newbook`, `readbook`, `booklist`, `lastreadbooks`).
-    public var services: [String: String]
+    package var services: [String: String]
     /// Pids keyed by child name (`broker`, `new-book`, `book-read`, `list-books`, `last-read`, `gateway`).
-    public var pids: [String: Int32]
+    var pids: [String: Int32]
 
-    public init(gateway: String, broker: String, services: [String: String], pids: [String: Int32]) {
+    package init(gateway: String, broker: String, services: [String: String], pids: [String: Int32]) {
         self.gateway = gateway
         self.broker = broker
         self.services = services
@@ -20,7 +20,7 @@ public struct StackState: Codable, Sendable, Equatable {
 
     /// Writes the file whole or not at all (a temporary file renamed over it), so a reader polling for
     /// it never sees half of it.
-    public func write(to path: String) throws(StackError) {
+    package func write(to path: String) throws(StackError) {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let url = URL(fileURLWithPath: path)
@@ -34,7 +34,7 @@ public struct StackState: Codable, Sendable, Equatable {
         }
     }
 
-    public static func read(from path: String) throws -> StackState {
+    package static func read(from path: String) throws -> StackState {
         try JSONDecoder().decode(StackState.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
     }
 }

@@ -3,12 +3,12 @@ import Glibc
 
 /// The one way into a running supervisor from another thread or a signal: each request is a byte on a
 /// pipe the supervisor polls, so the supervisor never shares mutable state with its callers.
-public struct StopHandle: Sendable {
+package struct StopHandle: Sendable {
     fileprivate let pipe: WakePipe
 
     /// Asks the supervisor to stop every child (gateway first, broker last); asking a second time while
     /// it is stopping kills the children that are still running.
-    public func requestStop(signal: Int32 = SIGTERM) {
+    package func requestStop(signal: Int32 = SIGTERM) {
         var byte = UInt8(truncatingIfNeeded: signal)
         _ = write(pipe.writeEnd, &byte, 1)
     }
@@ -16,7 +16,7 @@ public struct StopHandle: Sendable {
     /// Turns SIGINT and SIGTERM to this process into stop requests for as long as the returned value is
     /// kept. Dispatch delivers them on its own queue; the signals themselves are ignored so that they
     /// no longer end the process before its children are stopped.
-    public func forwardTerminationSignals() -> SignalForwarding {
+    package func forwardTerminationSignals() -> SignalForwarding {
         signal(SIGPIPE, SIG_IGN)
         let queue = DispatchQueue(label: "bookshelf.up.signals")
         let sources = [SIGINT, SIGTERM].map { number in
@@ -31,7 +31,7 @@ public struct StopHandle: Sendable {
 }
 
 /// Keeps the signal sources alive; dropping it stops the forwarding.
-public final class SignalForwarding {
+package final class SignalForwarding {
     private let sources: [any DispatchSourceSignal]
 
     fileprivate init(sources: [any DispatchSourceSignal]) {

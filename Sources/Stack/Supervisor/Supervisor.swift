@@ -8,23 +8,23 @@ import Logging
 /// Everything happens on the thread that calls `run()`: one `poll` loop over the children's output
 /// pipes and a wake-up pipe, with `waitpid(pid, WNOHANG)` for each child. Other threads and signal
 /// handlers only ever reach it through `stopHandle`.
-public final class Supervisor {
-    public enum Event: Sendable {
+package final class Supervisor {
+    package enum Event: Sendable {
         /// Every child is ready for the first time.
         case ready(StackSnapshot)
         /// A child was restarted and is ready again (with a new pid).
         case restarted(child: String, StackSnapshot)
     }
 
-    public enum Stream: Sendable {
+    package enum Stream: Sendable {
         case stdout
         case stderr
     }
 
-    public typealias OutputSink = (_ child: String, _ stream: Stream, _ line: String) -> Void
-    public typealias EventHandler = (Event) throws(StackError) -> Void
+    package typealias OutputSink = (_ child: String, _ stream: Stream, _ line: String) -> Void
+    package typealias EventHandler = (Event) throws(StackError) -> Void
 
-    public let stopHandle: StopHandle
+    package let stopHandle: StopHandle
 
     private let plan: StackPlan
     private let logger: Logger
@@ -38,7 +38,7 @@ public final class Supervisor {
     private var isUp = false
     private let clock = ContinuousClock()
 
-    public init(plan: StackPlan, logger: Logger, output: @escaping OutputSink, onEvent: @escaping EventHandler) throws(StackError) {
+    package init(plan: StackPlan, logger: Logger, output: @escaping OutputSink, onEvent: @escaping EventHandler) throws(StackError) {
         self.plan = plan
         self.logger = logger
         self.output = output
@@ -50,7 +50,7 @@ public final class Supervisor {
 
     /// Returns once a requested stop has ended every child; throws, after stopping every child, the
     /// error that made the stack fail (naming the child).
-    public func run() throws(StackError) {
+    package func run() throws(StackError) {
         do {
             try startAll()
             while stopRequests == 0 {
