@@ -6,7 +6,7 @@ import Synchronization
 /// operating system (librdkafka 2.0.2 offers no way to pick them).
 ///
 /// It is for development and tests. It keeps at most 5 MiB (or 100,000 batches) per partition and drops
-/// the oldest records beyond that without telling anyone; ``RetentionWatcher`` makes that visible.
+/// the oldest records beyond that without telling anyone; the broker logs a warning when it happens.
 public final class EmbeddedBroker: Sendable {
     /// Every broker's `host:port`, comma-separated: the `bootstrap.servers` for clients.
     public let bootstrapServers: String
