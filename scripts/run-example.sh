@@ -9,7 +9,7 @@ example=${EXAMPLE:-Examples/Reviews}
 work=$example/.build/run-example
 mkdir -p "$work"
 
-"$bin" broker --log-level warning >"$work/broker.out" 2>"$work/broker.log" &
+"$bin" broker --log-level warning --topic reviews.events:3 --topic reviews.deadletter >"$work/broker.out" 2>"$work/broker.log" &
 broker_pid=$!
 trap 'kill -TERM "$broker_pid" 2>/dev/null; wait "$broker_pid" 2>/dev/null || true' EXIT
 for _ in $(seq 100); do
