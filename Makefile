@@ -12,6 +12,7 @@ BIN := .build/debug/bookshelf
 
 .PHONY: help setup deps-apt deps-py build docs release startup-order run test test-swift test-apidocs e2e e2e-local test-polyglot test-compat test-contract-tools check-deploy e2e-tansu bench-services bench-gateway test-suite bench-validate test-kafka-python bench-kafka
 .PHONY: test-proof test-fuzz test-hostile test-faults test-soak bench
+.PHONY: test-examples run-example
 
 help:
 	@echo "make run        set up, then start the embedded stack (bookshelf up)"
@@ -19,6 +20,7 @@ help:
 	@echo "make e2e        the E2E tests against the docker compose stack"
 	@echo "make e2e-local  the same E2E tests against bookshelf up"
 	@echo "make e2e-tansu  the E2E tests and a Python read of the topic with bookshelf up on Tansu, another Kafka broker"
+	@echo "make run-example  the example reviews service (Examples/Reviews) against bookshelf broker"
 	@echo "make test-proof fuzzing, hostile input, fault injection and a short soak (each on its own stack)"
 	@echo "make bench      every benchmark, then bench/REPORT.md and bench/latency.png"
 	@echo "make docs       each library product's DocC catalog into .build/docs (a broken link fails)"
@@ -66,10 +68,24 @@ startup-order: deps-apt
 run: setup build
 	$(BIN) up
 
-test: setup test-swift docs test-suite test-kafka-python test-polyglot test-compat test-contract-tools check-deploy test-apidocs e2e-local e2e-tansu test-proof
+test: setup test-swift docs test-examples test-suite test-kafka-python test-polyglot test-compat test-contract-tools check-deploy test-apidocs e2e-local e2e-tansu test-proof
 
 test-swift: deps-apt
 	$(SWIFT) test
+
+# The second app (Examples/Reviews): its own package on the kit's library products, built and tested in its
+# own build folder; then the getting-started guide's snippets against the files they quote.
+EXAMPLE := Examples/Reviews
+
+test-examples: deps-apt
+	$(SWIFT) build --package-path $(EXAMPLE) --build-path $(EXAMPLE)/.build
+	$(SWIFT) test --package-path $(EXAMPLE) --build-path $(EXAMPLE)/.build
+	python3 scripts/guide-snippets.py docs/getting-started.md
+
+# The reviews service on `bookshelf broker`, as docs/getting-started.md runs it; Ctrl-C stops both.
+run-example: build
+	$(SWIFT) build --package-path $(EXAMPLE) --build-path $(EXAMPLE)/.build --product reviews
+	BIN=$(BIN) EXAMPLE=$(EXAMPLE) scripts/run-example.sh
 
 # Other languages' tools must agree with ours on every contract example and accept both API documents.
 test-polyglot: deps-py deps-apt

@@ -13,6 +13,9 @@ let package = Package(
         .library(name: "BookshelfHTTPClient", targets: ["BookshelfHTTPClient"]),
         .library(name: "BookshelfDiscovery", targets: ["BookshelfDiscovery"]),
         .library(name: "BookshelfServiceKit", targets: ["BookshelfServiceKit"]),
+        // For a team's own tests, as Hummingbird ships HummingbirdTesting: an in-memory event log, an embedded
+        // broker for the length of a test, and checks of examples, events and bodies against a contracts folder.
+        .library(name: "BookshelfTesting", targets: ["BookshelfTesting"]),
         // The Bookshelf app, the kit's first user.
         .executable(name: "bookshelf", targets: ["bookshelf"]),
     ],
@@ -78,6 +81,13 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
         ]),
+        .target(name: "BookshelfTesting", dependencies: [
+            "BookshelfServiceKit", "BookshelfContracts", "BookshelfJSON", "BookshelfKafka",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
         // The Bookshelf app: its table of services (names, ports, tags), its domain (books and their events,
         // the names its contracts fix), then one module per service.
         .target(name: "BookshelfDomain", dependencies: ["BookshelfServiceKit", "BookshelfContracts", "BookshelfJSON"]),
@@ -135,13 +145,18 @@ let package = Package(
         ], path: "Tests/Unit/BookshelfDiscovery"),
         .testTarget(name: "BookshelfServiceKitTests", dependencies: [
             "BookshelfServiceKit", "BookshelfContracts", "BookshelfKafka", "BookshelfJSON",
+            "BookshelfTesting",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ], path: "Tests/Unit/BookshelfServiceKit"),
+        .testTarget(name: "BookshelfTestingTests", dependencies: [
+            "BookshelfTesting", "BookshelfServiceKit", "BookshelfContracts", "BookshelfKafka",
+        ], path: "Tests/Unit/BookshelfTesting"),
         .testTarget(name: "BookshelfDomainTests", dependencies: [
             "BookshelfDomain", "BookshelfServiceKit", "BookshelfContracts",
         ], path: "Tests/Unit/BookshelfDomain"),
         .testTarget(name: "ServicesTests", dependencies: [
             "BookshelfDomain", "NewBook", "BookRead", "ListBooks", "LastRead", "BookshelfContracts", "BookshelfJSON",
+            "BookshelfTesting",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ], path: "Tests/Unit/Services"),
         .testTarget(name: "GatewayTests", dependencies: [
@@ -151,6 +166,7 @@ let package = Package(
         .testTarget(name: "ContractTests", dependencies: [
             "BookshelfContracts", "BookshelfJSONSchema", "BookshelfJSON", "BookshelfKafka", "BookshelfServiceKit", "BookshelfDomain", "NewBook", "BookRead", "ListBooks", "LastRead",
             "Gateway", "BookshelfDiscovery", "BookshelfHTTPClient",
+            "BookshelfTesting",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], path: "Tests/Contract"),

@@ -8,8 +8,10 @@ import BookshelfJSONSchema
 /// Event data schemas live at `events/<type>/v<N>.schema.json`; an event's `dataschema` is the
 /// `$id` of one of them, and producers use the newest version of their type.
 public struct ContractRegistry: Sendable {
-    /// The `$id` of the CloudEvents envelope, the schema of every record on bookshelf.events.
-    public static let envelopeID = "https://bookshelf.example/contracts/cloudevents/envelope.schema.json"
+    /// Where a contracts folder keeps its CloudEvents envelope, the schema of every record on the app's
+    /// events topic. The envelope's `$id` is the app's own (`envelopeID`): Bookshelf's is
+    /// `https://bookshelf.example/contracts/cloudevents/envelope.schema.json`, another app's is in its namespace.
+    public static let envelopePath = "cloudevents/envelope.schema.json"
 
     /// One version of an event type's data schema.
     public struct EventSchema: Sendable, Hashable {
@@ -24,6 +26,8 @@ public struct ContractRegistry: Sendable {
 
     /// The folder the contracts were loaded from.
     public let folder: String
+    /// The `$id` of this folder's envelope (the schema at `envelopePath`).
+    public let envelopeID: String
     private let schemasByID: [String: JSONValue]
     private let pathsByID: [String: String]
     private let eventSchemasByType: [String: [EventSchema]]
@@ -71,8 +75,8 @@ public struct ContractRegistry: Sendable {
                 events[event.type, default: []].append(event)
             }
         }
-        guard schemas[Self.envelopeID] != nil else {
-            throw ContractError(code: .folderNotFound, message: "\(root) has no envelope schema (\(Self.envelopeID)): is it the contracts folder?")
+        guard let envelopeID = paths.first(where: { $0.value == Self.envelopePath })?.key else {
+            throw ContractError(code: .folderNotFound, message: "\(root) has no envelope schema (\(Self.envelopePath)): is it the contracts folder?")
         }
         var schemaRegistry = SchemaRegistry()
         var validators: [String: JSONSchema] = [:]
@@ -83,7 +87,8 @@ public struct ContractRegistry: Sendable {
             throw ContractError(code: .badSchemaFile, message: "the contracts in \(root) do not compile: \(error)")
         }
         self.validators = validators
-        self.envelopeValidator = validators[Self.envelopeID]
+        self.envelopeID = envelopeID
+        self.envelopeValidator = validators[envelopeID]
         self.folder = root
         self.schemasByID = schemas
         self.pathsByID = paths
@@ -106,7 +111,7 @@ public struct ContractRegistry: Sendable {
     }
 
     /// The envelope schema.
-    public var envelope: JSONValue { schemasByID[Self.envelopeID]! }
+    public var envelope: JSONValue { schemasByID[envelopeID]! }
 
     /// Every event type with at least one data schema, sorted.
     public var eventTypes: [String] { sortedEventTypes }

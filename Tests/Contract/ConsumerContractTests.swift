@@ -1,5 +1,6 @@
 import BookRead
 import BookshelfJSON
+import BookshelfTesting
 import Foundation
 import LastRead
 import ListBooks

@@ -1,6 +1,7 @@
 import BookRead
 import BookshelfJSON
 import BookshelfDiscovery
+import BookshelfTesting
 import Foundation
 import Gateway
 import BookshelfHTTPClient

@@ -61,8 +61,7 @@ public struct ContractsCheck: Sendable {
 
     /// The base every `$id` shares: the envelope's `$id` without its path in the folder.
     static func baseURI(_ registry: ContractRegistry) -> String {
-        let envelopePath = registry.path(ofSchema: ContractRegistry.envelopeID) ?? ""
-        return String(ContractRegistry.envelopeID.dropLast(envelopePath.count))
+        String(registry.envelopeID.dropLast(ContractRegistry.envelopePath.count))
     }
 
     private func checkIDs(_ registry: ContractRegistry, into report: inout Report) {
@@ -107,7 +106,7 @@ public struct ContractsCheck: Sendable {
     /// `events/*/` (examples are whole events), else the folder's only `*.schema.json`.
     static func subjectSchema(of folder: String, in registry: ContractRegistry) -> String? {
         let first = folder.split(separator: "/").first.map(String.init)
-        if first == "cloudevents" || first == "events" { return ContractRegistry.envelopeID }
+        if first == "cloudevents" || first == "events" { return registry.envelopeID }
         let candidates = registry.schemaIDs.filter { id in
             let path = registry.path(ofSchema: id)!
             return parentFolder(of: path) == folder
@@ -223,7 +222,7 @@ public struct ContractsCheck: Sendable {
     // MARK: the envelope and the API documents
 
     private func checkEnvelope(_ registry: ContractRegistry, into report: inout Report) {
-        let file = registry.path(ofSchema: ContractRegistry.envelopeID)!
+        let file = ContractRegistry.envelopePath
         let listed = Set(registry.envelope["properties"]?["dataschema"]?["enum"]?.elements.compactMap(\.string) ?? [])
         let files = Set(registry.eventTypes.flatMap { registry.versions(of: $0) }.map(\.id))
         for id in files.subtracting(listed).sorted() {

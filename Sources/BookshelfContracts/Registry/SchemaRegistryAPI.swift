@@ -36,7 +36,7 @@ public struct SchemaRegistryAPI: Sendable {
         }
         let eventIDs = Set(versions.map(\.id))
         for id in registry.schemaIDs where !eventIDs.contains(id) {
-            if id == ContractRegistry.envelopeID {
+            if id == registry.envelopeID {
                 versions.append((Self.envelopeSubject, 1, id))
             } else {
                 let (subject, version) = Self.subject(path: registry.path(ofSchema: id) ?? id)

@@ -29,11 +29,25 @@ struct BrokerCommand: AsyncParsableCommand {
     @Option(help: "Partitions of bookshelf.events (each holds at most 5 MiB in memory). Env: BOOKSHELF_BROKER_PARTITIONS. (default: 12)")
     var partitions: Int?
 
+    @Option(name: .customLong("topic"), help: ArgumentHelp(
+        "Another topic to create, NAME or NAME:PARTITIONS (default 1 partition); repeatable. For another app's topics, e.g. --topic reviews.events:3 --topic reviews.deadletter.",
+        valueName: "name[:partitions]"))
+    var topics: [String] = []
+
     @Option(help: "Listening port; only 0 (chosen by the system) is possible: librdkafka 2.0.2's mock cluster cannot bind a given port.")
     var port: Int = 0
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical. Env: BOOKSHELF_LOG_LEVEL. (default: info)")
     var logLevel: String?
+
+    /// `NAME` or `NAME:PARTITIONS`, as --topic takes it.
+    static func topic(_ text: String) -> (name: String, partitions: Int)? {
+        let parts = text.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+        guard let name = parts.first, !name.isEmpty else { return nil }
+        guard parts.count == 2 else { return (String(name), 1) }
+        guard let partitions = Int(parts[1]), partitions >= 1 else { return nil }
+        return (String(name), partitions)
+    }
 
     /// Fills what the flags left open from the environment, then the defaults, so that a bad variable is a
     /// usage error like a bad flag.
@@ -45,6 +59,9 @@ struct BrokerCommand: AsyncParsableCommand {
             "LOG_LEVEL", flag: logLevel, named: "--log-level", expected: "one of trace, debug, info, notice, warning, error, critical",
             where: { Logger.Level(rawValue: $0) != nil }
         ) ?? "info"
+        for topic in topics where Self.topic(topic) == nil {
+            throw ValidationError("--topic '\(topic)' is not NAME or NAME:PARTITIONS with at least one partition")
+        }
         guard port == 0 else {
             throw ValidationError("--port \(port): librdkafka 2.0.2's mock cluster always binds a port chosen by the system; use 0 and read the printed address")
         }
@@ -63,7 +80,8 @@ struct BrokerCommand: AsyncParsableCommand {
         // The events spread over `partitions` (12 by default), so that no partition of a development
         // bookshelf reaches the mock's 5 MiB cap.
         let broker = try EmbeddedBroker(
-            brokers: brokers, topics: [(BookshelfEvents.topic, partitions), (BookshelfEvents.deadLetterTopic, 1)], logger: logger)
+            brokers: brokers, topics: [(BookshelfEvents.topic, partitions), (BookshelfEvents.deadLetterTopic, 1)] + topics.compactMap(Self.topic),
+            logger: logger)
         let service = try EmbeddedBrokerService(
             broker: broker, watchedTopics: [BookshelfEvents.topic, BookshelfEvents.deadLetterTopic], logger: logger)
 

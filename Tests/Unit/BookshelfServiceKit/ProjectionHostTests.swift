@@ -1,4 +1,5 @@
 import BookshelfContracts
+import BookshelfTesting
 import Foundation
 import HTTPTypes
 import Logging

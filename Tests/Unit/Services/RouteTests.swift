@@ -1,4 +1,5 @@
 import BookRead
+import BookshelfTesting
 import Foundation
 import Hummingbird
 import HummingbirdTesting

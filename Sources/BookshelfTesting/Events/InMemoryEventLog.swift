@@ -1,3 +1,4 @@
+import BookshelfServiceKit
 import FoundationEssentials
 import Synchronization
 
@@ -61,6 +62,9 @@ public final class InMemoryEventLog: EventPublisher, DeadLetterSink, Sendable {
     public var deadLetters: [DeadLetter] { state.withLock { $0.deadLetters } }
 
     public var count: Int { state.withLock { $0.records.count } }
+
+    /// Every record, in the order appended: what a test checks a service wrote.
+    public var records: [ConsumedRecord] { state.withLock { $0.records } }
 
     /// Every record's position, in the order appended.
     public var positions: [EventPosition] { state.withLock { $0.records.map(\.position) } }
