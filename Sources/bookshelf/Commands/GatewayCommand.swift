@@ -1,7 +1,6 @@
 import ArgumentParser
 import FoundationEssentials
 import Gateway
-import BookshelfHTTPClient
 import Logging
 import BookshelfServiceKit
 
@@ -32,7 +31,7 @@ struct GatewayCommand: AsyncParsableCommand {
     var swaggerUIDir: String?
 
     func run() async throws {
-        HTTPClient.keepFreedArenaTop()
+        MallocTuning.keepFreedArenaTop()
         let environment = ProcessInfo.processInfo.environment
         let configuration = try options.resolve(defaults: GatewayService.defaults, environment: environment)
         LogFormat.bootstrap(configuration.logFormat, level: configuration.logLevel)
