@@ -1,6 +1,7 @@
+import BookshelfServiceKit
 import Glibc
 
-/// Standard error is unbuffered, so a line reaches a script's pipe before the figures on standard output.
+/// A line on standard error, written with write(2) at once: the scripts read the figures on standard output.
 func printError(_ message: String) {
-    fputs(message + "\n", stderr)
+    writeAll(message + "\n", to: STDERR_FILENO)
 }
