@@ -18,12 +18,14 @@ COPY Package.* ./
 RUN swift package resolve
 COPY Sources ./Sources
 COPY Tests ./Tests
+COPY Benchmarks/BookshelfBench ./Benchmarks/BookshelfBench
+COPY scripts/startup-order.txt ./scripts/
 # The static Swift standard library and Foundation leave the runtime image needing only the C libraries.
 # Start-up code placed first and together, as `make release` does (see the Makefile).
 RUN --mount=type=cache,target=/src/.build \
     swift build -c release --product bookshelf --static-swift-stdlib \
         -Xswiftc -Xfrontend -Xswiftc -function-sections \
-        -Xlinker --symbol-ordering-file=/src/Sources/bookshelf/startup-order.txt -Xlinker --no-warn-symbol-ordering \
+        -Xlinker --symbol-ordering-file=/src/scripts/startup-order.txt -Xlinker --no-warn-symbol-ordering \
     && install -D -m 0755 "$(swift build -c release --show-bin-path)/bookshelf" /out/bookshelf
 
 # Swagger UI for /apidocs/index.html, from the same pinned PyPI package `make setup` installs (see

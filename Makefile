@@ -9,6 +9,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 SWIFT ?= swift
 BIN := .build/debug/bookshelf
+# Benchmarks and the conformance runner (Benchmarks/BookshelfBench): a target of this package that no product ships.
+BENCH := .build/debug/bookshelf-bench
 
 .PHONY: help setup deps-apt deps-py build docs release startup-order run test test-swift test-apidocs e2e e2e-local test-polyglot test-compat test-contract-tools check-deploy e2e-tansu bench-services bench-gateway test-suite bench-validate test-kafka-python bench-kafka
 .PHONY: test-proof test-fuzz test-hostile test-faults test-soak bench
@@ -51,16 +53,17 @@ docs: deps-apt
 # Release builds link the Swift runtime statically, as the Docker image does, so benchmarks measure what
 # ships: no shared Swift libraries to relocate and map at start (about 3 MiB less resident per process).
 # Every Swift function gets a section of its own, and the linker places the functions that start-up and an
-# idle service run (Sources/bookshelf/startup-order.txt, from `make startup-order`) first and together, so
-# that an idle service keeps fewer of the executable's pages resident. The Dockerfile builds the same way.
-STARTUP_ORDER := $(CURDIR)/Sources/bookshelf/startup-order.txt
+# idle service run (scripts/startup-order.txt, from `make startup-order`: a build input, not a source) first
+# and together, so that an idle service keeps fewer of the executable's pages resident. The Dockerfile builds
+# the same way.
+STARTUP_ORDER := $(CURDIR)/scripts/startup-order.txt
 RELEASE := -c release --static-swift-stdlib -Xswiftc -Xfrontend -Xswiftc -function-sections \
 	-Xlinker --symbol-ordering-file=$(STARTUP_ORDER) -Xlinker --no-warn-symbol-ordering
 
 release: deps-apt
 	$(SWIFT) build $(RELEASE)
 
-# Rewrites Sources/bookshelf/startup-order.txt from a run of the embedded stack under valgrind (see the script).
+# Rewrites scripts/startup-order.txt from a run of the embedded stack under valgrind (see the script).
 startup-order: deps-apt
 	scripts/startup-order.sh
 
@@ -186,22 +189,28 @@ bench-services: deps-apt deps-py
 	$(SWIFT) build $(RELEASE) --product bookshelf
 	$(PY) scripts/bench-services.py --binary .build/release/bookshelf
 
-# GET /bookshelf/books directly on list-books, through the gateway and through nginx (keep-alive upstream),
-# in one run on the embedded broker (release build): requests/s, p50/p99 and both proxied/direct ratios.
+# GET /bookshelf/books directly on list-books, through the gateway, through nginx (keep-alive upstream) and
+# through the peer a Swift team would build (Benchmarks/HummingbirdProxy: Hummingbird + AsyncHTTPClient, a
+# package of its own that only this target builds), in the same rounds on the embedded broker (release builds):
+# requests/s, p50/p99, each proxy's share of direct throughput and its CPU per request.
+HB_PROXY := Benchmarks/HummingbirdProxy
 bench-gateway: deps-apt
 	scripts/ensure-apt.sh wrk nginx-light
 	$(SWIFT) build $(RELEASE) --product bookshelf
-	python3 scripts/bench-gateway.py --binary .build/release/bookshelf
+	$(SWIFT) build -c release --static-swift-stdlib --package-path $(HB_PROXY)
+	python3 scripts/bench-gateway.py --binary .build/release/bookshelf \
+		--hummingbird-proxy $$($(SWIFT) build -c release --package-path $(HB_PROXY) --show-bin-path)/hummingbird-proxy
 
 # The official JSON Schema draft 2020-12 conformance suite against our validator.
 test-suite: deps-apt deps-py
-	$(SWIFT) build --product bookshelf
-	PY=$(PY) BIN=$(BIN) scripts/test-suite.sh
+	$(SWIFT) build --product bookshelf-bench
+	PY=$(PY) BENCH=$(BENCH) scripts/test-suite.sh
 
 # Validations per second: ours (release) against jsonschema-rs, fastjsonschema and jsonschema.
 bench-validate: deps-apt deps-py
 	$(SWIFT) build $(RELEASE) --product bookshelf
-	PY=$(PY) BIN=.build/release/bookshelf scripts/bench-validate.sh
+	$(SWIFT) build $(RELEASE) --product bookshelf-bench
+	PY=$(PY) BIN=.build/release/bookshelf BENCH=.build/release/bookshelf-bench scripts/bench-validate.sh
 
 # A non-Swift client (PyPI's confluent-kafka) against `bookshelf broker`, and the broker's stdout/signal contract.
 test-kafka-python: deps-py deps-apt
@@ -212,4 +221,5 @@ test-kafka-python: deps-py deps-apt
 # over librdkafka, on one `bookshelf broker`, in one run.
 bench-kafka: deps-apt
 	$(SWIFT) build $(RELEASE) --product bookshelf
-	BIN=.build/release/bookshelf scripts/bench-kafka.sh
+	$(SWIFT) build $(RELEASE) --product bookshelf-bench
+	BIN=.build/release/bookshelf BENCH=.build/release/bookshelf-bench scripts/bench-kafka.sh

@@ -37,6 +37,8 @@ let package = Package(
         .systemLibrary(name: "CJansson", pkgConfig: "jansson", providers: [.apt(["libjansson-dev"])]),
         .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        // glibc's malloc tuning (mallopt), which Swift's Glibc module leaves out: the executable's choice, no library's.
+        .systemLibrary(name: "CMalloc"),
 
         // Where short-lived jansson documents are allocated: C, because its allocator is installed before
         // main and keeps per-thread state, which must each exist once in the process.
@@ -103,14 +105,12 @@ let package = Package(
 
         .executableTarget(name: "bookshelf", dependencies: [
             "BookshelfJSON", "BookshelfJSONSchema", "BookshelfContracts", "BookshelfKafka", "BookshelfDiscovery", "BookshelfHTTPClient", "BookshelfServiceKit",
-            "CJansson", "BookshelfApp", "BookshelfDomain", "NewBook", "BookRead", "ListBooks", "LastRead", "Gateway", "Stack",
+            "CJansson", "BookshelfApp", "BookshelfDomain", "NewBook", "BookRead", "ListBooks", "LastRead", "Gateway", "Stack", "CMalloc",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ],
-        // The linker's function order for release builds (see the Makefile's RELEASE), not a source file.
-        exclude: ["startup-order.txt"],
         linkerSettings: [
             // Release binaries: each idle service maps fewer pages of the executable. The toolchain's
             // static-stdlib arguments export every symbol (~22,000 dynamic symbols the loader reads and
@@ -120,6 +120,19 @@ let package = Package(
             .unsafeFlags(["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
                           "-Xlinker", "--no-export-dynamic"], .when(configuration: .release)),
         ]),
+
+        // Benchmarks and the JSON Schema conformance runner, apart from the product (as swift-kafka-client and
+        // Hummingbird keep theirs): an executable no product ships, built on the kit's modules so that it times
+        // the code the services run. Declared here, not in a package of its own, so that no second copy of the
+        // dependencies is built. Benchmarks/HummingbirdProxy, the gateway's peer, is a package of its own.
+        .executableTarget(name: "bookshelf-bench", dependencies: [
+            "BookshelfJSON", "BookshelfJSONSchema", "BookshelfContracts", "BookshelfKafka", "BookshelfServiceKit", "BookshelfDomain", "Gateway",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+        ], path: "Benchmarks/BookshelfBench"),
 
         // Unit tests mirror Sources: Tests/Unit/<Module>.
         // CJansson: the reader's differential test compares it with jansson's own json_loadb.
@@ -163,6 +176,11 @@ let package = Package(
             "Gateway", "BookshelfServiceKit", "BookshelfDiscovery", "BookshelfHTTPClient", "BookshelfJSON", "HTTPTestSupport",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ], path: "Tests/Unit/Gateway"),
+        .testTarget(name: "BookshelfBenchTests", dependencies: [
+            "bookshelf-bench",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ], path: "Tests/Unit/BookshelfBench"),
         .testTarget(name: "ContractTests", dependencies: [
             "BookshelfContracts", "BookshelfJSONSchema", "BookshelfJSON", "BookshelfKafka", "BookshelfServiceKit", "BookshelfDomain", "NewBook", "BookRead", "ListBooks", "LastRead",
             "Gateway", "BookshelfDiscovery", "BookshelfHTTPClient",

@@ -150,7 +150,7 @@ def parse_gateway(text):
     # The two CPU columns (the proxy's and list-books' µs per request, "-" where there is no proxy) are
     # optional, so a log from before they were added still reads.
     for label, rps, p50, p99, non2xx, errors, proxy_cpu, upstream_cpu in re.findall(
-            rf"^(direct \(list-books\)|gateway|nginx)\s+({NUMBER})\s+({NUMBER})\s+({NUMBER})\s+(\d+)\s+(\d+)"
+            rf"^(direct \(list-books\)|gateway|nginx|hummingbird-ahc)\s+({NUMBER})\s+({NUMBER})\s+({NUMBER})\s+(\d+)\s+(\d+)"
             rf"(?:\s+({NUMBER}|-)\s+({NUMBER}))?\s*$", text, re.M):
         rows[label] = (number(rps), number(p50), number(p99))
         if proxy_cpu and proxy_cpu != "-":
@@ -159,7 +159,7 @@ def parse_gateway(text):
         if int(non2xx) or int(errors):
             figures.append(Figure("bench-gateway", f"{label}: non-2xx / socket errors", int(non2xx) + int(errors), "count"))
     direct = rows.get("direct (list-books)")
-    for label in ("gateway", "nginx"):
+    for label in ("gateway", "nginx", "hummingbird-ahc"):
         if label in rows:
             rps = rows[label][0]
             figures.append(Figure("bench-gateway", f"GET /bookshelf/books via {label} (req/s)", rps, "req/s",
@@ -172,10 +172,17 @@ def parse_gateway(text):
         figures.append(Figure("bench-gateway", "gateway vs nginx p99 latency (ms)", rows["gateway"][2], "ms",
                               "nginx", rows["nginx"][2], rows["nginx"][2] / rows["gateway"][2],
                               "nginx p99 / gateway p99: > 1 means the gateway is faster"))
-    if "gateway" in cpu and "nginx" in cpu:
-        figures.append(Figure("bench-gateway", "proxy CPU per request, gateway (µs)", cpu["gateway"], "µs",
-                              "nginx", cpu["nginx"], cpu["nginx"] / cpu["gateway"],
-                              "nginx µs / gateway µs: > 1 means the gateway costs less"))
+    # Hummingbird + AsyncHTTPClient (Benchmarks/HummingbirdProxy): the peer a Swift team would pick instead.
+    if "gateway" in rows and "hummingbird-ahc" in rows:
+        figures.append(Figure("bench-gateway", "gateway vs Hummingbird + AsyncHTTPClient throughput", rows["gateway"][0],
+                              "req/s", "hummingbird-ahc", rows["hummingbird-ahc"][0],
+                              rows["gateway"][0] / rows["hummingbird-ahc"][0], "computed here from the printed req/s"))
+    for peer in ("nginx", "hummingbird-ahc"):
+        if "gateway" in cpu and peer in cpu:
+            name = "proxy CPU per request, gateway (µs)" if peer == "nginx" else f"proxy CPU per request, gateway vs {peer} (µs)"
+            figures.append(Figure("bench-gateway", name, cpu["gateway"], "µs",
+                                  peer, cpu[peer], cpu[peer] / cpu["gateway"],
+                                  f"{peer} µs / gateway µs: > 1 means the gateway costs less"))
     if direct:
         figures.append(Figure("bench-gateway", "GET /bookshelf/books direct (req/s)", direct[0], "req/s"))
     return figures, latencies

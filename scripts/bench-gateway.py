@@ -1,15 +1,18 @@
 #!/usr/bin/env python3
-"""GET /bookshelf/books three ways in one run: directly on list-books, through the gateway, and through nginx
-as a reverse proxy with keep-alive upstream connections in front of the same list-books.
+"""GET /bookshelf/books four ways in one run: directly on list-books, through the gateway, through nginx as a
+reverse proxy with keep-alive upstream connections, and through the peer a Swift team would build instead of our
+gateway (`--hummingbird-proxy`: Benchmarks/HummingbirdProxy, Hummingbird 2 with one shared AsyncHTTPClient and its
+keep-alive pool), each in front of the same list-books.
 
-Run by `make bench-gateway` (release build). Needs wrk and nginx (Debian: wrk, nginx-light). Prints requests/s
-and latency p50/p99 per path, the CPU each proxy and list-books spend per request, each proxy's share of direct
+Run by `make bench-gateway` (release builds). Needs wrk and nginx (Debian: wrk, nginx-light). Prints requests/s
+and latency p50/p99 per path, the CPU each proxy and list-books spend per request (user + system time from
+/proc/PID/stat before and after the run, over the requests wrk counted), each proxy's share of direct
 throughput, and the latency it adds at p50.
 
 `--gateway LABEL=BINARY` (repeatable) runs several gateway builds side by side in front of the same list-books,
 so a change can be compared with the build before it in one run; `--rounds N` repeats every path N times,
 interleaved, and reports each round, because one figure on a shared machine is not yet a fact.
-`--floors` also measures, in the same rounds, the floor of the gateway's design: `bookshelf gateway-floor` (the
+`--floors` also measures, in the same rounds, the floor of the gateway's design: `bookshelf-bench gateway-floor` (the
 gateway's HTTP server answering a fixed body of list-books' size at once, and Hummingbird's defaults with one route)
 under the same wrk load, and scripts/curl-floor.c (built with gcc: one thread driving libcurl's multi interface with
 as many keep-alive GETs to list-books in flight as wrk keeps) on its own; server floor plus libcurl floor is the
@@ -28,7 +31,8 @@ import time
 import benchkit
 from benchkit import Process, wait_ready, wrk
 
-PORTS = {"new-book": 18281, "list-books": 18284, "gateway": 18200, "nginx": 18290, "floor": 18295}
+PORTS = {"new-book": 18281, "list-books": 18284, "gateway": 18200, "nginx": 18290, "hummingbird": 18292, "floor": 18295}
+HUMMINGBIRD = "hummingbird-ahc"  # the peer's row
 
 
 def start_broker(binary, directory):
@@ -137,8 +141,12 @@ def main():
     parser.add_argument("--gateway", action="append", default=[], metavar="LABEL=BINARY",
                         help="a gateway build to measure (repeatable); default: --binary labelled 'gateway'")
     parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--hummingbird-proxy", metavar="BINARY",
+                        help="Benchmarks/HummingbirdProxy's release build, the Hummingbird + AsyncHTTPClient peer")
     parser.add_argument("--floors", action="store_true",
                         help="also measure the floor of the gateway's design (needs gcc and libcurl's headers)")
+    parser.add_argument("--bench-binary", default=".build/release/bookshelf-bench",
+                        help="bookshelf-bench, whose gateway-floor --floors runs")
     options = parser.parse_args()
     gateways = []
     for item in options.gateway or [f"gateway={options.binary}"]:
@@ -146,6 +154,10 @@ def main():
         if not separator or not label or not os.access(binary, os.X_OK):
             sys.exit(f"--gateway {item!r}: expected LABEL=BINARY with an executable BINARY")
         gateways.append((label, binary))
+    if options.hummingbird_proxy and not os.access(options.hummingbird_proxy, os.X_OK):
+        sys.exit(f"--hummingbird-proxy {options.hummingbird_proxy!r} is not an executable (make bench-gateway builds it)")
+    if options.floors and not os.access(options.bench_binary, os.X_OK):
+        sys.exit(f"--floors runs {options.bench_binary!r}, which is not an executable: swift build --product bookshelf-bench")
     directory = tempfile.mkdtemp(prefix="bench-gateway-")
     processes = []
     try:
@@ -179,13 +191,22 @@ def main():
         wait_ready(nginx, PORTS["nginx"], path="/bookshelf/books")
 
         paths["nginx"] = (PORTS["nginx"], with_children(nginx.popen.pid))
+        if options.hummingbird_proxy:
+            peer = Process([
+                options.hummingbird_proxy, "--port", str(PORTS["hummingbird"]),
+                "--upstream", f"booklist=http://127.0.0.1:{PORTS['list-books']}",
+                "--upstream", f"newbook=http://127.0.0.1:{PORTS['new-book']}",
+            ], HUMMINGBIRD, directory)
+            processes.append(peer)
+            wait_ready(peer, PORTS["hummingbird"], path="/bookshelf/books")
+            paths[HUMMINGBIRD] = (PORTS["hummingbird"], [peer.popen.pid])
         floors = []
         if options.floors:
             curl_floor = build_curl_floor(directory)
             size = len(fetch(PORTS["list-books"], "/bookshelf/books"))
             for index, server in enumerate(("front", "router")):
                 label = FLOOR_LABELS[server]
-                floor = Process([options.binary, "gateway-floor", "--server", server, "--port", str(PORTS["floor"] + index),
+                floor = Process([options.bench_binary, "gateway-floor", "--server", server, "--port", str(PORTS["floor"] + index),
                                  "--bytes", str(size)], f"floor-{server}", directory)
                 processes.append(floor)
                 wait_ready(floor, PORTS["floor"] + index, path="/bookshelf/books")
@@ -212,7 +233,7 @@ def main():
 
         print(f"\nGET /bookshelf/books ({options.books} books), wrk -t2 -c{options.connections} -d{options.seconds}s, "
               f"{os.cpu_count()} cores shared by wrk, the proxies and list-books; events on the embedded broker")
-        proxies = [label for label, _ in gateways] + ["nginx"]
+        proxies = [label for label, _ in gateways] + ["nginx"] + ([HUMMINGBIRD] if options.hummingbird_proxy else [])
         for number, results in enumerate(rounds, 1):
             print(f"\nround {number} of {len(rounds)}\n")
             print(f"{'path':<22}{'requests/s':>12}{'p50 ms':>10}{'p99 ms':>10}{'non-2xx':>10}{'sock err':>10}{'proxy CPU µs/req':>18}{'list-books CPU µs/req':>23}")
@@ -226,7 +247,8 @@ def main():
             print()
             for label in proxies:
                 figures = results[label]
-                print(f"{label:<12} keeps {figures['rps'] / direct['rps']:6.1%} of direct throughput, "
+                print(f"{label:<16} keeps {figures['rps'] / direct['rps']:6.1%} of direct throughput at "
+                      f"{figures['proxy_us']:4.0f} µs proxy CPU/request, "
                       f"adds {figures['50%'] - direct['50%']:+.3f} ms at p50, {figures['99%'] - direct['99%']:+.3f} ms at p99")
             share_nginx = results["nginx"]["rps"] / direct["rps"]
             for label, _ in gateways:

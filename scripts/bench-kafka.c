@@ -5,7 +5,7 @@
  *   bench-kafka replay  BOOTSTRAP TOPIC COUNT              records/s reading every partition from the start
  *
  * Prints one line: "<mode> <count> <seconds> <records/s>", and on standard error the CPU time the process
- * spent in the timed part (every thread, librdkafka's included), as `bookshelf broker bench` does.
+ * spent in the timed part (every thread, librdkafka's included), as `bookshelf-bench kafka` does.
  *
  * BENCH_KAFKA_CONF="name=value,name=value" adds librdkafka properties after the benchmark's own, e.g.
  * "linger.ms=0,batch.num.messages=1" to write one record per batch, as a service does under light traffic. */

@@ -15,12 +15,13 @@
 # The ceilings that follow the table say how high the events rows could go on this machine. The C runs already
 # keep much of it busy: their own CPU per event (both sides report it, on standard error) plus what the broker
 # process spent serving them. The layer must do that transport work too, plus its own per-event work, measured
-# alone on one thread (`broker bench encode` and `decode`). Even if its transport cost no more than C's and
+# alone on one thread (`bookshelf-bench kafka encode` and `decode`). Even if its transport cost no more than C's and
 # every core were busy all the time, it could not take less wall time per event than all of that divided by the
 # cores: ceiling = cores / (C events/s x (C CPU + broker CPU + own work) per event).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-.build/release/bookshelf}
+BENCH=${BENCH:-.build/release/bookshelf-bench}
 COUNT=${COUNT:-80000}
 REPLAY_COUNT=${REPLAY_COUNT:-90000}
 ROUNDS=${ROUNDS:-3}
@@ -85,14 +86,14 @@ best() { awk 'BEGIN { b = 0 } $4 > b { b = $4 } END { print b }' "$1"; }
 produce() {
     case $1 in
         c) measured produce-c "$work/bench-kafka-c" produce "$bootstrap" bookshelf.events "$COUNT" "$work/event.json" ;;
-        events) measured produce-events "$BIN" broker bench produce --bootstrap-servers "$bootstrap" --count "$COUNT" ;;
-        transport) measured produce-transport "$BIN" broker bench produce --layer transport --bootstrap-servers "$bootstrap" --count "$COUNT" ;;
+        events) measured produce-events "$BENCH" kafka produce --bootstrap-servers "$bootstrap" --count "$COUNT" ;;
+        transport) measured produce-transport "$BENCH" kafka produce --layer transport --bootstrap-servers "$bootstrap" --count "$COUNT" ;;
     esac
 }
 replay() {
     case $1 in
         c) measured replay-c "$work/bench-kafka-c" replay "$bootstrap" bookshelf.events "$total" ;;
-        *) measured "replay-$1" "$BIN" broker bench replay --layer "$1" --bootstrap-servers "$bootstrap" ;;
+        *) measured "replay-$1" "$BENCH" kafka replay --layer "$1" --bootstrap-servers "$bootstrap" ;;
     esac
 }
 sides=(c events transport)
@@ -135,8 +136,8 @@ row "replay (events)" "$(best "$work/replay-events")" "$c_r" ">=50%"
 row "replay (transport)" "$(best "$work/replay-transport")" "$c_r" ""
 # What the events rows add to each event, measured alone (no broker): the record the C loop sends, decoded; and
 # events like the produce rows', encoded.
-"$BIN" broker bench encode --count 200000 2> "$work/encode" >/dev/null
-"$BIN" broker bench decode --count 200000 --record "$work/event.json" 2> "$work/decode" >/dev/null
+"$BENCH" kafka encode --count 200000 2> "$work/encode" >/dev/null
+"$BENCH" kafka decode --count 200000 --record "$work/event.json" 2> "$work/decode" >/dev/null
 cat "$work/encode" "$work/decode"
 
 # The ceilings (see the top of this file). C's CPU: the least per event of its runs; the broker's: all of its CPU

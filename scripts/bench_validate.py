@@ -116,7 +116,8 @@ def fast_check(validate):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--bin", required=True)
+    parser.add_argument("--bin", required=True, help="bookshelf, for `contracts validate --jsonl`")
+    parser.add_argument("--bench", required=True, help="bookshelf-bench, for `validator` (the timed loop)")
     parser.add_argument("--out", required=True)
     parser.add_argument("--count", type=int, default=100_000)
     args = parser.parse_args()
@@ -132,7 +133,7 @@ def main():
     expected_valid = sum(1 for index in range(args.count) if index % 10 != 9)
     print(f"schema: {schema_path}  instances: {args.count} ({args.count - expected_valid} invalid)  file: {lines_path}")
 
-    ours = json.loads(subprocess.run([args.bin, "contracts", "bench", "--schema", str(schema_path), str(lines_path)],
+    ours = json.loads(subprocess.run([args.bench, "validator", "--schema", str(schema_path), str(lines_path)],
                                      check=True, capture_output=True, text=True).stdout)
     results = [{"name": "bookshelf (Swift, jansson)", **ours}]
 

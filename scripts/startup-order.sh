@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make startup-order: rewrites Sources/bookshelf/startup-order.txt, the functions of the bookshelf executable
+# make startup-order: rewrites scripts/startup-order.txt, the functions of the bookshelf executable
 # that start-up and an idle service run. Release builds (the Makefile's RELEASE, the Dockerfile) put every
 # function in a section of its own and have the linker place these first, together: the kernel maps an
 # executable's pages 64 KiB around each page a process touches, so start-up code spread over the whole
@@ -10,7 +10,7 @@
 # in any of its processes. Regenerate it when start-up code changes; a stale list only places less of it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-OUT=${OUT:-Sources/bookshelf/startup-order.txt}
+OUT=${OUT:-scripts/startup-order.txt}
 PORT_OFFSET=${PORT_OFFSET:-300}
 
 scripts/ensure-apt.sh valgrind binutils curl

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The official JSON-Schema-Test-Suite (draft 2020-12) against `bookshelf contracts test-suite`.
+# The official JSON-Schema-Test-Suite (draft 2020-12) against `bookshelf-bench test-suite`
+# (Benchmarks/BookshelfBench: the runner ships in no product).
 # The suite ships inside PyPI's jsonschema sdist; it is fetched once into a git-ignored cache.
 # Required tests must all pass; optional/ (and optional/format/, with formats asserting) are
 # reported only.
@@ -7,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PY=${PY:-.venv/bin/python}
-BIN=${BIN:-.build/debug/bookshelf}
+BENCH=${BENCH:-.build/debug/bookshelf-bench}
 VERSION=4.26.0
 CACHE=.cache/json-schema-test-suite
 SUITE=$CACHE/jsonschema-$VERSION/json
@@ -22,8 +23,8 @@ BOOKSHELF_METASCHEMAS=$("$PY" -c 'import jsonschema_specifications, pathlib; pri
 export BOOKSHELF_METASCHEMAS
 
 echo "== JSON-Schema-Test-Suite draft2020-12 (jsonschema $VERSION sdist): required"
-"$BIN" contracts test-suite --remotes "$SUITE/remotes" "$SUITE"/tests/draft2020-12/*.json
+"$BENCH" test-suite --remotes "$SUITE/remotes" "$SUITE"/tests/draft2020-12/*.json
 echo "== optional (reported, not required)"
-"$BIN" contracts test-suite --report-only --remotes "$SUITE/remotes" "$SUITE"/tests/draft2020-12/optional/*.json
+"$BENCH" test-suite --report-only --remotes "$SUITE/remotes" "$SUITE"/tests/draft2020-12/optional/*.json
 echo "== optional/format with format assertion on (reported, not required)"
-"$BIN" contracts test-suite --report-only --assert-format --remotes "$SUITE/remotes" "$SUITE"/tests/draft2020-12/optional/format/*.json
+"$BENCH" test-suite --report-only --assert-format --remotes "$SUITE/remotes" "$SUITE"/tests/draft2020-12/optional/format/*.json

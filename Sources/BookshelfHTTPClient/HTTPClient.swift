@@ -60,18 +60,6 @@ public final class HTTPClient: Sendable {
         )
     }
 
-    /// Keeps `bytes` of freed memory at the top of every malloc arena of this process instead of returning it to
-    /// the kernel, for a process whose main work is forwarding through this client (the gateway).
-    ///
-    /// The client's thread allocates and frees a few buffers per request (libcurl's receive buffer, the answer),
-    /// and with tens of requests in flight the free top of its arena keeps crossing glibc's trim threshold: the
-    /// arena gave pages back and took fresh zeroed ones again (0.2–0.3 page faults per forwarded request in the
-    /// gateway's benchmark, none with this). The cost is at most `bytes` more resident memory per arena.
-    /// Process-wide, so the command that runs the gateway calls it, once, at start; the client never does.
-    public static func keepFreedArenaTop(bytes: Int32 = 1 << 20) {
-        _ = mallopt(M_TOP_PAD, bytes)
-    }
-
     /// Stops the transfer thread once every in-flight request has been failed, and frees the multi handle.
     public func shutdown() async {
         await loop.stop()

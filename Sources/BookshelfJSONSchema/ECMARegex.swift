@@ -6,7 +6,7 @@ import CJansson
 /// They run on our own engine (Regex/): parsed into a tree, compiled into a small backtracking
 /// program, matched over the UTF-8 bytes of the jansson string with no allocation in the common
 /// case. Patterns are unanchored: `pattern` asks whether the regex matches anywhere.
-/// Visible to this package for the tools that match patterns outside a schema (the regex benchmark).
+/// Visible to this package for the tools that match patterns outside a schema (`bookshelf-bench regex`).
 package final class ECMARegex: Sendable {
     package struct SyntaxError: Error {
         package let reason: String

@@ -7,8 +7,6 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <pthread.h>
-/* mallopt, for the process-wide setting HTTPClient.keepFreedArenaTop applies; not in Swift's Glibc module. */
-#include <malloc.h>
 /* Names the client's thread for ps and perf; glibc declares it only under _GNU_SOURCE. */
 extern int pthread_setname_np(pthread_t thread, const char *name);
 

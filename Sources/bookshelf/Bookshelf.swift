@@ -13,7 +13,7 @@ struct Bookshelf: AsyncParsableCommand {
             ContractsCommand.self,
             BrokerCommand.self,
             NewBookCommand.self, BookReadCommand.self, ListBooksCommand.self, LastReadCommand.self,
-            GatewayCommand.self, GatewayFloorCommand.self,
+            GatewayCommand.self,
             UpCommand.self,
         ]
     )

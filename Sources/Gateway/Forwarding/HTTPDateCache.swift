@@ -2,10 +2,13 @@ import Glibc
 import Synchronization
 
 /// The `Date` header value (RFC 9110 IMF-fixdate), formatted once per second rather than once per answer.
-final class HTTPDateCache: Sendable {
+/// `package`: the gateway floor benchmark (Benchmarks/BookshelfBench) answers with the gateway's own.
+package final class HTTPDateCache: Sendable {
     private let cached = Mutex<(second: Int, text: String)>((-1, ""))
 
-    func now() -> String {
+    package init() {}
+
+    package func now() -> String {
         var time = timespec()
         clock_gettime(CLOCK_REALTIME, &time)
         let second = time.tv_sec

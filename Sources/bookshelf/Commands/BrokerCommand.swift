@@ -20,8 +20,7 @@ struct BrokerCommand: AsyncParsableCommand {
             Creates the topics bookshelf.events and bookshelf.deadletter and prints \
             "broker listening on HOST:PORT". SIGUSR1 takes every broker down, SIGUSR2 brings them back up. \
             Each partition keeps at most 5 MiB; older records are dropped (a warning is logged when that happens).
-            """,
-        subcommands: [BrokerBenchCommand.self])
+            """)
 
     @Option(help: "Number of brokers in the cluster. Env: BOOKSHELF_BROKER_COUNT. (default: 1)")
     var brokers: Int?

@@ -8,14 +8,11 @@ struct ContractsCommand: ParsableCommand {
         abstract: "Validate documents against the JSON Schema contracts, and check the contracts themselves.",
         subcommands: [
             ValidateCommand.self,
-            TestSuiteCommand.self,
             CheckCommand.self,
             CompatCommand.self,
             DiffCommand.self,
             VerifyTopicCommand.self,
             RegistryCommand.self,
-            BenchCommand.self,
-            RegexBenchCommand.self,
         ]
     )
 }

@@ -2,7 +2,6 @@ import ArgumentParser
 import BookshelfApp
 import FoundationEssentials
 import Gateway
-import BookshelfHTTPClient
 import Logging
 import BookshelfServiceKit
 
@@ -33,7 +32,7 @@ struct GatewayCommand: AsyncParsableCommand {
     var swaggerUIDir: String?
 
     func run() async throws {
-        HTTPClient.keepFreedArenaTop()
+        MallocTuning.keepFreedArenaTop()
         let settings = Settings()
         let environment = settings.environment
         let configuration = try options.resolve(defaults: GatewayService.defaults, environment: environment)

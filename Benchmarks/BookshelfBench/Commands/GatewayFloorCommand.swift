@@ -1,14 +1,12 @@
 import ArgumentParser
-import Gateway
 import Logging
 
-/// `bookshelf gateway-floor`: a server that answers every request with a fixed body, for
+/// `bookshelf-bench gateway-floor`: a server that answers every request with a fixed body, for
 /// `scripts/bench-gateway.py --floors` (see `GatewayFloor`).
 struct GatewayFloorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gateway-floor",
-        abstract: "Answer every request with a fixed JSON body: the gateway's HTTP server without forwarding, for benchmarks.",
-        shouldDisplay: false
+        abstract: "Answer every request with a fixed JSON body: the gateway's HTTP server without forwarding, for benchmarks."
     )
 
     @Option(help: "router (Hummingbird's defaults, one route) or front (the gateway's server, its handler answering at once).")

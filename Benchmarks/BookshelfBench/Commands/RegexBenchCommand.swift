@@ -1,13 +1,12 @@
 import ArgumentParser
 import BookshelfJSONSchema
 
-/// `bookshelf contracts bench-regex`: the contracts' `pattern` regexes on our ECMA-262 engine beside
+/// `bookshelf-bench regex`: the contracts' `pattern` regexes on our ECMA-262 engine beside
 /// Swift's own Regex (_StringProcessing, no Foundation), same inputs, same run: ns per match and ratio.
 struct RegexBenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench-regex",
-        abstract: "Time the pattern engine against Swift Regex on the contracts' patterns.",
-        shouldDisplay: false
+        commandName: "regex",
+        abstract: "Time the pattern engine against Swift Regex on the contracts' patterns."
     )
 
     @Option(name: .long, help: "Matches per input and engine in one pass.")
@@ -62,9 +61,9 @@ struct RegexBenchCommand: ParsableCommand {
         var best = Double.infinity
         for _ in 0..<max(1, rounds) {
             var matched = 0
-            let start = BenchCommand.threadCPUTime()
+            let start = threadCPUTime()
             for _ in 0..<iterations where body() { matched += 1 }
-            best = min(best, (BenchCommand.threadCPUTime() - start) * 1e9 / Double(iterations))
+            best = min(best, (threadCPUTime() - start) * 1e9 / Double(iterations))
             precondition(matched == (verdict ? iterations : 0), "a verdict changed between calls")
         }
         return best

@@ -10,15 +10,14 @@ import Logging
 import Glibc
 #endif
 
-/// `bookshelf broker bench`: the Swift side of `make bench-kafka` (scripts/bench-kafka.sh runs the C side
+/// `bookshelf-bench kafka`: the Swift side of `make bench-kafka` (scripts/bench-kafka.sh runs the C side
 /// on the same broker). Prints one line, "<mode> <events> <seconds> <events/s>", like scripts/bench-kafka.c.
 /// The events layer times the code the services run: `EventCodec<BookEvent>` and `KafkaEventPublisher` as
 /// new-book produces, `KafkaEventSource` and a `ProjectionHost` as a view replays.
 struct BrokerBenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench",
-        abstract: "Measure the Kafka layer: acknowledged produce or validated replay events/s (for make bench-kafka).",
-        shouldDisplay: false)
+        commandName: "kafka",
+        abstract: "Measure the Kafka layer: acknowledged produce or validated replay events/s (for make bench-kafka).")
 
     enum Mode: String, ExpressibleByArgument {
         case produce, replay, decode, encode
@@ -214,9 +213,9 @@ struct BrokerBenchCommand: AsyncParsableCommand {
     /// "<mode>: <work> of a <bytes>-byte event on one thread: <ns> ns of CPU per event", then the usual line.
     private func timedOnThisThread(_ mode: String, doing work: String, bytes: Int, _ body: () throws -> Void) rethrows {
         let started = ContinuousClock.now
-        let cpu = BenchCommand.threadCPUTime()
+        let cpu = threadCPUTime()
         try body()
-        let seconds = BenchCommand.threadCPUTime() - cpu
+        let seconds = threadCPUTime() - cpu
         let elapsed = ContinuousClock.now - started
         let nanoseconds = Int((seconds / Double(count) * 1e9).rounded())
         printError("\(mode): \(work) of a \(bytes)-byte event on one thread: \(nanoseconds) ns of CPU per event")

@@ -3,14 +3,13 @@ import BookshelfJSON
 import FoundationEssentials
 import BookshelfJSONSchema
 
-/// `bookshelf contracts test-suite`: runs JSON-Schema-Test-Suite files (the official draft
+/// `bookshelf-bench test-suite`: runs JSON-Schema-Test-Suite files (the official draft
 /// 2020-12 conformance tests) against our validator, printing passed/total per file.
 struct TestSuiteCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "test-suite",
         abstract: "Run JSON-Schema-Test-Suite files against the validator (passed/total per file).",
-        discussion: "Exit status 1 when any test fails, unless --report-only.",
-        shouldDisplay: false
+        discussion: "Exit status 1 when any test fails, unless --report-only."
     )
 
     @Option(name: .long, help: "The suite's remotes/ folder, registered under http://localhost:1234/.")
@@ -34,7 +33,7 @@ struct TestSuiteCommand: ParsableCommand {
     func run() throws {
         var registry = SchemaRegistry()
         guard let metaschemaDirectory = metaschemas ?? SchemaRegistry.defaultMetaschemaDirectory() else {
-            printError("bookshelf: the draft 2020-12 metaschemas were not found: run make deps-py or pass --metaschemas")
+            printError("bookshelf-bench: the draft 2020-12 metaschemas were not found: run make deps-py or pass --metaschemas")
             throw ExitCode(2)
         }
         try registry.registerMetaschemas(from: metaschemaDirectory)

@@ -5,12 +5,13 @@ import Logging
 import NIOCore
 import NIOHTTPTypes
 import BookshelfServiceKit
+import Gateway
 
 /// Servers that answer every request with one fixed JSON body and do nothing else, so that
 /// `scripts/bench-gateway.py --floors` can measure what the gateway's HTTP server costs per request before any
 /// forwarding: the least CPU a gateway built on Hummingbird 2 can spend on the client's side of a request.
-package enum GatewayFloor {
-    package enum Server: String, CaseIterable, Sendable {
+enum GatewayFloor {
+    enum Server: String, CaseIterable, Sendable {
         /// Hummingbird's defaults: an `Application` with one route, its handler on the global pool.
         case router
         /// The gateway's own server (`HTTPServerBuilder.serviceHTTP1` with a handler in front of Hummingbird's,
@@ -19,13 +20,13 @@ package enum GatewayFloor {
     }
 
     /// Runs the server on `host`:`port` until SIGTERM or SIGINT.
-    package static func run(_ server: Server, host: String, port: Int, bodyBytes: Int, logger: Logger) async throws {
+    static func run(_ server: Server, host: String, port: Int, bodyBytes: Int, logger: Logger) async throws {
         let configuration = ApplicationConfiguration(address: .hostname(host, port: port), serverName: "floor")
         try await application(server, configuration: configuration, bodyBytes: bodyBytes, logger: logger).runService()
     }
 
     /// The server, answering every request with `bodyBytes` of JSON (a JSON array padded with spaces).
-    package static func application(
+    static func application(
         _ server: Server, configuration: ApplicationConfiguration, bodyBytes: Int, logger: Logger
     ) -> Application<RouterResponder<BasicRequestContext>> {
         var bytes = [UInt8](repeating: UInt8(ascii: " "), count: max(bodyBytes, 2))

@@ -1,16 +1,14 @@
 import ArgumentParser
 import BookshelfJSON
 import FoundationEssentials
-import Glibc
 import BookshelfJSONSchema
 
-/// `bookshelf contracts bench`: validations per second of one schema over pre-parsed instances,
+/// `bookshelf-bench validator`: validations per second of one schema over pre-parsed instances,
 /// the figure `make bench-validate` sets beside other validators (which also get parsed input).
-struct BenchCommand: ParsableCommand {
+struct ValidatorBenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench",
-        abstract: "Time the validator: validations per second over a JSON Lines file of instances.",
-        shouldDisplay: false
+        commandName: "validator",
+        abstract: "Time the validator: validations per second over a JSON Lines file of instances."
     )
 
     @Option(name: .long, help: "The schema file.")
@@ -28,35 +26,43 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         let compiled: JSONSchema
         do {
-            compiled = try SchemaLoader(metaschemas: nil, contracts: contracts).load(schemaFile: schema, options: ValidationOptions())
+            compiled = try load()
         } catch {
-            printError("bookshelf: bad schema \(schema): \(error)")
+            printError("bookshelf-bench: bad schema \(schema): \(error)")
             throw ExitCode(2)
         }
         guard let data = FileManager.default.contents(atPath: instances) else {
-            printError("bookshelf: cannot read \(instances)")
+            printError("bookshelf-bench: cannot read \(instances)")
             throw ExitCode(2)
         }
         let documents = try data.split(separator: UInt8(ascii: "\n")).map { try JSONValue(parsing: $0) }
         var best = (cpu: Double.infinity, wall: Double.infinity)
         var valid = 0
         for _ in 0..<max(1, rounds) {
-            let start = (cpu: Self.threadCPUTime(), wall: ContinuousClock.now)
+            let start = (cpu: threadCPUTime(), wall: ContinuousClock.now)
             valid = 0
             for document in documents where compiled.isValid(document) {
                 valid += 1
             }
             let wall = ContinuousClock.now - start.wall
-            best.cpu = min(best.cpu, Self.threadCPUTime() - start.cpu)
+            best.cpu = min(best.cpu, threadCPUTime() - start.cpu)
             best.wall = min(best.wall, Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18)
         }
         print(#"{"instances":\#(documents.count),"valid":\#(valid),"cpu_seconds":\#(best.cpu),"wall_seconds":\#(best.wall)}"#)
     }
 
-    /// CPU time of this thread: on a machine shared with other work, steadier than wall time.
-    static func threadCPUTime() -> Double {
-        var now = timespec()
-        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now)
-        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+    /// The schema compiled as `bookshelf contracts validate` compiles it: the metaschemas (when found), the
+    /// `--contracts` folders, then the file, identified by its path when it has no `$id`.
+    private func load() throws -> JSONSchema {
+        var registry = SchemaRegistry()
+        if let directory = SchemaRegistry.defaultMetaschemaDirectory() {
+            try registry.registerMetaschemas(from: directory)
+        }
+        for directory in contracts {
+            try registry.registerDirectory(directory)
+        }
+        let document = try JSONValue(contentsOfFile: schema)
+        let absolute = schema.hasPrefix("/") ? schema : FileManager.default.currentDirectoryPath + "/" + schema
+        return try registry.compile(document, uri: document["$id"]?.string == nil ? "file://" + absolute : nil, options: ValidationOptions())
     }
 }

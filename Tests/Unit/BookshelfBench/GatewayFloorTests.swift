@@ -1,4 +1,4 @@
-import Gateway
+@testable import bookshelf_bench
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
