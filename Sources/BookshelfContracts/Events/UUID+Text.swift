@@ -8,7 +8,7 @@ import FoundationEssentials
 extension UUID {
     /// Parses the canonical form, hex digits in either case; nil for anything else (braces, missing or
     /// misplaced hyphens, other lengths).
-    package init?(text: some StringProtocol) {
+    public init?(text: some StringProtocol) {
         let parsed = text.utf8.withContiguousStorageIfAvailable { UUID(utf8: $0) }
             ?? Array(text.utf8).withUnsafeBufferPointer { UUID(utf8: $0) }
         guard let parsed else { return nil }
@@ -65,7 +65,7 @@ extension UUID {
     }
 
     /// The canonical form in lower case, as every contract requires it.
-    package var lowercaseText: String {
+    public var lowercaseText: String {
         let hex: StaticString = "0123456789abcdef"
         return withUnsafeBytes(of: uuid) { bytes in
             String(unsafeUninitializedCapacity: 36) { out in
