@@ -139,7 +139,7 @@ let package = Package(
         .testTarget(name: "BookshelfJSONTests", dependencies: ["BookshelfJSON", "CJansson", "CJanssonArena"], path: "Tests/Unit/BookshelfJSON"),
         .testTarget(name: "BookshelfJSONSchemaTests", dependencies: ["BookshelfJSONSchema", "BookshelfJSON"], path: "Tests/Unit/BookshelfJSONSchema"),
         .testTarget(name: "BookshelfContractsTests", dependencies: ["BookshelfContracts", "BookshelfJSONSchema", "BookshelfJSON"], path: "Tests/Unit/BookshelfContracts"),
-        .testTarget(name: "BookshelfKafkaTests", dependencies: ["BookshelfKafka", "CRdKafka"], path: "Tests/Unit/BookshelfKafka"),
+        .testTarget(name: "BookshelfKafkaTests", dependencies: ["BookshelfKafka", "BookshelfTesting", "CRdKafka"], path: "Tests/Unit/BookshelfKafka"),
         // What the HTTP client, discovery and gateway tests share: a live server, sockets that misbehave.
         .target(name: "HTTPTestSupport", dependencies: [
             "BookshelfServiceKit",

@@ -6,23 +6,20 @@ import BookshelfServiceKit
 
 /// new-book's memory, rebuilt by replay: which `Idempotency-Key` added which book (keys travel in the
 /// `book.added` data, so they survive restarts), and which keys have a write in flight right now.
-package struct NewBookState: Projection {
+package struct NewBookState: IdempotentProjection {
     private var seen = SeenEvents()
-    package private(set) var booksByKey: [String: Book] = [:]
-    /// Where the events of keys written by this process went. A key learned by replay has none: its event
-    /// was applied here, so the positions this state reflects cover it.
-    private var positionsByKey: [String: EventPosition] = [:]
-    private var inFlight: Set<String> = []
+    package var idempotencyKeys = IdempotencyLedger<Book>()
 
     package init() {}
 
     package mutating func apply(_ event: BookEvent) -> ApplyOutcome {
         guard seen.insert(event.id) else { return .duplicate }
-        if case .added(let book, let key?) = event.kind, booksByKey[key] == nil {
-            booksByKey[key] = book
-        }
+        if case .added(let book, let key?) = event.kind { idempotencyKeys.learn(key: key, value: book) }
         return .applied
     }
+
+    /// Which key added which book, as far as this state knows.
+    package var booksByKey: [String: Book] { idempotencyKeys.answered }
 
     /// What to do with a POST, decided atomically against this state.
     package enum Decision: Equatable, Sendable {
@@ -33,39 +30,19 @@ package struct NewBookState: Projection {
         case replay(Book, position: EventPosition?)
     }
 
-    /// Validates the body against the new-book request contract in `contracts`, then decides. With a key,
-    /// the key is reserved until `finish(key:with:)`, so a concurrent retry gets 409 instead of a second book.
+    /// Checks the key, validates the body against the new-book request contract in `contracts`, then
+    /// decides. With a key, the key is reserved until the ledger's `finish(key:with:)`, so a concurrent
+    /// retry gets 409 instead of a second book.
     package mutating func decide(
         body: some Collection<UInt8>, contracts: ContractRegistry, idempotencyKey: String?, bookID: UUID, eventID: UUID, now: Date
     ) throws(Problem) -> Decision {
-        if let key = idempotencyKey {
-            guard NewBookRequest.isUsableKey(key) else {
-                throw Problem.badRequest(code: "invalid-idempotency-key", "Idempotency-Key must be 1 to 255 visible ASCII characters.")
-            }
-            if let book = booksByKey[key] { return .replay(book, position: positionsByKey[key]) }
-            guard !inFlight.contains(key) else {
-                throw Problem(
-                    status: .conflict, code: "idempotency-key-in-use",
-                    detail: "A request with this Idempotency-Key is still being processed; retry once it has answered.",
-                    isRetryable: true, retryAfter: 1
-                )
-            }
+        if let key = idempotencyKey, let answer = try idempotencyKeys.check(key) {
+            return .replay(answer.value, position: answer.position)
         }
         let request = try NewBookRequest(validating: body, against: contracts)
         let book = Book(id: bookID, title: request.title, author: request.author, published: request.published, isbn: request.isbn, tags: request.tags)
-        if let key = idempotencyKey { inFlight.insert(key) }
+        if let key = idempotencyKey { idempotencyKeys.reserve(key) }
         return .produce(BookEvent(id: eventID, time: now, kind: .added(book, idempotencyKey: idempotencyKey)))
-    }
-
-    /// Ends a reservation: with the book and its event's position when the broker acknowledged it (so a
-    /// retry finds it before the event comes back through the topic), with nil when producing failed
-    /// (nothing was written).
-    package mutating func finish(key: String, with written: (book: Book, position: EventPosition)?) {
-        inFlight.remove(key)
-        if let written, booksByKey[key] == nil {
-            booksByKey[key] = written.book
-            positionsByKey[key] = written.position
-        }
     }
 }
 
@@ -93,10 +70,6 @@ package struct NewBookRequest: Equatable, Sendable {
         self.published = published
         isbn = value["isbn"]?.string
         tags = value["tags"].map { $0.elements.compactMap(\.string) }
-    }
-
-    static func isUsableKey(_ key: String) -> Bool {
-        (1...255).contains(key.utf8.count) && key.utf8.allSatisfy { (0x21...0x7E).contains($0) }
     }
 
     /// 400 with every violation in `errors`; a client-chosen id gets a word of advice.

@@ -44,19 +44,10 @@ package struct NewBookService: Sendable {
         }
         switch decision {
         case .replay(let book, let position):
-            // A key learned by replay was applied here, so the positions this state reflects include its event.
-            let written = position?.description ?? state.read { _, applied in applied.description }
-            return try created(book, position: written, replayed: true)
+            return try created(book, position: state.writtenPosition(ofReplayed: position), replayed: true)
         case .produce(let event):
             guard case .added(let book, _) = event.kind else { preconditionFailure("new-book only produces book.added") }
-            let position: EventPosition
-            do {
-                position = try await publisher.publish(try codec.record(event))
-            } catch {
-                if let key { state.update { $0.finish(key: key, with: nil) } }
-                throw error
-            }
-            if let key { state.update { $0.finish(key: key, with: (book, position)) } }
+            let position = try await state.publish(event, with: codec, answering: book, idempotencyKey: key, through: publisher)
             metrics.eventProduced(type: event.type)
             return try created(book, position: position.description, replayed: false)
         }

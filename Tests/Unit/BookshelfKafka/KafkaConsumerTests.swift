@@ -1,5 +1,6 @@
 import Foundation
 import BookshelfKafka
+import BookshelfTesting
 import XCTest
 
 final class KafkaConsumerTests: XCTestCase {
@@ -22,7 +23,7 @@ final class KafkaConsumerTests: XCTestCase {
         }
         await producer.shutdown()
 
-        let records = try await replayAll([topic], on: fixture)
+        let records = try await fixture.broker.replay([topic])
         XCTAssertEqual(records.count, keys.count * perKey)
         let byKey = Dictionary(grouping: records) { $0.keyString ?? "" }
         XCTAssertEqual(Set(byKey.keys), Set(keys))
@@ -53,7 +54,7 @@ final class KafkaConsumerTests: XCTestCase {
         for result in await producer.send(contentsOf: records) { _ = try result.get() }
         await producer.shutdown()
 
-        let received = try await replayAll([topic], on: fixture)
+        let received = try await fixture.broker.replay([topic])
         XCTAssertEqual(received.map(\.headers), headerLists)
     }
 
@@ -64,13 +65,13 @@ final class KafkaConsumerTests: XCTestCase {
         for index in 0..<50 {
             _ = try await producer.send(ProducerRecord(topic: topic, key: "k\(index)", value: [UInt8(index)]))
         }
-        let first = try await replayAll([topic], on: fixture)
+        let first = try await fixture.broker.replay([topic])
         XCTAssertEqual(first.map(\.value).sorted { $0[0] < $1[0] }, (0..<50).map { [UInt8($0)] })
 
         for index in 50..<60 {
             _ = try await producer.send(ProducerRecord(topic: topic, key: "k\(index)", value: [UInt8(index)]))
         }
-        let second = try await replayAll([topic], on: fixture)
+        let second = try await fixture.broker.replay([topic])
         XCTAssertEqual(second.count, 60)
         XCTAssertEqual(Set(second.map(\.position)).isSuperset(of: Set(first.map(\.position))), true)
         await producer.shutdown()
@@ -79,7 +80,7 @@ final class KafkaConsumerTests: XCTestCase {
     func testReplayOfAnEmptyTopicIsCaughtUpAtOnce() async throws {
         let topic = uniqueTopic()
         let fixture = try BrokerFixture(topics: [topic: 3])
-        let records = try await replayAll([topic], on: fixture, within: .seconds(10))
+        let records = try await fixture.broker.replay([topic], within: .seconds(10))
         XCTAssertEqual(records.count, 0)
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import BookshelfKafka
+import BookshelfTesting
 import XCTest
 
 final class KafkaProducerTests: XCTestCase {
@@ -104,7 +105,7 @@ final class KafkaProducerTests: XCTestCase {
         try fixture.broker.setRoundTripTime(.zero)
 
         var stored: [RecordPosition: [UInt8]] = [:]
-        for record in try await replayAll([topic], on: fixture) { stored[record.position] = record.value }
+        for record in try await fixture.broker.replay([topic]) { stored[record.position] = record.value }
         for (index, position) in acknowledged {
             XCTAssertEqual(stored[position], Array("\(index)".utf8), "acknowledged record \(index) at \(position) is missing")
         }
@@ -130,7 +131,7 @@ final class KafkaProducerTests: XCTestCase {
         }
         XCTAssertFalse(failures.isEmpty, "nothing was left in flight at the deadline")
         XCTAssertTrue(failures.allSatisfy { $0.code == .shutDown || $0.code == .timedOut }, "\(Set(failures.map(\.code)))")
-        let stored = Dictionary(uniqueKeysWithValues: try await replayAll([topic], on: fixture).map { ($0.position, $0.value) })
+        let stored = Dictionary(uniqueKeysWithValues: try await fixture.broker.replay([topic]).map { ($0.position, $0.value) })
         for (record, result) in zip(records, results) {
             if case .success(let position) = result {
                 XCTAssertEqual(stored[position], record.value, "acknowledged record at \(position) is missing")
@@ -156,7 +157,7 @@ final class KafkaProducerTests: XCTestCase {
             XCTAssertThrowsError(try result.get()) { XCTAssertEqual(($0 as? KafkaError)?.code, .queueFull) }
         }
         await producer.shutdown()
-        let stored = try await replayAll([topic], on: fixture)
+        let stored = try await fixture.broker.replay([topic])
         XCTAssertEqual(Set(stored.map(\.position)), Set(positions))
         for (position, record) in zip(positions, records) {
             XCTAssertEqual(stored.first { $0.position == position }?.value, record.value)
@@ -186,7 +187,7 @@ final class KafkaProducerTests: XCTestCase {
         XCTAssertEqual(positions[5].partition, 1)
         await producer.shutdown()
 
-        let stored = try await replayAll([first, second], on: fixture)
+        let stored = try await fixture.broker.replay([first, second])
         XCTAssertEqual(stored.count, records.count)
         for (position, record) in zip(positions, records) {
             guard let got = stored.first(where: { $0.position == position }) else {

@@ -72,24 +72,3 @@ func collect(
 func uniqueTopic(_ name: String = #function) -> String {
     "test.\(name.filter { $0.isLetter || $0.isNumber }).\(UInt32.random(in: 0...UInt32.max))"
 }
-
-/// Replays `topics` from the beginning until the consumer has caught up with the records that existed at
-/// its start, then shuts it down and returns what it read.
-func replayAll(_ topics: [String], on fixture: BrokerFixture, within timeout: Duration = .seconds(20)) async throws -> [KafkaRecord] {
-    let consumer = try fixture.consumer(topics)
-    let reader = Task {
-        var records: [KafkaRecord] = []
-        for await record in consumer.records { records.append(record) }
-        return records
-    }
-    let watchdog = Task {
-        try await Task.sleep(for: timeout)
-        await consumer.shutdown()
-    }
-    let caughtUp = await consumer.caughtUp()
-    watchdog.cancel()
-    await consumer.shutdown()
-    let records = await reader.value
-    guard caughtUp else { throw TestTimeout(description: "replay did not catch up within \(timeout); read \(records.count) records") }
-    return records
-}

@@ -36,7 +36,7 @@ import Testing
         check.parameters(query: { query[$0] }, headers: headers, of: operation)
     }
 
-    /// The same verdicts the services give (ListBooksService, ReadYourWrites, NewBookRequest.isUsableKey).
+    /// The same verdicts the services give (ListBooksService, ReadYourWrites, IdempotencyLedger.isUsableKey).
     @Test func queryParametersAndHeadersFollowTheirSchemas() throws {
         let list = try operation("GET", "/bookshelf/books")
         #expect(parameters([:], of: list) == nil)

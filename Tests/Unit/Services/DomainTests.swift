@@ -125,14 +125,14 @@ func finished(_ book: Book, at seconds: TimeInterval, id: UUID = UUID()) -> Book
         guard case .produce(let event) = try state.decide(body: body, contracts: repositoryContracts, idempotencyKey: "k", bookID: UUID(), eventID: UUID(), now: Date()),
               case .added(let book, "k") = event.kind else { Issue.record("expected an event carrying the key"); return }
         #expect(throws: Problem.self) { try state.decide(body: body, contracts: repositoryContracts, idempotencyKey: "k", bookID: UUID(), eventID: UUID(), now: Date()) }
-        state.finish(key: "k", with: (book, EventPosition(partition: 2, offset: 7)))
+        state.idempotencyKeys.finish(key: "k", with: (book, EventPosition(partition: 2, offset: 7)))
         #expect(try state.decide(body: body, contracts: repositoryContracts, idempotencyKey: "k", bookID: UUID(), eventID: UUID(), now: Date()) == .replay(book, position: EventPosition(partition: 2, offset: 7)))
     }
 
     @Test func aFailedWriteFreesTheKey() throws {
         var state = NewBookState()
         _ = try state.decide(body: body, contracts: repositoryContracts, idempotencyKey: "k", bookID: UUID(), eventID: UUID(), now: Date())
-        state.finish(key: "k", with: nil)
+        state.idempotencyKeys.finish(key: "k", with: nil)
         guard case .produce = try state.decide(body: body, contracts: repositoryContracts, idempotencyKey: "k", bookID: UUID(), eventID: UUID(), now: Date()) else {
             Issue.record("a key whose write failed must be usable again"); return
         }

@@ -5,20 +5,18 @@ import FoundationEssentials
 
 /// The service's read model, rebuilt by replaying its topic: every book's reviews in the order posted, and
 /// which `Idempotency-Key` posted which review. Pure: no broker, no sockets.
-public struct ReviewsByBook: Projection {
+public struct ReviewsByBook: IdempotentProjection {
     private var seen = SeenEvents()
     private var reviewsByBook: [UUID: [Review]] = [:]
-    private var reviewsByKey: [String: Review] = [:]
-    /// Where the events of keys written by this process went; a key learned by replay has none.
-    private var positionsByKey: [String: EventPosition] = [:]
-    private var inFlight: Set<String> = []
+    /// Which key posted which review; `ProjectionHost.publish` ends a write's reservation here.
+    public var idempotencyKeys = IdempotencyLedger<Review>()
 
     public init() {}
 
     public mutating func apply(_ event: ReviewEvent) -> ApplyOutcome {
         guard seen.insert(event.id) else { return .duplicate }
         reviewsByBook[event.review.bookID, default: []].append(event.review)
-        if let key = event.idempotencyKey, reviewsByKey[key] == nil { reviewsByKey[key] = event.review }
+        if let key = event.idempotencyKey { idempotencyKeys.learn(key: key, value: event.review) }
         return .applied
     }
 
@@ -38,37 +36,17 @@ public struct ReviewsByBook: Projection {
         case replay(Review, position: EventPosition?)
     }
 
-    /// With a key, the key is reserved until `finish(key:with:)`, so a concurrent retry gets 409, not a
-    /// second review.
+    /// With a key, the key is reserved until the ledger's `finish(key:with:)`, so a concurrent retry gets
+    /// 409, not a second review.
     public mutating func decide(
         _ request: NewReviewRequest, idempotencyKey: String?, reviewID: UUID, eventID: UUID, now: Date
     ) throws(Problem) -> Decision {
         if let key = idempotencyKey {
-            guard (1...255).contains(key.utf8.count), key.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
-                throw Problem.badRequest(code: "invalid-idempotency-key", "Idempotency-Key must be 1 to 255 visible ASCII characters.")
-            }
-            if let review = reviewsByKey[key] { return .replay(review, position: positionsByKey[key]) }
-            guard !inFlight.contains(key) else {
-                throw Problem(
-                    status: .conflict, code: "idempotency-key-in-use",
-                    detail: "A request with this Idempotency-Key is still being processed; retry once it has answered.",
-                    isRetryable: true, retryAfter: 1
-                )
-            }
+            if let answer = try idempotencyKeys.check(key) { return .replay(answer.value, position: answer.position) }
+            idempotencyKeys.reserve(key)
         }
-        if let key = idempotencyKey { inFlight.insert(key) }
         let review = Review(id: reviewID, bookID: request.bookID, rating: request.rating, reviewer: request.reviewer, text: request.text)
         return .publish(ReviewEvent(id: eventID, time: now, review: review, idempotencyKey: idempotencyKey))
-    }
-
-    /// Ends a reservation: with the review and its position once the broker acknowledged it (a retry finds
-    /// it before the event comes back through the topic), with nil when publishing failed.
-    public mutating func finish(key: String, with written: (review: Review, position: EventPosition)?) {
-        inFlight.remove(key)
-        if let written, reviewsByKey[key] == nil {
-            reviewsByKey[key] = written.review
-            positionsByKey[key] = written.position
-        }
     }
 }
 

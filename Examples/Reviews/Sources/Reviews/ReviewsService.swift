@@ -43,17 +43,9 @@ public struct ReviewsService: Sendable {
         }
         switch decision {
         case .replay(let review, let position):
-            let written = position?.description ?? reviews.read { _, applied in applied.description }
-            return created(review, position: written, replayed: true)
+            return created(review, position: reviews.writtenPosition(ofReplayed: position), replayed: true)
         case .publish(let event):
-            let position: EventPosition
-            do {
-                position = try await publisher.publish(try codec.record(event))
-            } catch {
-                if let key { reviews.update { $0.finish(key: key, with: nil) } }
-                throw error
-            }
-            if let key { reviews.update { $0.finish(key: key, with: (event.review, position)) } }
+            let position = try await reviews.publish(event, with: codec, answering: event.review, idempotencyKey: key, through: publisher)
             return created(event.review, position: position.description, replayed: false)
         }
     }

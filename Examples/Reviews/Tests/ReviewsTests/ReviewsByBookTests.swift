@@ -50,7 +50,7 @@ import Testing
         // While the first attempt waits for the broker, a retry must not publish a second review.
         #expect(throws: Problem.self) { try state.decide(request(), idempotencyKey: "k-1", reviewID: UUID(), eventID: UUID(), now: Date()) }
         let position = EventPosition(partition: 2, offset: 7)
-        state.finish(key: "k-1", with: (event.review, position))
+        state.idempotencyKeys.finish(key: "k-1", with: (event.review, position))
         let retry = try state.decide(request(5), idempotencyKey: "k-1", reviewID: UUID(), eventID: UUID(), now: Date())
         #expect(retry == .replay(event.review, position: position))
     }
@@ -58,7 +58,7 @@ import Testing
     @Test func aKeyWhosePublishFailedPublishesOnItsRetry() throws {
         var state = ReviewsByBook()
         _ = try state.decide(request(), idempotencyKey: "k-2", reviewID: UUID(), eventID: UUID(), now: Date())
-        state.finish(key: "k-2", with: nil)
+        state.idempotencyKeys.finish(key: "k-2", with: nil)
         guard case .publish = try state.decide(request(), idempotencyKey: "k-2", reviewID: UUID(), eventID: UUID(), now: Date()) else {
             Issue.record("nothing was written: the retry publishes")
             return
