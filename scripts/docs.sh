@@ -12,7 +12,7 @@ SWIFT=${SWIFT:-swift}
 DOCC=${DOCC:-$(command -v docc || echo "$(dirname "$(readlink -f "$(command -v "$SWIFT")")")/docc")}
 MODULES=("$@")
 if [ ${#MODULES[@]} -eq 0 ]; then
-    MODULES=(BookshelfJSON BookshelfJSONSchema BookshelfContracts BookshelfKafka BookshelfHTTPClient BookshelfDiscovery BookshelfServiceKit)
+    MODULES=(BookshelfJSON BookshelfJSONSchema BookshelfContracts BookshelfKafka BookshelfHTTPClient BookshelfDiscovery BookshelfServiceKit BookshelfTesting)
 fi
 
 # dump-symbol-graph names no output folder; it prints it last ("Files written to DIR").
