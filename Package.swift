@@ -132,7 +132,10 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
-        ], path: "Benchmarks/BookshelfBench"),
+        ], path: "Benchmarks/BookshelfBench",
+        // Linked as the shipped executable is, with lld: the Makefile's release flags name a symbol-ordering
+        // file, an option gold does not have.
+        linkerSettings: [.unsafeFlags(["-use-ld=lld"], .when(configuration: .release))]),
 
         // Unit tests mirror Sources: Tests/Unit/<Module>.
         // CJansson: the reader's differential test compares it with jansson's own json_loadb.
