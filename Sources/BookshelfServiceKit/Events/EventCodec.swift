@@ -35,26 +35,24 @@ public struct EventContractViolation: ServiceError {
 /// the same validator other teams' tools agree with: nothing leaves that the contracts refuse, and nothing
 /// is applied that they refuse.
 public struct EventCodec<Event: ServiceEvent>: Sendable {
+    /// Everything of the codec that does not depend on `Event`, compiled once in this module. What does
+    /// (the event's fields going in, `Event`'s initializer coming out) is inlinable, so it is compiled where
+    /// the event type is known: a projection's or a producer's module calls the event's own code directly,
+    /// not through the protocol's witnesses with generic copies around each call.
+    @usableFromInline let envelopes: EnvelopeCodec
+
     /// The CloudEvents `source` of what this codec writes, e.g. `/bookshelf/new-book`; empty for a codec
     /// that only reads.
-    public let source: String
+    public var source: String { envelopes.source }
     /// What every event written and read is checked against.
-    public let contracts: ContractRegistry
+    public var contracts: ContractRegistry { envelopes.contracts }
     /// The event types the contracts describe, sorted: what this codec reads. Counting by index into this
     /// (see `decodeCounted`) needs no hashing of type names.
-    public let types: [String]
-    /// The `dataschema` written per event type: the `$id` of its newest version.
-    private let newestSchemas: [String: String]
-    /// Every `dataschema` this codec reads, with the index in `types` of the type it must come with.
-    private let readableSchemas: [(id: String, type: Int)]
+    public var types: [String] { envelopes.types }
 
     /// A codec that writes events from `source` and reads every event the contracts describe.
     public init(source: String, contracts: ContractRegistry) {
-        self.source = source
-        self.contracts = contracts
-        types = contracts.eventTypes
-        newestSchemas = Dictionary(uniqueKeysWithValues: types.compactMap { type in contracts.newestVersion(of: type).map { (type, $0.id) } })
-        readableSchemas = types.enumerated().flatMap { index, type in contracts.versions(of: type).map { (id: $0.id, type: index) } }
+        envelopes = EnvelopeCodec(source: source, contracts: contracts)
     }
 
     /// A codec that only reads (a projection's): writing needs a `source`.
@@ -65,54 +63,115 @@ public struct EventCodec<Event: ServiceEvent>: Sendable {
     /// The `dataschema` this codec writes for `type`: the `$id` of its newest version; nil for a type the
     /// contracts do not describe.
     public func dataschema(of type: String) -> String? {
-        newestSchemas[type]
+        envelopes.newestSchemas[type]
     }
 
     /// Builds the event as a JSON tree, checks that tree against its contract, then writes it with sorted
     /// keys: one tree per event, validated as built instead of written, parsed back and validated. Ids are
     /// written in the canonical lower-case form the contracts require.
+    @inlinable
     public func encode(_ event: Event) throws(EventContractViolation) -> [UInt8] {
-        // The tree lives only until its text is written.
-        try JSONValue.withShortLivedNodes { () throws(EventContractViolation) in try encodeTree(event) }
+        try envelopes.write(
+            id: event.id, time: event.time, type: event.type, key: event.key, isSafe: event.isSafe,
+            isIdempotent: event.isIdempotent, data: { event.data() }
+        )
     }
 
     /// The record to publish for `event`: its key, its encoded envelope and its type.
+    @inlinable
     public func record(_ event: Event) throws(EventContractViolation) -> OutgoingRecord {
         OutgoingRecord(key: event.key, value: try encode(event), type: event.type)
     }
 
-    private func encodeTree(_ event: Event) throws(EventContractViolation) -> [UInt8] {
-        let type = event.type
+    /// Reads an event: parsed with jansson, checked against `contracts`, then handed to `Event`'s
+    /// initializer. Anything unreadable is refused with a reason naming the JSON pointer.
+    @inlinable
+    public func decode(_ bytes: some Collection<UInt8>) throws(UnreadableEvent) -> Event {
+        try decodeCounted(bytes).event
+    }
+
+    /// An event as a batch decodes it: the event and the index in `types` of its type (what a projection host
+    /// counts by), or why the record cannot be read.
+    public typealias Decoded = Result<(event: Event, type: Int), UnreadableEvent>
+
+    /// `decode`, with the index in `types` of the event's type.
+    @inlinable
+    package func decodeCounted(_ bytes: some Collection<UInt8>) throws(UnreadableEvent) -> (event: Event, type: Int) {
+        let read = bytes.withContiguousStorageIfAvailable { buffer in
+            Result { () throws(UnreadableEvent) in try envelopes.read(UnsafeRawBufferPointer(buffer)) }
+        }
+        let envelope = try (read ?? Array(bytes).withUnsafeBytes { buffer in
+            Result { () throws(UnreadableEvent) in try envelopes.read(buffer) }
+        }).get()
+        return (try Event(id: envelope.id, time: envelope.time, type: envelope.typeName, data: envelope.data), envelope.type)
+    }
+}
+
+/// The part of `EventCodec` that does not depend on the event type: the envelope, written and read.
+@usableFromInline
+struct EnvelopeCodec: Sendable {
+    let source: String
+    let contracts: ContractRegistry
+    let types: [String]
+    /// The `dataschema` written per event type: the `$id` of its newest version.
+    let newestSchemas: [String: String]
+    /// Every `dataschema` read, with the index in `types` of the type it must come with.
+    let readableSchemas: [(id: String, type: Int)]
+
+    init(source: String, contracts: ContractRegistry) {
+        self.source = source
+        self.contracts = contracts
+        types = contracts.eventTypes
+        newestSchemas = Dictionary(uniqueKeysWithValues: types.compactMap { type in contracts.newestVersion(of: type).map { (type, $0.id) } })
+        readableSchemas = types.enumerated().flatMap { index, type in contracts.versions(of: type).map { (id: $0.id, type: index) } }
+    }
+
+    /// An envelope as decoding reads it, before the event's type reads `data`.
+    @usableFromInline
+    struct Envelope {
+        @usableFromInline let id: UUID
+        @usableFromInline let time: Date
+        /// The index in `types` of the event's type, and that type.
+        @usableFromInline let type: Int
+        @usableFromInline let typeName: String
+        /// Keeps the parsed document alive while the event's type reads it.
+        @usableFromInline let data: JSONValue
+    }
+
+    /// Writes an event's envelope around the `data` it builds; see `EventCodec.encode`.
+    @usableFromInline
+    func write(
+        id: UUID, time: Date, type: String, key: String, isSafe: Bool, isIdempotent: Bool, data: () -> JSONValue
+    ) throws(EventContractViolation) -> [UInt8] {
         guard let dataschema = newestSchemas[type] else {
             throw EventContractViolation(message: "No contract in \(contracts.folder) describes the event type \(type) this service built; nothing was produced.")
         }
         guard !source.isEmpty else {
             throw EventContractViolation(message: "This EventCodec was made for reading (no source); make it with init(source:contracts:) to write \(type) events.")
         }
-        let envelope = JSONValue.object([
-            ("specversion", "1.0"), ("id", .string(event.id.lowercaseText)), ("source", .string(source)),
-            ("type", .string(type)), ("time", .string(CloudEvent.timestamp(event.time))),
-            ("datacontenttype", "application/json"), ("dataschema", .string(dataschema)),
-            ("subject", .string(event.key)), ("safe", .bool(event.isSafe)), ("idempotent", .bool(event.isIdempotent)),
-            ("data", event.data()),
-        ])
-        if let first = contracts.violations(ofEvent: envelope).first {
-            throw EventContractViolation(message: "The \(type) event this service built violates its contract (\(first)); nothing was produced.")
+        // The tree lives only until its text is written.
+        return try JSONValue.withShortLivedNodes { () throws(EventContractViolation) in
+            let envelope = JSONValue.object([
+                ("specversion", "1.0"), ("id", .string(id.lowercaseText)), ("source", .string(source)),
+                ("type", .string(type)), ("time", .string(CloudEvent.timestamp(time))),
+                ("datacontenttype", "application/json"), ("dataschema", .string(dataschema)),
+                ("subject", .string(key)), ("safe", .bool(isSafe)), ("idempotent", .bool(isIdempotent)),
+                ("data", data()),
+            ])
+            if let first = contracts.violations(ofEvent: envelope).first {
+                throw EventContractViolation(message: "The \(type) event this service built violates its contract (\(first)); nothing was produced.")
+            }
+            return envelope.serializedBytes(sortedKeys: true)
         }
-        return envelope.serializedBytes(sortedKeys: true)
     }
 
-    /// Reads an event: parsed with jansson, checked against `contracts`, then handed to `Event`'s
-    /// initializer. Anything unreadable is refused with a reason naming the JSON pointer.
-    public func decode(_ bytes: some Collection<UInt8>) throws(UnreadableEvent) -> Event {
-        try decodeCounted(bytes).event
-    }
-
-    /// `decode`, with the index in `types` of the event's type: what a projection host counts by.
-    package func decodeCounted(_ bytes: some Collection<UInt8>) throws(UnreadableEvent) -> (event: Event, type: Int) {
+    /// Parses the record, checks it against the contracts and reads its envelope attributes; see
+    /// `EventCodec.decode`.
+    @usableFromInline
+    func read(_ bytes: UnsafeRawBufferPointer) throws(UnreadableEvent) -> Envelope {
         let root: JSONValue
         do {
-            // Nothing of the document outlives this call: what is kept is read into Swift values.
+            // Nothing of the document outlives the decoding: what is kept is read into Swift values.
             root = try JSONValue(parsing: bytes, placement: .shortLived)
         } catch {
             throw UnreadableEvent(code: "not-a-cloudevent", message: "The record is not JSON: \(error.message).")
@@ -147,7 +206,7 @@ public struct EventCodec<Event: ServiceEvent>: Sendable {
         guard let id = root["id"]?.withUTF8(UUID.init(utf8:)) ?? nil else { throw invalid("/id", "must be a UUID") }
         guard let time = root["time"]?.withUTF8(EnvelopeText.parseTime) ?? nil else { throw invalid("/time", "must be an RFC 3339 time") }
         guard let data = root["data"], data.isObject else { throw invalid("/data", "must be an object") }
-        return (try Event(id: id, time: time, type: type, data: data), typeIndex)
+        return Envelope(id: id, time: time, type: typeIndex, typeName: type, data: data)
     }
 
     /// The index in `types` of the type these bytes name; nil for any other type.

@@ -162,7 +162,7 @@ public final class ProjectionHost<P: Projection>: Service, Sendable {
         }
     }
 
-    private typealias Decoded = Result<(event: P.Event, type: Int), UnreadableEvent>
+    private typealias Decoded = EventCodec<P.Event>.Decoded
 
     /// Decoding (parsing, checking and reading the JSON) is most of a replay's work and needs nothing but
     /// the bytes: a large batch is decoded in two halves at once on the cooperative pool's threads. The
@@ -175,10 +175,9 @@ public final class ProjectionHost<P: Projection>: Service, Sendable {
         return [first, await second]
     }
 
+    /// Through the event type's own `decode`: specialized where the type is declared (see `ServiceEvent`).
     private static func decode(_ records: ArraySlice<ConsumedRecord>, _ codec: EventCodec<P.Event>) -> [Decoded] {
-        records.indices.map { index in
-            Result { () throws(UnreadableEvent) in try codec.decodeCounted(records[index].value) }
-        }
+        P.Event.decode(records, with: codec)
     }
 
     /// Below this many records, handing half to another thread costs more than it saves.

@@ -30,9 +30,23 @@ public protocol ServiceEvent: Sendable {
     /// reads v1). `data` lives only for this call: keep Swift values, not the `JSONValue`. Throw
     /// `UnreadableEvent` (it becomes the dead letter's reason) for a type or a shape this type cannot read.
     init(id: UUID, time: Date, type: String, data: JSONValue) throws(UnreadableEvent)
+
+    /// Decodes a batch of records in order, each to its event or to the reason it cannot be read: what
+    /// ``ProjectionHost`` does with every batch a replay reads. Keep the default implementation. It is
+    /// compiled into the module that declares the conformance, where the event type is known; the host's own
+    /// code is generic, and without this would reach every event's initializer and copies through the
+    /// protocol's witnesses (docs/architecture.md, "A replay").
+    static func decode(_ records: ArraySlice<ConsumedRecord>, with codec: EventCodec<Self>) -> [EventCodec<Self>.Decoded]
 }
 
 extension ServiceEvent {
+    @inlinable
+    public static func decode(_ records: ArraySlice<ConsumedRecord>, with codec: EventCodec<Self>) -> [EventCodec<Self>.Decoded] {
+        records.indices.map { index in
+            Result { () throws(UnreadableEvent) in try codec.decodeCounted(records[index].value) }
+        }
+    }
+
     public var isSafe: Bool { false }
     public var isIdempotent: Bool { true }
 }
