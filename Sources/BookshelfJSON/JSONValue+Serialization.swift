@@ -98,20 +98,7 @@ public struct JSONWriter: ~Copyable {
         case JSON_OBJECT:
             append(UInt8(ascii: "{"))
             if sortedKeys {
-                var members: [(key: String, value: UnsafeMutablePointer<json_t>)] = []
-                var cursor = json_object_iter(node)
-                while let current = cursor {
-                    members.append((Self.key(current), json_object_iter_value(current)))
-                    cursor = json_object_iter_next(node, current)
-                }
-                members.sort { $0.key < $1.key }
-                for (index, member) in members.enumerated() {
-                    if index > 0 { append(UInt8(ascii: ",")) }
-                    var key = member.key
-                    key.withUTF8 { writeString($0.baseAddress ?? UnsafePointer(bitPattern: 1)!, count: $0.count) }
-                    append(UInt8(ascii: ":"))
-                    write(member.value, sortedKeys: true)
-                }
+                writeMembersSorted(of: node)
             } else {
                 var cursor = json_object_iter(node)
                 var first = true
@@ -149,6 +136,54 @@ public struct JSONWriter: ~Copyable {
             append("false")
         default:
             append("null")
+        }
+    }
+
+    /// An object's members in the order of their keys, as Swift's `String` comparison orders them. ASCII keys
+    /// (every key of an event envelope) are sorted by their bytes in place, which orders them the same way, in
+    /// a buffer on the stack; a `String` for each key, in an array sorted and dropped per object, cost more than
+    /// the rest of writing an event. Other keys are sorted as strings.
+    private mutating func writeMembersSorted(of node: UnsafeMutablePointer<json_t>) {
+        typealias Member = (key: UnsafePointer<UInt8>, count: Int, value: UnsafeMutablePointer<json_t>)
+        let size = json_object_size(node)
+        let isASCII = withUnsafeTemporaryAllocation(of: Member.self, capacity: size) { members -> Bool in
+            var filled = 0
+            var cursor = json_object_iter(node)
+            while let current = cursor, filled < size {
+                let count = json_object_iter_key_len(current)
+                let key = UnsafeRawPointer(json_object_iter_key(current)!).assumingMemoryBound(to: UInt8.self)
+                guard UnsafeBufferPointer(start: key, count: count).allSatisfy({ $0 < 0x80 }) else { return false }
+                members.initializeElement(at: filled, to: (key, count, json_object_iter_value(current)))
+                filled += 1
+                cursor = json_object_iter_next(node, current)
+            }
+            var sorted = UnsafeMutableBufferPointer(rebasing: members[..<filled])
+            sorted.sort { a, b in
+                let order = memcmp(a.key, b.key, min(a.count, b.count))
+                return order != 0 ? order < 0 : a.count < b.count
+            }
+            for (index, member) in sorted.enumerated() {
+                if index > 0 { append(UInt8(ascii: ",")) }
+                writeString(member.key, count: member.count)
+                append(UInt8(ascii: ":"))
+                write(member.value, sortedKeys: true)
+            }
+            return true
+        }
+        guard !isASCII else { return }
+        var members: [(key: String, value: UnsafeMutablePointer<json_t>)] = []
+        var cursor = json_object_iter(node)
+        while let current = cursor {
+            members.append((Self.key(current), json_object_iter_value(current)))
+            cursor = json_object_iter_next(node, current)
+        }
+        members.sort { $0.key < $1.key }
+        for (index, member) in members.enumerated() {
+            if index > 0 { append(UInt8(ascii: ",")) }
+            var key = member.key
+            key.withUTF8 { writeString($0.baseAddress ?? UnsafePointer(bitPattern: 1)!, count: $0.count) }
+            append(UInt8(ascii: ":"))
+            write(member.value, sortedKeys: true)
         }
     }
 

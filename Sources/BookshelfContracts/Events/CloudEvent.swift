@@ -77,6 +77,28 @@ public struct CloudEvent: Sendable, Hashable {
         let (days, millisecondOfDay) = floorDivision(milliseconds, 86_400_000)
         let (year, month, day) = civilDate(daysSince1970: days)
         let seconds = millisecondOfDay / 1000
+        if (0...9999).contains(year) {
+            // Digits written in place (every producer stamps every event): "YYYY-MM-DDTHH:MM:SS.mmmZ".
+            return String(unsafeUninitializedCapacity: 24) { text in
+                func put(_ value: Int64, _ width: Int, at end: Int) {
+                    var value = value
+                    for index in stride(from: end - 1, through: end - width, by: -1) {
+                        text[index] = UInt8(truncatingIfNeeded: 48 + value % 10)
+                        value /= 10
+                    }
+                }
+                (text[4], text[7], text[10]) = (UInt8(ascii: "-"), UInt8(ascii: "-"), UInt8(ascii: "T"))
+                (text[13], text[16], text[19], text[23]) = (UInt8(ascii: ":"), UInt8(ascii: ":"), UInt8(ascii: "."), UInt8(ascii: "Z"))
+                put(year, 4, at: 4)
+                put(month, 2, at: 7)
+                put(day, 2, at: 10)
+                put(seconds / 3600, 2, at: 13)
+                put(seconds / 60 % 60, 2, at: 16)
+                put(seconds % 60, 2, at: 19)
+                put(millisecondOfDay % 1000, 3, at: 23)
+                return 24
+            }
+        }
         func pad(_ value: Int64, _ width: Int) -> String {
             let text = String(value)
             return String(repeating: "0", count: max(0, width - text.count)) + text

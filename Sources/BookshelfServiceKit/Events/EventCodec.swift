@@ -185,12 +185,14 @@ struct EnvelopeCodec: Sendable {
         guard specversion.withUTF8({ EnvelopeText.equal($0, "1.0") }) == true else {
             throw UnreadableEvent(code: "unsupported-specversion", message: "CloudEvents specversion '\(specversion.string ?? "")' is not 1.0.")
         }
-        guard let typeIndex = typeValue.withUTF8(knownType) ?? nil else {
+        // The type and the schema are looked up in closures that capture one table each: a method of this
+        // codec passed by name would capture a copy of the whole codec, in a context allocated per call.
+        guard let typeIndex = typeValue.withUTF8({ bytes in types.firstIndex { EnvelopeText.equal(bytes, $0) } }) ?? nil else {
             throw UnreadableEvent(code: "unknown-type", message: "Event type '\(typeValue.string ?? "")' is not one this consumer reads.")
         }
         let type = types[typeIndex]
         if let schema = root["dataschema"], schema.isString {
-            guard let schemaType = schema.withUTF8(readableSchemaType) ?? nil else {
+            guard let schemaType = schema.withUTF8({ bytes in readableSchemas.first { EnvelopeText.equal(bytes, $0.id) }?.type }) ?? nil else {
                 throw UnreadableEvent(code: "unknown-dataschema", message: "dataschema '\(schema.string ?? "")' names no version of \(type) this consumer reads.")
             }
             guard schemaType == typeIndex else {
@@ -208,23 +210,17 @@ struct EnvelopeCodec: Sendable {
         guard let data = root["data"], data.isObject else { throw invalid("/data", "must be an object") }
         return Envelope(id: id, time: time, type: typeIndex, typeName: type, data: data)
     }
-
-    /// The index in `types` of the type these bytes name; nil for any other type.
-    private func knownType(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
-        types.firstIndex { EnvelopeText.equal(bytes, $0) }
-    }
-
-    /// The index in `types` of the type of the readable `dataschema` these bytes name; nil for any other.
-    private func readableSchemaType(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
-        readableSchemas.first { EnvelopeText.equal(bytes, $0.id) }?.type
-    }
 }
 
 /// Envelope attributes read from jansson's bytes in place.
 package enum EnvelopeText {
     package static func equal(_ bytes: UnsafeBufferPointer<UInt8>, _ text: String) -> Bool {
-        var text = text
-        return text.withUTF8 { $0.count == bytes.count && (bytes.isEmpty || memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0) }
+        let utf8 = text.utf8
+        guard utf8.count == bytes.count else { return false }
+        // Native strings (every one read from the contracts) hold their UTF-8 contiguously.
+        return utf8.withContiguousStorageIfAvailable { text in
+            bytes.isEmpty || memcmp(text.baseAddress!, bytes.baseAddress!, bytes.count) == 0
+        } ?? utf8.elementsEqual(bytes)
     }
 
     /// RFC 3339 as the envelope schema allows it (`2026-11-26T09:15:00.123Z`, `…+01:00`), parsed by hand:

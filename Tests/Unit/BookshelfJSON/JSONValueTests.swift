@@ -94,6 +94,23 @@ import Testing
         #expect(JSONValue.object([("a", .number(0.1)), ("b", .number(1.0))]).serialized() == #"{"a":0.1,"b":1.0}"#)
     }
 
+    /// Sorted keys follow Swift's `String` order, at every depth: a key that prefixes another comes first,
+    /// upper case before lower, and an object with a non-ASCII key is ordered like the rest.
+    @Test func sortedKeysFollowStringOrderAtEveryDepth() throws {
+        let text = #"{"b":1,"ab":{"z":[{"y":1,"x":2}],"Z":{}},"a":true,"éclair":0,"e":null,"":"empty"}"#
+        let value = try JSONValue(parsing: text)
+        #expect(value.serialized(sortedKeys: true) == #"{"":"empty","a":true,"ab":{"Z":{},"z":[{"x":2,"y":1}]},"b":1,"e":null,"éclair":0}"#)
+        // Forty keys from "Z0" down to "A25", written in reverse order: sorted as Swift sorts their strings.
+        var members: [(String, JSONValue)] = []
+        for index in 0..<40 {
+            let letter = Character(Unicode.Scalar(UInt8(90 - index % 26)))
+            members.append(("\(letter)\(index)", .number(index)))
+        }
+        let written = try JSONValue(parsing: JSONValue.object(members).serialized(sortedKeys: true))
+        let keys: [String] = written.members.map { $0.key }
+        #expect(keys == members.map { $0.0 }.sorted())
+    }
+
     @Test func serializationEscapesAndRoundTrips() throws {
         let text = #"{"q":"a\"b\\c\n\u0001\u0000é"}"#
         let value = try JSONValue(parsing: text)
