@@ -51,7 +51,7 @@ public struct ContractRegistry: Sendable {
         let root = URL(fileURLWithPath: folder).standardizedFileURL.path
         var isDirectory = false
         guard FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory), isDirectory else {
-            throw ContractError(code: .folderNotFound, message: "no contracts folder at \(root): pass --contracts DIR or set \(ContractsLocation.environmentVariable)")
+            throw ContractError(code: .folderNotFound, message: "no contracts folder at \(root)")
         }
         var schemas: [String: JSONValue] = [:]
         var paths: [String: String] = [:]

@@ -20,8 +20,9 @@ public enum ServiceHost {
         configuration: ServiceConfiguration, routes: ServiceRoutes, logger: Logger, handlersOnEventLoop: Bool = false,
         frontHandlers: FrontHandlers? = nil
     ) -> some ApplicationProtocol {
+        let namespace = routes.problemNamespace
         let channel = HTTP1Channel.Configuration(
-            additionalChannelHandlers: [ParserErrorProblemHandler()], idleTimeout: TimeAmount(configuration.idleTimeout))
+            additionalChannelHandlers: [ParserErrorProblemHandler(namespace: namespace)], idleTimeout: TimeAmount(configuration.idleTimeout))
         return Application(
             router: routes,
             server: .serviceHTTP1(configuration: channel, handlersOnEventLoop: handlersOnEventLoop, frontHandlers: frontHandlers),
