@@ -127,7 +127,7 @@ public enum LibRdKafka {
     public static var version: String { String(cString: rd_kafka_version_str()) }
 
     /// `RD_KAFKA_VERSION` of the headers the kit was compiled against, as MAJOR.MINOR.REVISION.
-    public static var headerVersion: String { text(of: Int(RD_KAFKA_VERSION)) }
+    package static var headerVersion: String { text(of: Int(RD_KAFKA_VERSION)) }
 
     /// Older versions skip one byte too few per tagged field, so any broker that sends tagged fields
     /// (Tansu, for one) fails their first response with "Local: Read underflow" (fixed in 2.2.0).
@@ -137,7 +137,7 @@ public enum LibRdKafka {
     public static var isSupported: Bool { (Int(rd_kafka_version()) >> 8) >= 0x0002_0200 }
 
     /// `bookshelf --version`'s text.
-    public static var summary: String {
+    package static var summary: String {
         "librdkafka \(version) (compiled against \(headerVersion); \(minimumVersion) or newer is required)"
     }
 

@@ -10,42 +10,42 @@ import Logging
 /// ``environmentHelp(prefix:)`` in its discussion to name its own variables.
 public struct ServiceOptions: ParsableArguments, Sendable {
     @Option(help: "Port to listen on. Env <PREFIX>_PORT. Default: the service's own port.")
-    public var port: Int?
+    package var port: Int?
 
     @Option(help: "Address to bind. Env <PREFIX>_HOST. Default 127.0.0.1.")
-    public var host: String?
+    package var host: String?
 
     @Option(help: "Kafka bootstrap servers, HOST:PORT[,HOST:PORT]. Env <PREFIX>_BROKER. Default 127.0.0.1:9092.")
-    public var broker: String?
+    package var broker: String?
 
     @Option(help: ArgumentHelp(
         "Extra librdkafka properties for every Kafka client, NAME=VALUE,NAME=VALUE (\\, is a comma in a value), or one per line, or @FILE. Env <PREFIX>_KAFKA_CONFIG. Default: none. See docs/kafka.md.",
         valueName: "properties"))
-    public var kafkaConfig: String?
+    package var kafkaConfig: String?
 
     @Option(help: "Consul agent URL; when set the service registers itself once ready. Env <PREFIX>_CONSUL. Default: none.")
-    public var consul: String?
+    package var consul: String?
 
     @Option(help: "Consul service name. Env <PREFIX>_SERVICE_NAME. Default: the service's own name.")
-    public var name: String?
+    package var name: String?
 
     @Option(help: "Consul service id. Env <PREFIX>_SERVICE_ID. Default NAME-HOST-PORT.")
-    public var id: String?
+    package var id: String?
 
     @Option(help: "Consul tags, comma-separated. Env <PREFIX>_SERVICE_TAGS. Default: the service's tags.")
-    public var tags: String?
+    package var tags: String?
 
     @Option(help: "Address others reach this service at. Env <PREFIX>_ADVERTISE_ADDRESS. Default: the bind address, or 127.0.0.1 when binding 0.0.0.0.")
-    public var advertiseAddress: String?
+    package var advertiseAddress: String?
 
     @Option(help: "Folder of contracts (JSON Schemas). Env <PREFIX>_CONTRACTS. Default ./contracts.")
-    public var contracts: String?
+    package var contracts: String?
 
     @Option(help: "Log format: text or json (JSON Lines). Env <PREFIX>_LOG_FORMAT. Default text.")
-    public var logFormat: LogFormat?
+    package var logFormat: LogFormat?
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical. Env <PREFIX>_LOG_LEVEL. Default info.")
-    public var logLevel: String?
+    package var logLevel: String?
 
     public init() {}
 
@@ -173,13 +173,13 @@ public struct ServiceConfiguration: Sendable, Equatable {
     public var broker: String
     public var consul: String?
     public var contracts: String
-    public var logFormat: LogFormat
+    package var logFormat: LogFormat
     public var logLevel: Logger.Level
     /// A connection that sends nothing for this long is closed, so idle or stalled clients cannot hold
     /// connections (and their memory) for ever. A minute, like common reverse proxies' keep-alive.
     public var idleTimeout: Duration
 
-    public init(
+    package init(
         name: String, id: String, tags: [String], host: String, port: Int, advertiseAddress: String,
         broker: String, consul: String?, contracts: String, logFormat: LogFormat, logLevel: Logger.Level,
         idleTimeout: Duration = .seconds(60)

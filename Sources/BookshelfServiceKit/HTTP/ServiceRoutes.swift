@@ -13,13 +13,17 @@ public final class ServiceRoutes {
 
     /// The route template and methods of paths this router does not route itself (the gateway's forwarding
     /// path), by path; nil for a path it does not know. Asked only for requests no route took.
-    public var externalPaths: (@Sendable (String) -> (template: String, methods: [HTTPRequest.Method])?)?
+    package var externalPaths: (@Sendable (String) -> (template: String, methods: [HTTPRequest.Method])?)?
 
     /// The app's namespace of problem types: every problem these routes answer with has the `type`
     /// `problemNamespace` + its code (``Problem/type(in:)``).
     public let problemNamespace: String
 
-    /// - Parameter problemNamespace: the app's, such as `urn:reviews:problem:` (``ServiceDefaults/problemNamespace``).
+    /// - Parameters:
+    ///   - metrics: where the requests are counted and timed.
+    ///   - readiness: what `/health/ready` reports.
+    ///   - problemNamespace: the app's, such as `urn:reviews:problem:` (``ServiceDefaults/problemNamespace``).
+    ///   - bodyLimit: the largest request body read, in bytes; a larger one is answered 413.
     public init(
         metrics: ServiceMetrics, readiness: Readiness, problemNamespace: String, bodyLimit: Int = ServiceRequestContext.defaultBodyLimit
     ) {

@@ -7,14 +7,14 @@ import Testing
     @Test func theServiceReadsItsOwnVariablesAndIgnoresBookshelfs() throws {
         let environment = [
             "REVIEWS_PORT": "9190", "REVIEWS_BROKER": "kafka:9092", "REVIEWS_CONTRACTS": "/srv/reviews/contracts",
-            "BOOKSHELF_PORT": "9000", "BOOKSHELF_HOST": "0.0.0.0", "BOOKSHELF_LOG_FORMAT": "json", "BOOKSHELF_SERVICE_NAME": "booklist",
+            "BOOKSHELF_PORT": "9000", "BOOKSHELF_HOST": "0.0.0.0", "BOOKSHELF_CONSUL": "http://consul:8500", "BOOKSHELF_SERVICE_NAME": "booklist",
         ]
         let configuration = try ServiceOptions.parse([]).resolve(defaults: ReviewsService.defaults, environment: environment)
         #expect(configuration.port == 9190)
         #expect(configuration.broker == "kafka:9092")
         #expect(configuration.contracts == "/srv/reviews/contracts")
         #expect(configuration.host == "127.0.0.1")
-        #expect(configuration.logFormat == .text)
+        #expect(configuration.consul == nil)
         #expect(configuration.name == "reviews")
     }
 
