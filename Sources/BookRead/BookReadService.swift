@@ -9,7 +9,8 @@ import BookshelfServiceKit
 /// `EventPublisher`.
 package struct BookReadService: Sendable {
     package static let defaults = ServiceDefaults(
-        name: BookshelfServices.bookRead.consulName, tags: BookshelfServices.bookRead.tags, port: BookshelfServices.bookRead.port)
+        name: BookshelfServices.bookRead.consulName, tags: BookshelfServices.bookRead.tags, port: BookshelfServices.bookRead.port,
+        environmentPrefix: BookshelfServices.environmentPrefix, problemNamespace: BookshelfServices.problemNamespace)
     package static let eventSource = BookshelfEvents.bookReadSource
 
     package let state: ProjectionHost<KnownBooks>

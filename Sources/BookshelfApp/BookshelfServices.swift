@@ -11,6 +11,15 @@ package struct BookshelfService: Sendable, Equatable {
 /// The one table of the app's services (docs/architecture.md shows it): each service's defaults, the plan of
 /// `bookshelf up` and the gateway's routes all read it.
 package enum BookshelfServices {
+    /// The app's prefix of environment variables (`Settings`): `--port` falls back to `BOOKSHELF_PORT`,
+    /// `--contracts` to `BOOKSHELF_CONTRACTS`. The kit has no prefix of its own; every service and command of
+    /// the app reads its variables under this one.
+    package static let environmentPrefix = "BOOKSHELF_"
+
+    /// The namespace of the app's problem types: a problem's `type` is it followed by the problem's code
+    /// (`urn:bookshelf:problem:not-found`; docs/services.md).
+    package static let problemNamespace = "urn:bookshelf:problem:"
+
     package static let newBook = BookshelfService(subcommand: "new-book", port: 8081, consulName: "newbook", tags: ["books", "new"])
     package static let bookRead = BookshelfService(subcommand: "book-read", port: 8082, consulName: "readbook", tags: ["books", "read"])
     package static let listBooks = BookshelfService(subcommand: "list-books", port: 8084, consulName: "booklist", tags: ["books", "list"])

@@ -11,7 +11,7 @@ public struct ContractRegistry: Sendable {
     /// Where a contracts folder keeps its CloudEvents envelope, the schema of every record on the app's
     /// events topic. The envelope's `$id` is the app's own (`envelopeID`): Bookshelf's is
     /// `https://bookshelf.example/contracts/cloudevents/envelope.schema.json`, another app's is in its namespace.
-    public static let envelopePath = "cloudevents/envelope.schema.json"
+    package static let envelopePath = "cloudevents/envelope.schema.json"
 
     /// One version of an event type's data schema.
     public struct EventSchema: Sendable, Hashable {
@@ -51,7 +51,7 @@ public struct ContractRegistry: Sendable {
         let root = URL(fileURLWithPath: folder).standardizedFileURL.path
         var isDirectory = false
         guard FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory), isDirectory else {
-            throw ContractError(code: .folderNotFound, message: "no contracts folder at \(root): pass --contracts DIR or set \(ContractsLocation.environmentVariable)")
+            throw ContractError(code: .folderNotFound, message: "no contracts folder at \(root)")
         }
         var schemas: [String: JSONValue] = [:]
         var paths: [String: String] = [:]

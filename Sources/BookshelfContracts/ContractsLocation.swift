@@ -1,17 +1,16 @@
 import FoundationEssentials
 
-/// Where a `bookshelf` process finds the contracts folder at run time.
+/// Where a process finds its app's contracts folder at run time.
 ///
-/// One setting, three sources, first match wins: the `--contracts DIR` flag, the
-/// `BOOKSHELF_CONTRACTS` environment variable, then a `contracts/` folder holding the envelope
-/// schema in the working directory or one of its parents (so the binary works from the
-/// repository root and from any folder inside it).
+/// One setting, three sources, first match wins: the `--contracts DIR` flag, the app's environment variable
+/// (the Bookshelf app's `BOOKSHELF_CONTRACTS`, the reviews example's `REVIEWS_CONTRACTS`: the app names it,
+/// this module has none of its own), then a `contracts/` folder holding the envelope schema in the working
+/// directory or one of its parents (so the binary works from the repository root and from any folder inside it).
 public enum ContractsLocation {
-    public static let environmentVariable = "BOOKSHELF_CONTRACTS"
-
     /// The contracts folder, or an error that says how to name one.
     public static func resolve(
         flag: String?,
+        environmentVariable: String,
         environment: [String: String] = ProcessInfo.processInfo.environment,
         workingDirectory: String = FileManager.default.currentDirectoryPath
     ) throws(ContractError) -> String {
@@ -32,12 +31,19 @@ public enum ContractsLocation {
         )
     }
 
-    /// Resolves the folder and loads it.
+    /// Resolves the folder and loads it; a folder that is not there is an error naming the flag and the variable.
     public static func load(
         flag: String?,
+        environmentVariable: String,
         environment: [String: String] = ProcessInfo.processInfo.environment,
         workingDirectory: String = FileManager.default.currentDirectoryPath
     ) throws(ContractError) -> ContractRegistry {
-        try ContractRegistry(folder: resolve(flag: flag, environment: environment, workingDirectory: workingDirectory))
+        let folder = try resolve(flag: flag, environmentVariable: environmentVariable, environment: environment, workingDirectory: workingDirectory)
+        do {
+            return try ContractRegistry(folder: folder)
+        } catch where error.code == .folderNotFound {
+            let separator = error.message.hasSuffix("?") ? " " : ". "
+            throw ContractError(code: .folderNotFound, message: error.message + separator + "Pass --contracts DIR or set \(environmentVariable).")
+        }
     }
 }

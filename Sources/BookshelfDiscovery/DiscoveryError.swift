@@ -1,7 +1,7 @@
 /// Discovery's errors: a stable code, a message naming what to fix, and whether retrying can help.
 public struct DiscoveryError: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Code: String, Sendable {
-        /// An `--upstream` entry or `BOOKSHELF_UPSTREAMS` is malformed.
+        /// An `--upstream` entry or the variable that stands in for it is malformed.
         case invalidUpstream = "invalid-upstream"
         /// The Consul URL cannot be used.
         case invalidConsulURL = "invalid-consul-url"

@@ -28,7 +28,7 @@ public struct KafkaError: Error, Sendable, Equatable, CustomStringConvertible {
     /// librdkafka's `rd_kafka_resp_err_t`, when the failure came from librdkafka.
     public let rdKafkaCode: Int32?
 
-    public init(code: Code, message: String, isRetryable: Bool, rdKafkaCode: Int32? = nil) {
+    package init(code: Code, message: String, isRetryable: Bool, rdKafkaCode: Int32? = nil) {
         self.code = code
         self.message = message
         self.isRetryable = isRetryable

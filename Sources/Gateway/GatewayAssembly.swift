@@ -1,3 +1,4 @@
+import BookshelfApp
 import BookshelfDiscovery
 import BookshelfHTTPClient
 import Logging
@@ -23,7 +24,7 @@ package struct GatewayAssembly: Sendable {
         apiToken: String?,
         upstreamTimeout: Duration,
         swaggerUI: SwaggerUIAssets,
-        environment: [String: String],
+        settings: Settings,
         logger: Logger
     ) throws {
         let contracts = try GatewayContracts(directory: configuration.contracts)
@@ -49,12 +50,13 @@ package struct GatewayAssembly: Sendable {
                 whenReady: { try await readiness.waitUntilReady() }
             ))
         } else {
-            let staticDiscovery = try StaticDiscovery(flags: upstreamFlags, environment: environment)
+            let variable = settings.variable("UPSTREAMS")
+            let staticDiscovery = try StaticDiscovery(flags: upstreamFlags, environmentVariable: variable, environment: settings.environment)
             let missing = Self.upstreamNames.filter { staticDiscovery.instances(of: $0).isEmpty }
             if !missing.isEmpty {
                 logger.warning("no upstream configured for some services; their routes answer 503", metadata: [
                     "missing": .string(missing.joined(separator: ",")),
-                    "hint": "pass --upstream NAME=URL, set BOOKSHELF_UPSTREAMS, or use --consul",
+                    "hint": "pass --upstream NAME=URL, set \(variable), or use --consul",
                 ])
             }
             discovery = staticDiscovery
@@ -74,7 +76,7 @@ package struct GatewayAssembly: Sendable {
             forwarder: UpstreamForwarder(client: client, discovery: discovery), apiToken: apiToken, swaggerUI: swaggerUI
         )
         let metrics = ServiceMetrics()
-        let routes = ServiceRoutes(metrics: metrics, readiness: readiness)
+        let routes = ServiceRoutes(metrics: metrics, readiness: readiness, problemNamespace: BookshelfServices.problemNamespace)
         gateway.addRoutes(to: routes)
         self.frontHandlers = gateway.frontHandlers(metrics: metrics, serverName: configuration.name, logger: logger)
         self.routes = ServiceRoutes.Sendable(routes)

@@ -13,7 +13,8 @@ import BookshelfServiceKit
 /// against the contracts first, and the API documentation.
 package final class GatewayService: Sendable {
     package static let defaults = ServiceDefaults(
-        name: BookshelfServices.gateway.consulName, tags: BookshelfServices.gateway.tags, port: BookshelfServices.gateway.port)
+        name: BookshelfServices.gateway.consulName, tags: BookshelfServices.gateway.tags, port: BookshelfServices.gateway.port,
+        environmentPrefix: BookshelfServices.environmentPrefix, problemNamespace: BookshelfServices.problemNamespace)
 
     let contracts: GatewayContracts
     let check: RequestCheck

@@ -7,7 +7,8 @@ import BookshelfServiceKit
 /// last-read's wiring: `GET /bookshelf/books/last/read`.
 package struct LastReadService: Sendable {
     package static let defaults = ServiceDefaults(
-        name: BookshelfServices.lastRead.consulName, tags: BookshelfServices.lastRead.tags, port: BookshelfServices.lastRead.port)
+        name: BookshelfServices.lastRead.consulName, tags: BookshelfServices.lastRead.tags, port: BookshelfServices.lastRead.port,
+        environmentPrefix: BookshelfServices.environmentPrefix, problemNamespace: BookshelfServices.problemNamespace)
 
     package let view: ProjectionHost<LastReadBooks>
 

@@ -8,7 +8,8 @@ import BookshelfServiceKit
 /// new-book's wiring: `POST /bookshelf/books` over `NewBookState`, producing through an `EventPublisher`.
 package struct NewBookService: Sendable {
     package static let defaults = ServiceDefaults(
-        name: BookshelfServices.newBook.consulName, tags: BookshelfServices.newBook.tags, port: BookshelfServices.newBook.port)
+        name: BookshelfServices.newBook.consulName, tags: BookshelfServices.newBook.tags, port: BookshelfServices.newBook.port,
+        environmentPrefix: BookshelfServices.environmentPrefix, problemNamespace: BookshelfServices.problemNamespace)
     package static let eventSource = BookshelfEvents.newBookSource
 
     package let state: ProjectionHost<NewBookState>

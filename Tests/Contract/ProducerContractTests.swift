@@ -52,10 +52,10 @@ enum ProducerPhase {
             let deadLetters = KafkaDeadLetterSink(publisher: DeadLetterPublisher(producer: producer, consumer: name, topic: BookshelfEvents.deadLetterTopic, logger: logger), bootstrapServers: broker.bootstrapServers, topic: BookshelfEvents.topic, logger: logger)
             return ProjectionHost<P>(consumer: name, source: KafkaEventSource(consumer: consumer), deadLetters: deadLetters, contracts: repositoryContracts, readiness: Readiness(), metrics: metrics, positionHeaders: BookshelfEvents.positionHeaders, logger: logger)
         }
-        let newBookRoutes = ServiceRoutes(metrics: metrics, readiness: Readiness())
+        let newBookRoutes = ServiceRoutes(metrics: metrics, readiness: Readiness(), problemNamespace: "urn:bookshelf:problem:")
         let newBook = try host(NewBookState.self, "new-book")
         NewBookService(state: newBook, publisher: publisher, contracts: repositoryContracts, metrics: metrics).addRoutes(to: newBookRoutes)
-        let bookReadRoutes = ServiceRoutes(metrics: metrics, readiness: Readiness())
+        let bookReadRoutes = ServiceRoutes(metrics: metrics, readiness: Readiness(), problemNamespace: "urn:bookshelf:problem:")
         let known = try host(KnownBooks.self, "book-read")
         BookReadService(state: known, publisher: publisher, contracts: repositoryContracts, metrics: metrics).addRoutes(to: bookReadRoutes)
         let list = try host(BookList.self, "list-books")

@@ -76,10 +76,10 @@ enum RESTPhase {
         let client = HTTPClient(configuration: .init(connectTimeout: .seconds(1), timeout: timeout), logger: logger)
         let service = GatewayService(
             contracts: contracts, validator: try ContractSchemas(directory: folder, routes: contracts.routes),
-            forwarder: UpstreamForwarder(client: client, discovery: try StaticDiscovery(flags: upstreams, environment: [:])), apiToken: token
+            forwarder: UpstreamForwarder(client: client, discovery: try StaticDiscovery(flags: upstreams, environmentVariable: "BOOKSHELF_UPSTREAMS", environment: [:])), apiToken: token
         )
         let metrics = ServiceMetrics()
-        let routes = ServiceRoutes(metrics: metrics, readiness: Readiness())
+        let routes = ServiceRoutes(metrics: metrics, readiness: Readiness(), problemNamespace: "urn:bookshelf:problem:")
         service.addRoutes(to: routes)
         let front = service.frontHandlers(metrics: metrics, serverName: "gateway", logger: logger)
         return (Gateway(responder: routes.buildResponder(), frontHandlers: front), client)
@@ -161,7 +161,7 @@ enum RESTPhase {
         logger.logLevel = .critical
         func routes<P: Projection>(_ type: P.Type, _ name: String) -> (ServiceRoutes, ProjectionHost<P>) {
             let host = ProjectionHost<P>(consumer: name, source: log.makeSource(), deadLetters: log, contracts: repositoryContracts, readiness: Readiness(), metrics: metrics, positionHeaders: BookshelfEvents.positionHeaders, logger: logger)
-            return (ServiceRoutes(metrics: metrics, readiness: Readiness()), host)
+            return (ServiceRoutes(metrics: metrics, readiness: Readiness(), problemNamespace: "urn:bookshelf:problem:"), host)
         }
         let (newBookRoutes, newBook) = routes(NewBookState.self, "new-book")
         NewBookService(state: newBook, publisher: log, contracts: repositoryContracts, metrics: metrics).addRoutes(to: newBookRoutes)

@@ -64,7 +64,7 @@ struct BrokerBenchCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let registry = try ContractsLocation.load(flag: contracts)
+        let registry = try ContractsLocation.load(flag: contracts, environmentVariable: "BOOKSHELF_CONTRACTS")
         switch mode {
         case .produce: try await produce(registry, bootstrapServers: requiredBootstrapServers())
         case .replay: try await replay(registry, bootstrapServers: requiredBootstrapServers())

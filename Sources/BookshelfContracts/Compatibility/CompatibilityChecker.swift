@@ -27,7 +27,7 @@ public struct Incompatibility: Sendable, Hashable, CustomStringConvertible {
     public let rule: CompatibilityRule
     public let reason: String
     /// Where in a document the difference shows: the instance path a witness is built along.
-    public let instancePath: [String]
+    package let instancePath: [String]
 
     package init(direction: Direction, location: String, rule: CompatibilityRule, reason: String, instancePath: [String] = []) {
         self.direction = direction

@@ -16,7 +16,7 @@ public struct ContractsSnapshot: Sendable {
     }
 
     /// Parses `files` (path relative to the folder, bytes), keeping the contracts among them.
-    public init(files: [String: [UInt8]], origin: String) throws(ContractError) {
+    package init(files: [String: [UInt8]], origin: String) throws(ContractError) {
         var documents: [String: JSONValue] = [:]
         var texts: [String: String] = [:]
         for (path, bytes) in files where Self.isContract(path) {

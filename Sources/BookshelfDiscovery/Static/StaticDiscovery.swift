@@ -1,9 +1,7 @@
 /// Discovery from a fixed list, as `bookshelf up` uses it: `--upstream NAME=URL`, repeatable, a name given
-/// twice having two instances. Without any flag the list comes from `BOOKSHELF_UPSTREAMS`, entries separated
-/// by commas or whitespace.
+/// twice having two instances. Without any flag the list comes from the app's environment variable (the
+/// Bookshelf gateway's `BOOKSHELF_UPSTREAMS`: the app names it), entries separated by commas or whitespace.
 public struct StaticDiscovery: ServiceDiscovery {
-    package static let environmentVariable = "BOOKSHELF_UPSTREAMS"
-
     public let upstreams: [String: [ServiceInstance]]
 
     public init(upstreams: [String: [ServiceInstance]]) {
@@ -11,9 +9,10 @@ public struct StaticDiscovery: ServiceDiscovery {
     }
 
     /// Flags win over the environment, so a command line is never silently extended by a stale variable.
-    package init(flags: [String], environment: [String: String]) throws(DiscoveryError) {
+    /// `environmentVariable` is the app's name for the list (`BOOKSHELF_UPSTREAMS` for the Bookshelf gateway).
+    public init(flags: [String], environmentVariable: String, environment: [String: String]) throws(DiscoveryError) {
         var entries = flags
-        if entries.isEmpty, let text = environment[Self.environmentVariable] {
+        if entries.isEmpty, let text = environment[environmentVariable] {
             entries = text.split(whereSeparator: { $0 == "," || $0 == " " || $0 == "\n" || $0 == "\t" }).map(String.init)
         }
         var upstreams: [String: [ServiceInstance]] = [:]

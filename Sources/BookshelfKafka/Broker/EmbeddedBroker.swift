@@ -43,7 +43,7 @@ public final class EmbeddedBroker: Sendable {
     deinit { shutdown() }
 
     /// `host:port` of the first broker; any one broker is enough for a client to find the others.
-    public var firstBrokerAddress: String {
+    package var firstBrokerAddress: String {
         String(bootstrapServers.split(separator: ",").first ?? "")
     }
 

@@ -3,18 +3,18 @@ import ServiceLifecycle
 
 /// Runs an ``EmbeddedBroker`` as a ServiceLifecycle service: watches its retention while running and
 /// stops the brokers at graceful shutdown.
-public final class EmbeddedBrokerService: Service, Sendable {
-    public let broker: EmbeddedBroker
+package final class EmbeddedBrokerService: Service, Sendable {
+    package let broker: EmbeddedBroker
     private let watcher: RetentionWatcher
     private let checkInterval: Duration
 
-    public init(broker: EmbeddedBroker, watchedTopics: [String], checkInterval: Duration = .seconds(1), logger: Logger) throws(KafkaError) {
+    package init(broker: EmbeddedBroker, watchedTopics: [String], checkInterval: Duration = .seconds(1), logger: Logger) throws(KafkaError) {
         self.broker = broker
         self.watcher = try RetentionWatcher(bootstrapServers: broker.bootstrapServers, topics: watchedTopics, logger: logger)
         self.checkInterval = checkInterval
     }
 
-    public func run() async throws {
+    package func run() async throws {
         watcher.start(every: checkInterval)
         try? await gracefulShutdown()
         await watcher.stop()

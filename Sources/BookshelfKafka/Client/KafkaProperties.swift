@@ -3,11 +3,11 @@ import CRdKafka
 /// Extra librdkafka properties for every client the kit creates against a cluster (producers, consumers,
 /// the dead-letter producer and history reader): what a real cluster needs, such as SASL, TLS and tuning.
 ///
-/// The text form (`BOOKSHELF_KAFKA_CONFIG`, `--kafka-config`) is `name=value` entries. One entry per line
-/// when the text has a line break (then commas are part of values; blank lines and lines starting with
-/// `#` are skipped); otherwise entries are comma-separated and `\,` is a comma inside a value (`\\` a
-/// backslash). An entry splits at its first `=`, so values may contain `=`. Spaces around names and values
-/// are dropped. A name given twice is an error.
+/// The text form (`--kafka-config`, or the app's variable such as `BOOKSHELF_KAFKA_CONFIG`) is `name=value`
+/// entries. One entry per line when the text has a line break (then commas are part of values; blank lines
+/// and lines starting with `#` are skipped); otherwise entries are comma-separated and `\,` is a comma inside
+/// a value (`\\` a backslash). An entry splits at its first `=`, so values may contain `=`. Spaces around
+/// names and values are dropped. A name given twice is an error.
 ///
 /// The user's properties are applied after the kit's own settings, so they win over the kit's tuning
 /// (`linger.ms`, `message.timeout.ms`, `fetch.wait.max.ms`, `client.id`, ...). The properties in
@@ -25,8 +25,8 @@ public struct KafkaProperties: Sendable, Equatable {
 
     /// Properties the kit sets itself and the user may not: why, for the error message.
     public static let reserved: [String: String] = [
-        "bootstrap.servers": "the brokers come from --broker or BOOKSHELF_BROKER",
-        "metadata.broker.list": "the brokers come from --broker or BOOKSHELF_BROKER",
+        "bootstrap.servers": "the brokers come from --broker or the variable it falls back to",
+        "metadata.broker.list": "the brokers come from --broker or the variable it falls back to",
         "group.id": "replaying consumers join no group, and the kit names the groups it uses",
         "enable.auto.commit": "consumers commit only what the service has processed",
         "enable.auto.offset.store": "consumers commit only what the service has processed",
@@ -127,7 +127,7 @@ public enum LibRdKafka {
     public static var version: String { String(cString: rd_kafka_version_str()) }
 
     /// `RD_KAFKA_VERSION` of the headers the kit was compiled against, as MAJOR.MINOR.REVISION.
-    public static var headerVersion: String { text(of: Int(RD_KAFKA_VERSION)) }
+    package static var headerVersion: String { text(of: Int(RD_KAFKA_VERSION)) }
 
     /// Older versions skip one byte too few per tagged field, so any broker that sends tagged fields
     /// (Tansu, for one) fails their first response with "Local: Read underflow" (fixed in 2.2.0).
@@ -137,7 +137,7 @@ public enum LibRdKafka {
     public static var isSupported: Bool { (Int(rd_kafka_version()) >> 8) >= 0x0002_0200 }
 
     /// `bookshelf --version`'s text.
-    public static var summary: String {
+    package static var summary: String {
         "librdkafka \(version) (compiled against \(headerVersion); \(minimumVersion) or newer is required)"
     }
 

@@ -1,7 +1,7 @@
 extension KafkaConsumer {
     /// The end offset (the offset the next record will get) of every partition of the consumer's topics,
     /// asked of the broker now, on a thread of its own since the call blocks.
-    public func endOffsets(timeout: Duration = .seconds(1)) async throws(KafkaError) -> [(topic: String, partition: Int32, end: Int64)] {
+    package func endOffsets(timeout: Duration = .seconds(1)) async throws(KafkaError) -> [(topic: String, partition: Int32, end: Int64)] {
         let (client, topics) = (self.client, configuration.topics)
         let milliseconds = Int32(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
         let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<[PartitionWatermarks], KafkaError>, Never>) in

@@ -93,7 +93,7 @@ public final class KafkaConsumer: Service, Sendable {
 
     /// Replay: per non-empty partition, the end offset (high watermark) seen at start, set with
     /// ``recordsAtStart``; a record at or past it was written after the consumer started.
-    public var endOffsetsAtStart: [RecordPosition]? {
+    package var endOffsetsAtStart: [RecordPosition]? {
         progress.withLock { progress in
             progress.endsAtStart.map { ends in
                 ends.map { RecordPosition(topic: $0.key.topic, partition: $0.key.partition, offset: $0.value) }

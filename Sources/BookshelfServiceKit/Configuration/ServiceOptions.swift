@@ -5,52 +5,53 @@ import Logging
 
 /// The options every service shares. Each flag falls back to an environment variable, then to a documented
 /// default; `resolve(defaults:)` reads them all through ``Settings``, so the flags stay the single source of
-/// truth. The help texts name the Bookshelf app's variables; another app's carry its own prefix
-/// (``ServiceDefaults/environmentPrefix``).
+/// truth. The variable is the app's prefix (``ServiceDefaults/environmentPrefix``) and a name: the help of an
+/// option can only say `<PREFIX>_PORT`, since one `ServiceOptions` serves every app, so a command puts
+/// ``environmentHelp(prefix:)`` in its discussion to name its own variables.
 public struct ServiceOptions: ParsableArguments, Sendable {
-    @Option(help: "Port to listen on. Env BOOKSHELF_PORT. Default: the service's port from docs/architecture.md.")
-    public var port: Int?
+    @Option(help: "Port to listen on. Env <PREFIX>_PORT. Default: the service's own port.")
+    package var port: Int?
 
-    @Option(help: "Address to bind. Env BOOKSHELF_HOST. Default 127.0.0.1.")
-    public var host: String?
+    @Option(help: "Address to bind. Env <PREFIX>_HOST. Default 127.0.0.1.")
+    package var host: String?
 
-    @Option(help: "Kafka bootstrap servers, HOST:PORT[,HOST:PORT]. Env BOOKSHELF_BROKER. Default 127.0.0.1:9092.")
-    public var broker: String?
+    @Option(help: "Kafka bootstrap servers, HOST:PORT[,HOST:PORT]. Env <PREFIX>_BROKER. Default 127.0.0.1:9092.")
+    package var broker: String?
 
     @Option(help: ArgumentHelp(
-        "Extra librdkafka properties for every Kafka client, NAME=VALUE,NAME=VALUE (\\, is a comma in a value), or one per line, or @FILE. Env BOOKSHELF_KAFKA_CONFIG. Default: none. See docs/kafka.md.",
+        "Extra librdkafka properties for every Kafka client, NAME=VALUE,NAME=VALUE (\\, is a comma in a value), or one per line, or @FILE. Env <PREFIX>_KAFKA_CONFIG. Default: none. See docs/kafka.md.",
         valueName: "properties"))
-    public var kafkaConfig: String?
+    package var kafkaConfig: String?
 
-    @Option(help: "Consul agent URL; when set the service registers itself once ready. Env BOOKSHELF_CONSUL. Default: none.")
-    public var consul: String?
+    @Option(help: "Consul agent URL; when set the service registers itself once ready. Env <PREFIX>_CONSUL. Default: none.")
+    package var consul: String?
 
-    @Option(help: "Consul service name. Env BOOKSHELF_SERVICE_NAME. Default: the service's name from docs/architecture.md.")
-    public var name: String?
+    @Option(help: "Consul service name. Env <PREFIX>_SERVICE_NAME. Default: the service's own name.")
+    package var name: String?
 
-    @Option(help: "Consul service id. Env BOOKSHELF_SERVICE_ID. Default NAME-HOST-PORT.")
-    public var id: String?
+    @Option(help: "Consul service id. Env <PREFIX>_SERVICE_ID. Default NAME-HOST-PORT.")
+    package var id: String?
 
-    @Option(help: "Consul tags, comma-separated. Env BOOKSHELF_SERVICE_TAGS. Default: the service's tags.")
-    public var tags: String?
+    @Option(help: "Consul tags, comma-separated. Env <PREFIX>_SERVICE_TAGS. Default: the service's tags.")
+    package var tags: String?
 
-    @Option(help: "Address others reach this service at. Env BOOKSHELF_ADVERTISE_ADDRESS. Default: the bind address, or 127.0.0.1 when binding 0.0.0.0.")
-    public var advertiseAddress: String?
+    @Option(help: "Address others reach this service at. Env <PREFIX>_ADVERTISE_ADDRESS. Default: the bind address, or 127.0.0.1 when binding 0.0.0.0.")
+    package var advertiseAddress: String?
 
-    @Option(help: "Folder of contracts (JSON Schemas). Env BOOKSHELF_CONTRACTS. Default ./contracts.")
-    public var contracts: String?
+    @Option(help: "Folder of contracts (JSON Schemas). Env <PREFIX>_CONTRACTS. Default ./contracts.")
+    package var contracts: String?
 
-    @Option(help: "Log format: text or json (JSON Lines). Env BOOKSHELF_LOG_FORMAT. Default text.")
-    public var logFormat: LogFormat?
+    @Option(help: "Log format: text or json (JSON Lines). Env <PREFIX>_LOG_FORMAT. Default text.")
+    package var logFormat: LogFormat?
 
-    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical. Env BOOKSHELF_LOG_LEVEL. Default info.")
-    public var logLevel: String?
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical. Env <PREFIX>_LOG_LEVEL. Default info.")
+    package var logLevel: String?
 
     public init() {}
 
-    /// `--kafka-config`, else `BOOKSHELF_KAFKA_CONFIG`, parsed (not yet checked by librdkafka: see
+    /// `--kafka-config`, else `<PREFIX>_KAFKA_CONFIG`, parsed (not yet checked by librdkafka: see
     /// ``checkedKafkaProperties(flag:settings:)``). A bad text is a usage error naming its source.
-    public func kafkaProperties(settings: Settings = Settings()) throws -> KafkaProperties {
+    public func kafkaProperties(settings: Settings) throws -> KafkaProperties {
         try Self.kafkaProperties(flag: kafkaConfig, settings: settings)
     }
 
@@ -84,6 +85,23 @@ public struct ServiceOptions: ParsableArguments, Sendable {
             throw ValidationError(error.message)
         }
         return properties
+    }
+
+    /// The variables the options fall back to, in the order `--help` lists the options.
+    static let variables = [
+        "PORT", "HOST", "BROKER", "KAFKA_CONFIG", "CONSUL", "SERVICE_NAME", "SERVICE_ID", "SERVICE_TAGS", "ADVERTISE_ADDRESS",
+        "CONTRACTS", "LOG_FORMAT", "LOG_LEVEL",
+    ]
+
+    /// A command's discussion naming the variables under the app's prefix, which the options' help writes as
+    /// `<PREFIX>_NAME`: `CommandConfiguration(discussion: ServiceOptions.environmentHelp(prefix: "REVIEWS_"))`.
+    public static func environmentHelp(prefix: String) -> String {
+        let settings = Settings(prefix: prefix, environment: [:])
+        return """
+            Each option falls back to an environment variable, shown below as <PREFIX>_NAME; this app's prefix is \
+            \(prefix), so the variables are \(variables.map(settings.variable).joined(separator: ", ")). A flag wins \
+            over its variable; an empty variable counts as unset.
+            """
     }
 
     /// Flags first, then the environment (under the prefix `defaults` names), then `defaults`.
@@ -124,19 +142,23 @@ public struct ServiceOptions: ParsableArguments, Sendable {
     }
 }
 
-/// What a service brings to `ServiceOptions`: its Consul name, its tags, its port, and its app's prefix of
-/// environment variables (``Settings``; the Bookshelf app's `BOOKSHELF_` unless the app names another).
+/// What a service brings to `ServiceOptions`: its Consul name, its tags, its port, and two of its app's
+/// names: the prefix of its environment variables (``Settings``: `REVIEWS_` makes `--port` fall back to
+/// `REVIEWS_PORT`) and the namespace of its problem types (`urn:reviews:problem:` types a 404
+/// `urn:reviews:problem:not-found`). Neither has a default, so that no app answers or reads under another's names.
 public struct ServiceDefaults: Sendable {
     public var name: String
     public var tags: [String]
     public var port: Int
     public var environmentPrefix: String
+    public var problemNamespace: String
 
-    public init(name: String, tags: [String], port: Int, environmentPrefix: String = Settings.bookshelfPrefix) {
+    public init(name: String, tags: [String], port: Int, environmentPrefix: String, problemNamespace: String) {
         self.name = name
         self.tags = tags
         self.port = port
         self.environmentPrefix = environmentPrefix
+        self.problemNamespace = problemNamespace
     }
 }
 
@@ -151,13 +173,13 @@ public struct ServiceConfiguration: Sendable, Equatable {
     public var broker: String
     public var consul: String?
     public var contracts: String
-    public var logFormat: LogFormat
+    package var logFormat: LogFormat
     public var logLevel: Logger.Level
     /// A connection that sends nothing for this long is closed, so idle or stalled clients cannot hold
     /// connections (and their memory) for ever. A minute, like common reverse proxies' keep-alive.
     public var idleTimeout: Duration
 
-    public init(
+    package init(
         name: String, id: String, tags: [String], host: String, port: Int, advertiseAddress: String,
         broker: String, consul: String?, contracts: String, logFormat: LogFormat, logLevel: Logger.Level,
         idleTimeout: Duration = .seconds(60)

@@ -7,8 +7,8 @@ import FoundationEssentials
 /// variable. A value that does not convert, or that the setting refuses, is a usage error naming the flag or
 /// the variable it came from.
 ///
-/// The prefix is the app's: the Bookshelf app's is `BOOKSHELF_` (so `"PORT"` reads `BOOKSHELF_PORT`);
-/// another app on the kit picks its own (`Settings(prefix: "REVIEWS_")` reads `REVIEWS_PORT`).
+/// The prefix is the app's, and the kit has none of its own: the Bookshelf app names `BOOKSHELF_` (so `"PORT"`
+/// reads `BOOKSHELF_PORT`), the reviews example `REVIEWS_` (`REVIEWS_PORT`), and neither reads the other's.
 ///
 /// ```swift
 /// let settings = Settings(prefix: "REVIEWS_")
@@ -16,13 +16,10 @@ import FoundationEssentials
 ///                             expected: "a port from 0 to 65535", where: (0...65535).contains) ?? 8090
 /// ```
 public struct Settings: Sendable {
-    /// The Bookshelf app's prefix, and the default.
-    public static let bookshelfPrefix = "BOOKSHELF_"
-
     public let prefix: String
     public let environment: [String: String]
 
-    public init(prefix: String = Settings.bookshelfPrefix, environment: [String: String] = ProcessInfo.processInfo.environment) {
+    public init(prefix: String, environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.prefix = prefix
         self.environment = environment
     }
@@ -33,7 +30,7 @@ public struct Settings: Sendable {
         public let source: String
     }
 
-    /// The variable's full name: `variable("PORT")` is `BOOKSHELF_PORT` under the Bookshelf prefix.
+    /// The variable's full name: `variable("PORT")` is `REVIEWS_PORT` under the prefix `REVIEWS_`.
     public func variable(_ name: String) -> String {
         prefix + name
     }

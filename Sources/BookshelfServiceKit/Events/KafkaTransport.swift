@@ -4,10 +4,10 @@ import Logging
 
 /// A broker failure as the HTTP edge should report it: retryable ones become 503 with `Retry-After`, and
 /// the message says what happened without librdkafka's internals.
-public struct BrokerError: ServiceError {
-    public let code: String
-    public let message: String
-    public let isRetryable: Bool
+package struct BrokerError: ServiceError {
+    package let code: String
+    package let message: String
+    package let isRetryable: Bool
 
     init(_ error: KafkaError) {
         code = "broker-\(error.code.rawValue)"
@@ -27,7 +27,7 @@ public struct KafkaEventPublisher: EventPublisher {
     let producer: KafkaProducer
     public let topic: String
 
-    public init(producer: KafkaProducer, topic: String) {
+    package init(producer: KafkaProducer, topic: String) {
         self.producer = producer
         self.topic = topic
     }
@@ -61,14 +61,14 @@ public struct KafkaEventPublisher: EventPublisher {
 }
 
 /// A replay consumer of the events topic as an `EventSource`.
-public struct KafkaEventSource: EventSource {
+package struct KafkaEventSource: EventSource {
     let consumer: KafkaConsumer
 
-    public init(consumer: KafkaConsumer) {
+    package init(consumer: KafkaConsumer) {
         self.consumer = consumer
     }
 
-    public var batches: any AsyncSequence<[ConsumedRecord], Never> & Sendable {
+    package var batches: any AsyncSequence<[ConsumedRecord], Never> & Sendable {
         consumer.batches.map { batch in
             batch.map { record in
                 ConsumedRecord(
@@ -79,11 +79,11 @@ public struct KafkaEventSource: EventSource {
         }
     }
 
-    public func caughtUp() async -> Bool {
+    package func caughtUp() async -> Bool {
         await consumer.caughtUp()
     }
 
-    public var recordsAtStart: Int? { consumer.recordsAtStart }
+    package var recordsAtStart: Int? { consumer.recordsAtStart }
 }
 
 /// Dead letters through the Kafka layer's publisher, which adds the headers naming the source topic,
@@ -94,12 +94,12 @@ public struct KafkaEventSource: EventSource {
 /// consumer (the publisher's `dlq-consumer`, the service name) dead-lettered before: restarts and replicas
 /// add no duplicates. When that topic cannot be read within `historyTimeout`, what was read by then counts
 /// and the rest is dead-lettered again: a duplicate is better than a record nobody sees.
-public struct KafkaDeadLetterSink: DeadLetterSink {
+package struct KafkaDeadLetterSink: DeadLetterSink {
     let publisher: DeadLetterPublisher
     let topic: String
     private let history: DeadLetterHistory
 
-    public init(
+    package init(
         publisher: DeadLetterPublisher, bootstrapServers: String, properties: [String: String] = [:],
         topic: String, historyTimeout: Duration = .seconds(10), logger: Logger
     ) {
@@ -111,7 +111,7 @@ public struct KafkaDeadLetterSink: DeadLetterSink {
         )
     }
 
-    public func deadLetter(_ record: ConsumedRecord, consumer: String, reason: UnreadableEvent) async throws {
+    package func deadLetter(_ record: ConsumedRecord, consumer: String, reason: UnreadableEvent) async throws {
         guard await history.isNew(record.position) else { return }
         let original = KafkaRecord(
             position: RecordPosition(topic: topic, partition: record.position.partition, offset: record.position.offset),

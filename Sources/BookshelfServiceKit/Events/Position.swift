@@ -43,11 +43,11 @@ public struct EventPosition: Sendable, Hashable, Comparable, CustomStringConvert
 public struct PositionVector: Sendable, Hashable, CustomStringConvertible {
     public private(set) var offsets: [Int32: Int64]
 
-    public init(_ offsets: [Int32: Int64] = [:]) {
+    package init(_ offsets: [Int32: Int64] = [:]) {
         self.offsets = offsets
     }
 
-    public init(_ positions: [EventPosition]) {
+    package init(_ positions: [EventPosition]) {
         var offsets: [Int32: Int64] = [:]
         for position in positions { offsets[position.partition] = max(offsets[position.partition] ?? -1, position.offset) }
         self.offsets = offsets
@@ -55,7 +55,7 @@ public struct PositionVector: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses the text form (`contracts/rest/position`): elements separated by commas with optional spaces
     /// or tabs around them; nil when any element is malformed or empty.
-    public init?(parsing text: some StringProtocol) {
+    package init?(parsing text: some StringProtocol) {
         var positions: [EventPosition] = []
         if text.isEmpty {
             self.init(positions)
@@ -72,7 +72,7 @@ public struct PositionVector: Sendable, Hashable, CustomStringConvertible {
 
     /// This vector with each offset lowered to `end`'s on its partition, and the partitions `end` does not
     /// name left out: a position past the end of the log asks for no more than the whole log.
-    public func clamped(to end: PositionVector) -> PositionVector {
+    package func clamped(to end: PositionVector) -> PositionVector {
         var clamped: [Int32: Int64] = [:]
         for (partition, offset) in offsets {
             if let last = end.offsets[partition] { clamped[partition] = min(offset, last) }
@@ -81,17 +81,17 @@ public struct PositionVector: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Records that `position` has been applied (positions only move forward).
-    public mutating func advance(to position: EventPosition) {
+    package mutating func advance(to position: EventPosition) {
         if position.offset > offsets[position.partition] ?? -1 { offsets[position.partition] = position.offset }
     }
 
     /// True when, on every partition `other` names, this vector is at or past its offset.
-    public func covers(_ other: PositionVector) -> Bool {
+    package func covers(_ other: PositionVector) -> Bool {
         other.offsets.allSatisfy { partition, offset in (offsets[partition] ?? -1) >= offset }
     }
 
     /// Records left until this vector reaches `end` (summed over `end`'s partitions).
-    public func lag(behind end: PositionVector) -> Int64 {
+    package func lag(behind end: PositionVector) -> Int64 {
         end.offsets.reduce(0) { sum, element in sum + max(0, element.value - (offsets[element.key] ?? -1)) }
     }
 

@@ -34,7 +34,7 @@ public final class ProjectionHost<P: Projection>: Service, Sendable {
     public let positionHeaders: PositionHeaders
 
     /// The readiness condition this host registers.
-    public static var readinessCondition: String { "replay" }
+    package static var readinessCondition: String { "replay" }
 
     /// Every record is checked against `contracts` before it is applied; what they refuse is dead-lettered.
     /// `onCaughtUp` runs once, when replay has caught up and readiness says so: the place for process-wide
@@ -244,17 +244,17 @@ public final class ProjectionHost<P: Projection>: Service, Sendable {
     }
 
     /// The offset of the newest record of each partition of the log now (nil when the log cannot say).
-    public func lastPositionsOfLog() async -> PositionVector? {
+    package func lastPositionsOfLog() async -> PositionVector? {
         await source.lastPositions()
     }
 
     /// Whether every position in `target` has been applied.
-    public func hasApplied(_ target: PositionVector) -> Bool {
+    package func hasApplied(_ target: PositionVector) -> Bool {
         state.withLock { $0.applied.covers(target) }
     }
 
     /// Waits until every position in `target` has been applied, at most `timeout`; false on timeout.
-    public func waitUntilApplied(_ target: PositionVector, timeout: Duration) async -> Bool {
+    package func waitUntilApplied(_ target: PositionVector, timeout: Duration) async -> Bool {
         if state.withLock({ $0.applied.covers(target) }) { return true }
         let id = UUID()
         let timer = Task { [weak self] in

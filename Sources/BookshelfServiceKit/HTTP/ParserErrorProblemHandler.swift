@@ -14,6 +14,13 @@ final class ParserErrorProblemHandler: ChannelInboundHandler, RemovableChannelHa
     typealias InboundOut = HTTPRequestPart
     typealias OutboundOut = HTTPResponsePart
 
+    /// The app's namespace of problem types (``Problem/type(in:)``).
+    let namespace: String
+
+    init(namespace: String) {
+        self.namespace = namespace
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         context.fireChannelRead(data)
     }
@@ -24,7 +31,7 @@ final class ParserErrorProblemHandler: ChannelInboundHandler, RemovableChannelHa
             return
         }
         let problem = Self.problem(for: parserError)
-        let body = context.channel.allocator.buffer(bytes: problem.body(instance: nil))
+        let body = context.channel.allocator.buffer(bytes: problem.body(instance: nil, namespace: namespace))
         let head = HTTPResponse(status: problem.status, headerFields: [
             .contentType: Problem.contentType,
             .contentLength: String(body.readableBytes),

@@ -13,7 +13,10 @@ public protocol ServiceError: Error, Sendable {
 }
 
 /// An RFC 9457 problem details response. `code` and `retryable` are extension members; `type` is a
-/// stable URN per code so clients can branch on it without parsing `detail`.
+/// stable URN per code so clients can branch on it without parsing `detail`: the app's namespace followed by
+/// the code (`urn:reviews:problem:not-found` in the namespace `urn:reviews:problem:`). The namespace is the
+/// app's, given where the problem is written (``ServiceDefaults/problemNamespace``, ``ServiceRoutes``), so
+/// the same problem thrown by kit code is typed in whichever app it reaches.
 public struct Problem: Error, Sendable, Equatable, ServiceError {
     public var status: HTTPResponse.Status
     public var code: String
@@ -74,8 +77,13 @@ public struct Problem: Error, Sendable, Equatable, ServiceError {
         }
     }
 
+    /// The problem's `type`: `namespace` followed by the code.
+    public func type(in namespace: String) -> String {
+        namespace + code
+    }
+
     /// The JSON body: `type`, `title`, `status`, `detail`, `instance`, then `code`, `retryable`, `errors` and extensions.
-    public func body(instance: String?) -> Data {
+    public func body(instance: String?, namespace: String) -> Data {
         var members: [(String, JSONValue)] = extensions.map { ($0.key, .string($0.value)) }
         if !errors.isEmpty {
             members.append(("errors", .array(errors.map { violation in
@@ -87,17 +95,17 @@ public struct Problem: Error, Sendable, Equatable, ServiceError {
             })))
         }
         members += [
-            ("type", .string("urn:bookshelf:problem:\(code)")), ("title", .string(title)), ("status", .number(status.code)),
+            ("type", .string(type(in: namespace))), ("title", .string(title)), ("status", .number(status.code)),
             ("detail", .string(detail)), ("code", .string(code)), ("retryable", .bool(isRetryable)),
         ]
         if let instance { members.append(("instance", .string(instance))) }
         return Data(JSONValue.object(members).serializedBytes(sortedKeys: true))
     }
 
-    public func response(instance: String?) -> Response {
+    public func response(instance: String?, namespace: String) -> Response {
         var headers: HTTPFields = [.contentType: Self.contentType]
         if let retryAfter { headers[.retryAfter] = String(retryAfter) }
         if !allow.isEmpty { headers[.allow] = allow.map(\.rawValue).joined(separator: ", ") }
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body(instance: instance))))
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body(instance: instance, namespace: namespace))))
     }
 }

@@ -8,14 +8,19 @@ import Logging
 package struct ProblemMiddleware: RouterMiddleware {
     package typealias Context = ServiceRequestContext
 
-    package init() {}
+    /// The app's namespace of problem types (``Problem/type(in:)``).
+    let namespace: String
+
+    package init(namespace: String) {
+        self.namespace = namespace
+    }
 
     package func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch {
             let problem = Self.problem(for: error, context: context)
-            return problem.response(instance: request.uri.path)
+            return problem.response(instance: request.uri.path, namespace: namespace)
         }
     }
 

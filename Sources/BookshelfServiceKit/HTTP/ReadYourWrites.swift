@@ -24,15 +24,15 @@ public struct PositionHeaders: Sendable, Equatable {
 }
 
 /// Read-your-writes for anything built by a `ProjectionHost`.
-public enum ReadYourWrites {
+package enum ReadYourWrites {
     /// How long a read waits for a requested position before answering 503.
-    public static let maximumWait: Duration = .seconds(2)
+    package static let maximumWait: Duration = .seconds(2)
 
     /// Waits, up to `timeout`, until `host` has applied everything the log holds now; false when it has not
     /// (or the log's end cannot be learnt). For a request that names no position but would otherwise be
     /// answered "no such thing": a client that added something a moment ago, without our position header,
     /// must not be told it does not exist because this view is a few milliseconds behind.
-    public static func awaitEndOfLog<P>(in host: ProjectionHost<P>, timeout: Duration = maximumWait) async -> Bool {
+    package static func awaitEndOfLog<P>(in host: ProjectionHost<P>, timeout: Duration = maximumWait) async -> Bool {
         guard let last = await host.lastPositionsOfLog() else { return false }
         return await host.waitUntilApplied(last, timeout: timeout)
     }
@@ -42,7 +42,7 @@ public enum ReadYourWrites {
     /// past the end of the log asks for the whole log and no more: no write answered it, and waiting for it
     /// would end in a 503 that no retry soon could cure. The log's end is asked only when the view has not
     /// applied the target.
-    public static func awaitMinimumPosition<P>(of request: Request, in host: ProjectionHost<P>, timeout: Duration = maximumWait) async throws {
+    package static func awaitMinimumPosition<P>(of request: Request, in host: ProjectionHost<P>, timeout: Duration = maximumWait) async throws {
         guard let text = request.headers[host.positionHeaders.minimum] else { return }
         guard var target = PositionVector(parsing: text) else {
             throw Problem.badRequest(

@@ -34,15 +34,15 @@ extension Request {
 }
 
 /// Rejects a declared `Content-Length` above the limit before any handler reads the body.
-public struct BodyLimitMiddleware: RouterMiddleware {
-    public typealias Context = ServiceRequestContext
+package struct BodyLimitMiddleware: RouterMiddleware {
+    package typealias Context = ServiceRequestContext
     let limit: Int
 
-    public init(limit: Int) {
+    package init(limit: Int) {
         self.limit = limit
     }
 
-    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    package func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         context.maxUploadSize = limit
         if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {

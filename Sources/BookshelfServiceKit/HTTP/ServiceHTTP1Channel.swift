@@ -6,7 +6,7 @@ import Synchronization
 extension HTTPServerBuilder {
     /// Hummingbird's HTTP/1 server as every Bookshelf server (and test server) runs it: see
     /// `ServiceHTTP1Channel`.
-    public static func serviceHTTP1(
+    package static func serviceHTTP1(
         configuration: HTTP1Channel.Configuration = .init(), handlersOnEventLoop: Bool = false,
         frontHandlers: FrontHandlers? = nil
     ) -> HTTPServerBuilder {
@@ -21,7 +21,7 @@ extension HTTPServerBuilder {
 /// Handlers a server puts in each connection's pipeline between Hummingbird's connection state handler and
 /// its request handling, so they see every request part and every response part as Hummingbird does and
 /// may answer some requests themselves (the gateway's forwarding path). Made once per connection.
-public typealias FrontHandlers = @Sendable () -> [any ChannelHandler]
+package typealias FrontHandlers = @Sendable () -> [any ChannelHandler]
 
 extension HTTPServerBuilder {
 }

@@ -13,13 +13,25 @@ public final class ServiceRoutes {
 
     /// The route template and methods of paths this router does not route itself (the gateway's forwarding
     /// path), by path; nil for a path it does not know. Asked only for requests no route took.
-    public var externalPaths: (@Sendable (String) -> (template: String, methods: [HTTPRequest.Method])?)?
+    package var externalPaths: (@Sendable (String) -> (template: String, methods: [HTTPRequest.Method])?)?
 
-    public init(metrics: ServiceMetrics, readiness: Readiness, bodyLimit: Int = ServiceRequestContext.defaultBodyLimit) {
+    /// The app's namespace of problem types: every problem these routes answer with has the `type`
+    /// `problemNamespace` + its code (``Problem/type(in:)``).
+    public let problemNamespace: String
+
+    /// - Parameters:
+    ///   - metrics: where the requests are counted and timed.
+    ///   - readiness: what `/health/ready` reports.
+    ///   - problemNamespace: the app's, such as `urn:reviews:problem:` (``ServiceDefaults/problemNamespace``).
+    ///   - bodyLimit: the largest request body read, in bytes; a larger one is answered 413.
+    public init(
+        metrics: ServiceMetrics, readiness: Readiness, problemNamespace: String, bodyLimit: Int = ServiceRequestContext.defaultBodyLimit
+    ) {
+        self.problemNamespace = problemNamespace
         router = Router(context: ServiceRequestContext.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
-        router.add(middleware: ProblemMiddleware())
+        router.add(middleware: ProblemMiddleware(namespace: problemNamespace))
         router.add(middleware: BodyLimitMiddleware(limit: bodyLimit))
 
         on("/health/live", method: .get) { _, _ in
@@ -41,7 +53,7 @@ public final class ServiceRoutes {
             )
             problem.extensions = ["waiting": waiting.map(\.name).joined(separator: ",")]
             for notice in notices { problem.extensions[notice.name] = notice.items.joined(separator: ", ") }
-            return problem.response(instance: request.uri.path)
+            return problem.response(instance: request.uri.path, namespace: problemNamespace)
         }
         on("/metrics", method: .get) { _, _ in
             Response(

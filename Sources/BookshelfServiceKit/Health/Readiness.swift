@@ -3,10 +3,10 @@ import Synchronization
 /// The conditions a service must meet before `/health/ready` says yes, registered by the service
 /// (e.g. "broker" reachable, "replay" caught up). Unready until every registered condition is met.
 public final class Readiness: Sendable {
-    public struct Condition: Sendable, Equatable {
-        public var name: String
-        public var isMet: Bool
-        public var detail: String
+    package struct Condition: Sendable, Equatable {
+        package var name: String
+        package var isMet: Bool
+        package var detail: String
     }
 
     private let conditions = Mutex<[Condition]>([])
@@ -33,17 +33,17 @@ public final class Readiness: Sendable {
         }
     }
 
-    public var snapshot: [Condition] { conditions.withLock { $0 } }
+    package var snapshot: [Condition] { conditions.withLock { $0 } }
 
     /// Adds something `/health/ready` reports under `name` without waiting for it: the service can serve,
     /// but whoever reads the body should know (e.g. the gateway's routes that no instance answers now).
     /// `current` is asked on every request; an empty list is left out of the body.
-    public func addNotice(_ name: String, _ current: @escaping @Sendable () -> [String]) {
+    package func addNotice(_ name: String, _ current: @escaping @Sendable () -> [String]) {
         notices.withLock { $0.append((name, current)) }
     }
 
     /// The notices that have something to say now, in the order they were added.
-    public var noticesNow: [(name: String, items: [String])] {
+    package var noticesNow: [(name: String, items: [String])] {
         let providers = notices.withLock { $0 }
         return providers.compactMap { notice in
             let items = notice.current()

@@ -14,7 +14,7 @@ public struct IdempotencyLedger<Value: Sendable>: Sendable {
     public init() {}
 
     /// What the ledger knows of a key.
-    public enum Lookup: Sendable {
+    package enum Lookup: Sendable {
         /// Never answered and not being written: the write may go ahead.
         case new
         /// A write with this key has not been answered yet.
@@ -25,7 +25,7 @@ public struct IdempotencyLedger<Value: Sendable>: Sendable {
     }
 
     /// What the ledger knows of `key`.
-    public func lookup(_ key: String) -> Lookup {
+    package func lookup(_ key: String) -> Lookup {
         if let value = answers[key] { return .done(value, position: positions[key]) }
         return inFlight.contains(key) ? .inFlight : .new
     }
@@ -34,8 +34,8 @@ public struct IdempotencyLedger<Value: Sendable>: Sendable {
     ///
     /// - Parameter key: the request's `Idempotency-Key`.
     /// - Returns: the value and position `key` was answered with, or nil for a new key.
-    /// - Throws: ``invalidKey`` (400) for a key that is not 1 to 255 visible ASCII characters, ``keyInUse``
-    ///   (409) while a write with the key is in flight.
+    /// - Throws: a 400 problem `invalid-idempotency-key` for a key that is not 1 to 255 visible ASCII
+    ///   characters, a retryable 409 `idempotency-key-in-use` while a write with the key is in flight.
     public func check(_ key: String) throws(Problem) -> (value: Value, position: EventPosition?)? {
         guard Self.isUsableKey(key) else { throw Self.invalidKey }
         switch lookup(key) {
@@ -82,18 +82,18 @@ public struct IdempotencyLedger<Value: Sendable>: Sendable {
     /// Whether `key` can be an `Idempotency-Key`: 1 to 255 visible ASCII characters.
     ///
     /// - Parameter key: the header's value.
-    public static func isUsableKey(_ key: String) -> Bool {
+    package static func isUsableKey(_ key: String) -> Bool {
         (1...255).contains(key.utf8.count) && key.utf8.allSatisfy { (0x21...0x7E).contains($0) }
     }
 
     /// 400 `invalid-idempotency-key`: what `check(_:)` throws for a key `isUsableKey(_:)` refuses.
-    public static var invalidKey: Problem {
+    package static var invalidKey: Problem {
         Problem.badRequest(code: "invalid-idempotency-key", "Idempotency-Key must be 1 to 255 visible ASCII characters.")
     }
 
     /// 409 `idempotency-key-in-use`, retryable after a second: what `check(_:)` throws while a write with
     /// the key is in flight.
-    public static var keyInUse: Problem {
+    package static var keyInUse: Problem {
         Problem(
             status: .conflict, code: "idempotency-key-in-use",
             detail: "A request with this Idempotency-Key is still being processed; retry once it has answered.",

@@ -9,19 +9,20 @@ extension ServiceRoutes: HTTPResponderBuilder {}
 /// Runs one service process: its long-lived clients and its HTTP server in one ServiceGroup that shuts
 /// down gracefully on SIGTERM and SIGINT. Services start together and stop in reverse order, so the
 /// server (last) stops taking requests before the clients it uses go away.
-public enum ServiceHost {
+package enum ServiceHost {
     /// - Parameter configuration: where to listen, and the connections' idle timeout.
     /// - Parameter routes: the service's router, with the shared endpoints.
     /// - Parameter logger: the application's logger.
     /// - Parameter handlersOnEventLoop: handle each connection's requests on its event loop instead of the
     ///   global pool (see `ServiceHTTP1Channel`); for services whose handlers never block.
     /// - Parameter frontHandlers: channel handlers that may answer requests before Hummingbird does (see `FrontHandlers`).
-    public static func application(
+    package static func application(
         configuration: ServiceConfiguration, routes: ServiceRoutes, logger: Logger, handlersOnEventLoop: Bool = false,
         frontHandlers: FrontHandlers? = nil
     ) -> some ApplicationProtocol {
+        let namespace = routes.problemNamespace
         let channel = HTTP1Channel.Configuration(
-            additionalChannelHandlers: [ParserErrorProblemHandler()], idleTimeout: TimeAmount(configuration.idleTimeout))
+            additionalChannelHandlers: [ParserErrorProblemHandler(namespace: namespace)], idleTimeout: TimeAmount(configuration.idleTimeout))
         return Application(
             router: routes,
             server: .serviceHTTP1(configuration: channel, handlersOnEventLoop: handlersOnEventLoop, frontHandlers: frontHandlers),
@@ -31,7 +32,7 @@ public enum ServiceHost {
     }
 
     /// Runs `dependencies` (started first, stopped last) and the HTTP server until SIGTERM or SIGINT.
-    public static func run(
+    package static func run(
         configuration: ServiceConfiguration, routes: ServiceRoutes, dependencies: [any Service], logger: Logger,
         handlersOnEventLoop: Bool = false, frontHandlers: FrontHandlers? = nil
     ) async throws {
@@ -42,7 +43,7 @@ public enum ServiceHost {
     }
 
     /// The same with each dependency's termination behaviour spelled out.
-    public static func run(
+    package static func run(
         configuration: ServiceConfiguration, routes: ServiceRoutes,
         services: [ServiceGroupConfiguration.ServiceConfiguration], logger: Logger, handlersOnEventLoop: Bool = false,
         frontHandlers: FrontHandlers? = nil

@@ -21,7 +21,7 @@ public final class ServiceProcess {
     /// contracts/ as `--contracts` names it: what every event produced and consumed is checked against.
     public let contracts: ContractRegistry
     private var consumers: [KafkaConsumer] = []
-    /// `--kafka-config` / `BOOKSHELF_KAFKA_CONFIG`, applied to every Kafka client of the process.
+    /// `--kafka-config` / `<PREFIX>_KAFKA_CONFIG`, applied to every Kafka client of the process.
     public let kafkaProperties: KafkaProperties
     /// The topics this process produces to, replays and dead-letters into.
     public let events: EventStream
@@ -38,18 +38,19 @@ public final class ServiceProcess {
         let configuration = try options.resolve(defaults: defaults)
         self.configuration = configuration
         LogFormat.bootstrap(configuration.logFormat, level: configuration.logLevel)
-        var logger = Logger(label: "bookshelf.\(defaults.name)")
+        // The app's name, then the service's: `bookshelf.newbook` under `BOOKSHELF_`, `reviews.reviews` under `REVIEWS_`.
+        var logger = Logger(label: defaults.environmentPrefix.lowercased().replacing("_", with: ".") + defaults.name)
         logger.logLevel = configuration.logLevel
         logger[metadataKey: "service"] = .string(configuration.id)
         self.logger = logger
-        contracts = try ContractsLocation.load(flag: configuration.contracts)
-        let kafkaProperties = try ServiceOptions.checkedKafkaProperties(
-            flag: options.kafkaConfig, settings: Settings(prefix: defaults.environmentPrefix))
+        let settings = Settings(prefix: defaults.environmentPrefix)
+        contracts = try ContractsLocation.load(flag: configuration.contracts, environmentVariable: settings.variable("CONTRACTS"))
+        let kafkaProperties = try ServiceOptions.checkedKafkaProperties(flag: options.kafkaConfig, settings: settings)
         self.kafkaProperties = kafkaProperties
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         metrics = ServiceMetrics(registry: registry)
-        routes = ServiceRoutes(metrics: metrics, readiness: readiness)
+        routes = ServiceRoutes(metrics: metrics, readiness: readiness, problemNamespace: defaults.problemNamespace)
         producer = try KafkaProducer(
             // Five seconds to acknowledge: a write then answers 503 well before a gateway in front gives up (10 s).
             configuration: KafkaProducerConfiguration(

@@ -3,7 +3,7 @@ import FoundationEssentials
 import Logging
 
 /// How a service writes its logs to standard error.
-public enum LogFormat: String, Sendable, CaseIterable, ExpressibleByArgument {
+package enum LogFormat: String, Sendable, CaseIterable, ExpressibleByArgument {
     /// One human-readable line per entry.
     case text
     /// One JSON object per line, for log shippers.
@@ -11,7 +11,7 @@ public enum LogFormat: String, Sendable, CaseIterable, ExpressibleByArgument {
 
     /// Installs the process-wide log handler. swift-log allows this once per process, so only the
     /// executable calls it; tests keep the default handler.
-    public static func bootstrap(_ format: LogFormat, level: Logger.Level) {
+    package static func bootstrap(_ format: LogFormat, level: Logger.Level) {
         LoggingSystem.bootstrap { label in
             var handler: any LogHandler
             switch format {

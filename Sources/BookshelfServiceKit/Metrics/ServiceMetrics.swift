@@ -34,7 +34,7 @@ public final class ServiceMetrics: Sendable {
         self.registry = registry
     }
 
-    public func recordRequest(route: String, method: String, status: Int, duration: Duration) {
+    package func recordRequest(route: String, method: String, status: Int, duration: Duration) {
         let labels = RequestLabels(route: route, method: method, status: status)
         let metrics = made.withLock { made in
             if let metrics = made.requests[labels] { return metrics }
@@ -53,7 +53,7 @@ public final class ServiceMetrics: Sendable {
         metrics.duration.record(duration)
     }
 
-    public func eventProduced(type: String) {
+    package func eventProduced(type: String) {
         counter(type, in: \.produced) {
             registry.makeCounter(
                 descriptor: .init(namespace: "bookshelf", metricName: "events_produced", unitName: "total", helpText: "Events acknowledged by the broker, by type."),
@@ -61,7 +61,7 @@ public final class ServiceMetrics: Sendable {
         }.increment()
     }
 
-    public func eventsConsumed(type: String, count: Int) {
+    package func eventsConsumed(type: String, count: Int) {
         counter(type, in: \.consumed) {
             registry.makeCounter(
                 descriptor: .init(namespace: "bookshelf", metricName: "events_consumed", unitName: "total", helpText: "Events applied, by type."),
@@ -78,7 +78,7 @@ public final class ServiceMetrics: Sendable {
         }
     }
 
-    public func eventDeadLettered(reason: String) {
+    package func eventDeadLettered(reason: String) {
         registry.makeCounter(
             descriptor: .init(namespace: "bookshelf", metricName: "events_dead_lettered", unitName: "total", helpText: "Records sent to the dead-letter topic, by reason code."),
             labels: [("reason", reason)]
@@ -87,14 +87,14 @@ public final class ServiceMetrics: Sendable {
 
     /// How far behind the events the consumer applies are: now minus the `time` of the last applied event
     /// (sampled), so it is near zero when the view keeps up and grows while it replays or falls behind.
-    public func consumerLag(seconds: Double) {
+    package func consumerLag(seconds: Double) {
         registry.makeGauge(
             descriptor: .init(namespace: "bookshelf", metricName: "consumer_lag", unitName: "seconds", helpText: "Age of the last applied event when it was applied.")
         ).set(max(0, seconds))
     }
 
     /// The text exposition format, version 0.0.4.
-    public func exposition() -> [UInt8] {
+    package func exposition() -> [UInt8] {
         registry.emitToBuffer()
     }
 }

@@ -1,3 +1,4 @@
+import BookshelfServiceKit
 import FoundationEssentials
 import Glibc
 
@@ -6,10 +7,12 @@ import Glibc
 /// the build installs and nobody commits: the `swagger-ui-dist` folder of PyPI's `drf-spectacular-sidecar`
 /// (requirements-swagger-ui.txt), which `make setup` puts in .venv and the Dockerfile in `imageDirectory`.
 ///
-/// One setting, first match wins: `--swagger-ui-dir DIR`, `BOOKSHELF_SWAGGER_UI_DIR`, then the sidecar's
-/// folder in a `.venv` of the working directory or one of its parents, then `imageDirectory`.
+/// One setting, first match wins: `--swagger-ui-dir DIR`, the app's `<PREFIX>_SWAGGER_UI_DIR` (Bookshelf's
+/// `BOOKSHELF_SWAGGER_UI_DIR`), then the sidecar's folder in a `.venv` of the working directory or one of its
+/// parents, then `imageDirectory`.
 package struct SwaggerUIAssets: Sendable {
-    package static let environmentVariable = "BOOKSHELF_SWAGGER_UI_DIR"
+    /// The setting's name under the app's prefix.
+    static let setting = "SWAGGER_UI_DIR"
     /// Where the Docker image copies the distribution.
     package static let imageDirectory = "/usr/local/share/bookshelf/swagger-ui-dist"
     /// The distribution inside a virtual environment's site-packages.
@@ -40,32 +43,33 @@ package struct SwaggerUIAssets: Sendable {
     package let files: [File]
     /// The folders looked at, in order, for the message when none had the files.
     package let searched: [String]
+    /// The environment variable that names the folder, for the message; nil when no settings were read.
+    let variable: String?
 
     package var isAvailable: Bool { directory != nil }
 
     /// No distribution: the page says how to install one.
-    package static let notInstalled = SwaggerUIAssets(directory: nil, files: [], searched: [])
+    package static let notInstalled = SwaggerUIAssets(directory: nil, files: [], searched: [], variable: nil)
 
     /// Looks for the distribution; never throws, since the API works without its documentation page.
     package static func locate(
         flag: String?,
-        environment: [String: String],
+        settings: Settings,
         workingDirectory: String = FileManager.default.currentDirectoryPath
     ) -> SwaggerUIAssets {
+        let variable = settings.variable(setting)
         let candidates: [String]
-        if let flag, !flag.isEmpty {
-            candidates = [flag]
-        } else if let variable = environment[environmentVariable], !variable.isEmpty {
-            candidates = [variable]
+        if let given = settings.text(setting, flag: flag?.isEmpty == false ? flag : nil) {
+            candidates = [given]
         } else {
             candidates = virtualEnvironmentCandidates(from: workingDirectory) + [imageDirectory]
         }
         for candidate in candidates {
             if let files = files(in: candidate) {
-                return SwaggerUIAssets(directory: candidate, files: files, searched: candidates)
+                return SwaggerUIAssets(directory: candidate, files: files, searched: candidates, variable: variable)
             }
         }
-        return SwaggerUIAssets(directory: nil, files: [], searched: candidates)
+        return SwaggerUIAssets(directory: nil, files: [], searched: candidates, variable: variable)
     }
 
     /// Every `.venv/lib/python3.*/site-packages/<sidecar>` from the working directory up to the root.
@@ -101,7 +105,7 @@ package struct SwaggerUIAssets: Sendable {
     var missingAdvice: String {
         "Swagger UI's files (\(Self.needed.map(\.name).joined(separator: ", "))) were not found"
             + (searched.isEmpty ? "" : " in " + searched.joined(separator: ", "))
-            + ". Run `make setup` (it installs drf-spectacular-sidecar into .venv), or pass --swagger-ui-dir DIR or set "
-            + "\(Self.environmentVariable) to a swagger-ui-dist folder."
+            + ". Run `make setup` (it installs drf-spectacular-sidecar into .venv), or pass --swagger-ui-dir DIR"
+            + (variable.map { " or set \($0)" } ?? "") + " to a swagger-ui-dist folder."
     }
 }

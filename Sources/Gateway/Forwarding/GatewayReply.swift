@@ -1,3 +1,4 @@
+import BookshelfApp
 import BookshelfJSON
 import BookshelfHTTPClient
 import HTTPTypes
@@ -26,11 +27,11 @@ struct GatewayReply: Sendable {
         )
     }
 
-    /// problem+json with the headers `Problem.response(instance:)` gives it.
+    /// problem+json with the headers `Problem.response(instance:namespace:)` gives it, in the app's namespace.
     init(problem: Problem, instance: String) {
         var headers: HTTPFields = [.contentType: Problem.contentType]
         if let retryAfter = problem.retryAfter { headers[.retryAfter] = String(retryAfter) }
         if !problem.allow.isEmpty { headers[.allow] = problem.allow.map(\.rawValue).joined(separator: ", ") }
-        self.init(status: problem.status, headers: headers, body: ByteBuffer(bytes: problem.body(instance: instance)))
+        self.init(status: problem.status, headers: headers, body: ByteBuffer(bytes: problem.body(instance: instance, namespace: BookshelfServices.problemNamespace)))
     }
 }

@@ -6,7 +6,8 @@ import BookshelfServiceKit
 struct BookReadCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: BookshelfServices.bookRead.subcommand,
-        abstract: "The book-read aggregate: POST /bookshelf/books/{id}/finished produces bookshelf.book.finished (port \(BookshelfServices.bookRead.port))."
+        abstract: "The book-read aggregate: POST /bookshelf/books/{id}/finished produces bookshelf.book.finished (port \(BookshelfServices.bookRead.port)).",
+        discussion: ServiceOptions.environmentHelp(prefix: BookshelfServices.environmentPrefix)
     )
 
     @OptionGroup var options: ServiceOptions

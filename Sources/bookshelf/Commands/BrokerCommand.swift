@@ -51,7 +51,7 @@ struct BrokerCommand: AsyncParsableCommand {
     /// Fills what the flags left open from the environment, then the defaults, so that a bad variable is a
     /// usage error like a bad flag.
     mutating func validate() throws {
-        let settings = Settings()
+        let settings = Settings.bookshelf
         brokers = try settings.get("BROKER_COUNT", flag: brokers, named: "--brokers", expected: "a whole number, at least 1", where: { $0 >= 1 }) ?? 1
         partitions = try settings.get("BROKER_PARTITIONS", flag: partitions, named: "--partitions", expected: "a whole number, at least 1", where: { $0 >= 1 }) ?? 12
         logLevel = try settings.get(

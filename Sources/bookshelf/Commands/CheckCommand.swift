@@ -27,7 +27,7 @@ struct CheckCommand: ParsableCommand {
     func run() throws {
         let folder: String
         do {
-            folder = try ContractsLocation.resolve(flag: self.folder)
+            folder = try ContractsLocation.resolve(flag: self.folder, environmentVariable: ContractsLocation.bookshelfVariable)
         } catch {
             printError("bookshelf: \(error)")
             throw ExitCode(2)

@@ -8,7 +8,8 @@ import BookshelfServiceKit
 struct GatewayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: BookshelfServices.gateway.subcommand,
-        abstract: "The public REST API on :\(BookshelfServices.gateway.port), checked against contracts/ and routed to the services."
+        abstract: "The public REST API on :\(BookshelfServices.gateway.port), checked against contracts/ and routed to the services.",
+        discussion: ServiceOptions.environmentHelp(prefix: BookshelfServices.environmentPrefix)
     )
 
     @OptionGroup var options: ServiceOptions
@@ -33,9 +34,8 @@ struct GatewayCommand: AsyncParsableCommand {
 
     func run() async throws {
         MallocTuning.keepFreedArenaTop()
-        let settings = Settings()
-        let environment = settings.environment
-        let configuration = try options.resolve(defaults: GatewayService.defaults, environment: environment)
+        let settings = Settings.bookshelf
+        let configuration = try options.resolve(defaults: GatewayService.defaults, environment: settings.environment)
         LogFormat.bootstrap(configuration.logFormat, level: configuration.logLevel)
         let logger = Logger(label: "bookshelf.gateway")
         let timeout = try settings.get(
@@ -47,8 +47,8 @@ struct GatewayCommand: AsyncParsableCommand {
             upstreamFlags: upstreams,
             apiToken: settings.text("API_TOKEN", flag: apiToken),
             upstreamTimeout: .milliseconds(Int(timeout * 1000)),
-            swaggerUI: SwaggerUIAssets.locate(flag: swaggerUIDir, environment: environment),
-            environment: environment,
+            swaggerUI: SwaggerUIAssets.locate(flag: swaggerUIDir, settings: settings),
+            settings: settings,
             logger: logger
         )
         logger.info("gateway listening", metadata: ["address": "\(configuration.host):\(configuration.port)"])

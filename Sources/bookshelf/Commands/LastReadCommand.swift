@@ -6,7 +6,8 @@ import BookshelfServiceKit
 struct LastReadCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: BookshelfServices.lastRead.subcommand,
-        abstract: "The last-read view: GET /bookshelf/books/last/read, the five most recently finished books (port \(BookshelfServices.lastRead.port))."
+        abstract: "The last-read view: GET /bookshelf/books/last/read, the five most recently finished books (port \(BookshelfServices.lastRead.port)).",
+        discussion: ServiceOptions.environmentHelp(prefix: BookshelfServices.environmentPrefix)
     )
 
     @OptionGroup var options: ServiceOptions

@@ -6,7 +6,8 @@ import BookshelfServiceKit
 struct ListBooksCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: BookshelfServices.listBooks.subcommand,
-        abstract: "The list-books view: GET /bookshelf/books, every book in the order added (port \(BookshelfServices.listBooks.port))."
+        abstract: "The list-books view: GET /bookshelf/books, every book in the order added (port \(BookshelfServices.listBooks.port)).",
+        discussion: ServiceOptions.environmentHelp(prefix: BookshelfServices.environmentPrefix)
     )
 
     @OptionGroup var options: ServiceOptions

@@ -6,7 +6,8 @@ import BookshelfServiceKit
 struct NewBookCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: BookshelfServices.newBook.subcommand,
-        abstract: "The new-book aggregate: POST /bookshelf/books produces bookshelf.book.added (port \(BookshelfServices.newBook.port))."
+        abstract: "The new-book aggregate: POST /bookshelf/books produces bookshelf.book.added (port \(BookshelfServices.newBook.port)).",
+        discussion: ServiceOptions.environmentHelp(prefix: BookshelfServices.environmentPrefix)
     )
 
     @OptionGroup var options: ServiceOptions

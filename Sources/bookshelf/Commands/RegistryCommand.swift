@@ -31,7 +31,7 @@ struct RegistryCommand: AsyncParsableCommand {
     func run() async throws {
         let api: SchemaRegistryAPI
         do {
-            api = try SchemaRegistryAPI(registry: try ContractsLocation.load(flag: contracts))
+            api = try SchemaRegistryAPI(registry: try ContractsLocation.load(flag: contracts, environmentVariable: ContractsLocation.bookshelfVariable))
         } catch {
             printError("bookshelf: \(error)")
             throw ExitCode(2)

@@ -59,7 +59,7 @@ struct UpCommand: ParsableCommand {
     /// Fills what the flags left open from the environment, then the defaults, so that a bad variable
     /// is a usage error like a bad flag.
     mutating func validate() throws {
-        let settings = Settings()
+        let settings = Settings.bookshelf
         stateFile = settings.text("STATE_FILE", flag: stateFile)
         portOffset = try settings.get(
             "PORT_OFFSET", flag: portOffset, named: "--port-offset",
@@ -77,7 +77,7 @@ struct UpCommand: ParsableCommand {
         guard let portOffset, let readyTimeout, let restartLimit else { preconditionFailure("validate() resolves every setting") }
         let stateFile = self.stateFile
         // The children inherit the environment: the properties (maybe secrets) stay off their command lines.
-        if let kafkaConfig { setenv(Settings().variable("KAFKA_CONFIG"), kafkaConfig, 1) }
+        if let kafkaConfig { setenv(Settings.bookshelf.variable("KAFKA_CONFIG"), kafkaConfig, 1) }
 
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
         let logger = Logger(label: "bookshelf.up")

@@ -42,7 +42,7 @@ struct VerifyTopicCommand: AsyncParsableCommand {
     func run() async throws {
         let verification: TopicVerification
         do {
-            let registry = try ContractsLocation.load(flag: contracts)
+            let registry = try ContractsLocation.load(flag: contracts, environmentVariable: ContractsLocation.bookshelfVariable)
             let verifier = try RecordVerifier(registry: registry, topic: topic)
             var logger = Logger(label: "verify-topic")
             logger.logLevel = .error

@@ -127,7 +127,7 @@ import Testing
             Issue.record("a missing folder must not load")
         } catch {
             #expect(error.code == .folderNotFound)
-            #expect(error.message.contains(ContractsLocation.environmentVariable))
+            #expect(error.message.contains("/nonexistent/contracts"))
         }
     }
 }
@@ -218,22 +218,41 @@ import Testing
 
 @Suite struct ContractsLocationTests {
     @Test func flagThenEnvironmentThenSearchUpwards() throws {
-        #expect(try ContractsLocation.resolve(flag: "/a", environment: ["BOOKSHELF_CONTRACTS": "/b"]) == "/a")
-        #expect(try ContractsLocation.resolve(flag: nil, environment: ["BOOKSHELF_CONTRACTS": "/b"]) == "/b")
+        let variable = "BOOKSHELF_CONTRACTS"
+        #expect(try ContractsLocation.resolve(flag: "/a", environmentVariable: variable, environment: [variable: "/b"]) == "/a")
+        #expect(try ContractsLocation.resolve(flag: nil, environmentVariable: variable, environment: [variable: "/b"]) == "/b")
         let inside = ContractsFixture.folder + "/rest/book"
-        let found = try ContractsLocation.resolve(flag: nil, environment: [:], workingDirectory: inside)
+        let found = try ContractsLocation.resolve(flag: nil, environmentVariable: variable, environment: [:], workingDirectory: inside)
         #expect(found == ContractsFixture.folder)
-        let registry = try ContractsLocation.load(flag: nil, environment: [:], workingDirectory: inside)
+        let registry = try ContractsLocation.load(flag: nil, environmentVariable: variable, environment: [:], workingDirectory: inside)
         #expect(registry.folder == ContractsFixture.folder)
+    }
+
+    @Test func readsTheAppsVariableAndNoOther() throws {
+        let environment = ["REVIEWS_CONTRACTS": "/reviews", "BOOKSHELF_CONTRACTS": "/bookshelf"]
+        #expect(try ContractsLocation.resolve(flag: nil, environmentVariable: "REVIEWS_CONTRACTS", environment: environment) == "/reviews")
+        let inside = ContractsFixture.folder + "/rest/book"
+        let found = try ContractsLocation.resolve(
+            flag: nil, environmentVariable: "REVIEWS_CONTRACTS", environment: ["BOOKSHELF_CONTRACTS": "/bookshelf"], workingDirectory: inside)
+        #expect(found == ContractsFixture.folder)
     }
 
     @Test func saysHowToNameTheFolderWhenNoneIsFound() {
         do {
-            _ = try ContractsLocation.resolve(flag: nil, environment: [:], workingDirectory: "/")
+            _ = try ContractsLocation.resolve(flag: nil, environmentVariable: "REVIEWS_CONTRACTS", environment: [:], workingDirectory: "/")
             Issue.record("/ has no contracts folder")
         } catch {
             #expect(error.code == .folderNotFound)
             #expect(error.message.contains("--contracts"))
+            #expect(error.message.contains("REVIEWS_CONTRACTS"))
+            #expect(!error.message.contains("BOOKSHELF"))
+        }
+        do {
+            _ = try ContractsLocation.load(flag: "/nonexistent/contracts", environmentVariable: "REVIEWS_CONTRACTS", environment: [:])
+            Issue.record("a missing folder must not load")
+        } catch {
+            #expect(error.code == .folderNotFound)
+            #expect(error.message == "no contracts folder at /nonexistent/contracts. Pass --contracts DIR or set REVIEWS_CONTRACTS.")
         }
     }
 }

@@ -6,7 +6,7 @@ import Testing
     @Test func flagsNameInstancesAndARepeatedNameAddsOne() throws {
         let discovery = try StaticDiscovery(
             flags: ["booklist=http://127.0.0.1:8084/", "booklist=http://127.0.0.1:9084", "newbook=http://10.0.0.5:8081"],
-            environment: [StaticDiscovery.environmentVariable: "readbook=http://127.0.0.1:8082"]
+            environmentVariable: "BOOKSHELF_UPSTREAMS", environment: ["BOOKSHELF_UPSTREAMS": "readbook=http://127.0.0.1:8082"]
         )
         #expect(discovery.instances(of: "booklist").map(\.baseURL) == ["http://127.0.0.1:8084", "http://127.0.0.1:9084"])
         #expect(discovery.instances(of: "newbook").map(\.baseURL) == ["http://10.0.0.5:8081"])
@@ -16,18 +16,26 @@ import Testing
 
     @Test func environmentIsTheFallback() throws {
         let discovery = try StaticDiscovery(
-            flags: [],
-            environment: [StaticDiscovery.environmentVariable: "readbook=http://127.0.0.1:8082, lastreadbooks=http://127.0.0.1:8080"]
+            flags: [], environmentVariable: "BOOKSHELF_UPSTREAMS",
+            environment: ["BOOKSHELF_UPSTREAMS": "readbook=http://127.0.0.1:8082, lastreadbooks=http://127.0.0.1:8080"]
         )
         #expect(discovery.instances(of: "readbook").map(\.baseURL) == ["http://127.0.0.1:8082"])
         #expect(discovery.instances(of: "lastreadbooks").map(\.baseURL) == ["http://127.0.0.1:8080"])
     }
 
+    @Test func anotherAppsVariableIsTheOnlyOneRead() throws {
+        let environment = ["REVIEWS_UPSTREAMS": "books=http://127.0.0.1:9000", "BOOKSHELF_UPSTREAMS": "readbook=http://127.0.0.1:8082"]
+        let discovery = try StaticDiscovery(flags: [], environmentVariable: "REVIEWS_UPSTREAMS", environment: environment)
+        #expect(discovery.upstreams.mapValues { $0.map(\.baseURL) } == ["books": ["http://127.0.0.1:9000"]])
+        let unset = try StaticDiscovery(flags: [], environmentVariable: "REVIEWS_UPSTREAMS", environment: ["BOOKSHELF_UPSTREAMS": "readbook=http://127.0.0.1:8082"])
+        #expect(unset.upstreams.isEmpty)
+    }
+
     @Test(arguments: ["booklist", "=http://127.0.0.1:1", "booklist=127.0.0.1:8084", "booklist=http://", "booklist=http://h:1/path", "bad name=http://h:1"])
     func malformedEntriesAreRejected(_ entry: String) {
-        #expect(throws: DiscoveryError.self) { try StaticDiscovery(flags: [entry], environment: [:]) }
+        #expect(throws: DiscoveryError.self) { try StaticDiscovery(flags: [entry], environmentVariable: "BOOKSHELF_UPSTREAMS", environment: [:]) }
         do {
-            _ = try StaticDiscovery(flags: [entry], environment: [:])
+            _ = try StaticDiscovery(flags: [entry], environmentVariable: "BOOKSHELF_UPSTREAMS", environment: [:])
         } catch {
             #expect(error.code == .invalidUpstream)
             #expect(error.message.contains(entry))

@@ -6,7 +6,7 @@ import Testing
 
 /// Bookshelf's events through the kit's codec: what new-book writes and what every view reads, every version.
 @Suite struct BookEventTests {
-    let contracts = Result { () throws(ContractError) in try ContractsLocation.load(flag: nil) }
+    let contracts = Result { () throws(ContractError) in try ContractsLocation.load(flag: nil, environmentVariable: "BOOKSHELF_CONTRACTS") }
     func reader() throws -> EventCodec<BookEvent> { EventCodec(contracts: try contracts.get()) }
     let book = Book(id: UUID(uuidString: "6f1c2a9e-3b7d-4c58-9e21-0a4f5d7b8c31")!, title: "Dune", author: "Frank Herbert", published: "1965", isbn: "9780441013593", tags: ["sf"])
 

@@ -23,7 +23,7 @@ struct RefusingPublisher: EventPublisher {
 }
 
 @Suite struct IdempotencyLedgerTests {
-    let contracts = Result { () throws(ContractError) in try ContractsLocation.load(flag: nil) }
+    let contracts = Result { () throws(ContractError) in try ContractsLocation.load(flag: nil, environmentVariable: "BOOKSHELF_CONTRACTS") }
 
     @Test func aNewKeyMayGoAheadAndIsInFlightOnceReserved() throws {
         var ledger = IdempotencyLedger<String>()

@@ -25,7 +25,7 @@ struct Titles: Projection {
 /// The one event path, over a real Kafka-protocol broker: what a service produces (`EventCodec` and
 /// `KafkaEventPublisher`) and what a view replays (`KafkaEventSource`, `ProjectionHost`, `KafkaDeadLetterSink`).
 @Suite(.serialized) struct KafkaEventPathTests {
-    let contracts = Result { () throws(ContractError) in try ContractsLocation.load(flag: nil) }
+    let contracts = Result { () throws(ContractError) in try ContractsLocation.load(flag: nil, environmentVariable: "BOOKSHELF_CONTRACTS") }
 
     /// An embedded broker with an events topic and a dead-letter topic of their own, and a producer.
     final class Fixture {

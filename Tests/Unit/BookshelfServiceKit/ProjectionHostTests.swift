@@ -28,7 +28,7 @@ struct AddedCount: Projection {
 }
 
 @Suite struct ProjectionHostTests {
-    let contracts = Result { () throws(ContractError) in try ContractsLocation.load(flag: nil) }
+    let contracts = Result { () throws(ContractError) in try ContractsLocation.load(flag: nil, environmentVariable: "BOOKSHELF_CONTRACTS") }
 
     /// A host of `AddedCount` replaying `log`, dead-lettering into it, named "test".
     func host(over log: InMemoryEventLog, readiness: Readiness) throws -> ProjectionHost<AddedCount> {

@@ -3,7 +3,7 @@ import BookshelfServiceKit
 import Testing
 
 @Suite struct ServiceOptionsTests {
-    let defaults = ServiceDefaults(name: "booklist", tags: ["books", "list"], port: 8084)
+    let defaults = ServiceDefaults(name: "booklist", tags: ["books", "list"], port: 8084, environmentPrefix: "BOOKSHELF_", problemNamespace: "urn:bookshelf:problem:")
 
     @Test func defaultsApplyWhenNothingIsGiven() throws {
         let configuration = try ServiceOptions.parse([]).resolve(defaults: defaults, environment: [:])
@@ -43,7 +43,7 @@ import Testing
     }
 
     @Test func anotherAppReadsItsOwnPrefix() throws {
-        let reviews = ServiceDefaults(name: "reviews", tags: ["reviews"], port: 8090, environmentPrefix: "REVIEWS_")
+        let reviews = ServiceDefaults(name: "reviews", tags: ["reviews"], port: 8090, environmentPrefix: "REVIEWS_", problemNamespace: "urn:reviews:problem:")
         let environment = ["REVIEWS_PORT": "9100", "REVIEWS_BROKER": "kafka:9092", "BOOKSHELF_PORT": "9000", "BOOKSHELF_HOST": "0.0.0.0"]
         let configuration = try ServiceOptions.parse([]).resolve(defaults: reviews, environment: environment)
         #expect(configuration.port == 9100)
@@ -58,25 +58,48 @@ import Testing
         #expect(properties.values == ["linger.ms": "7"])
     }
 
+    /// `--help` of a service names its own variables: every one the discussion lists is the one `resolve` reads.
+    @Test func theEnvironmentHelpNamesTheVariablesTheOptionsRead() throws {
+        let help = ServiceOptions.environmentHelp(prefix: "REVIEWS_")
+        #expect(!help.contains("BOOKSHELF"))
+        for (variable, value, read) in [
+            ("REVIEWS_PORT", "9100", { (c: ServiceConfiguration) in "\(c.port)" }), ("REVIEWS_HOST", "10.0.0.1", \.host),
+            ("REVIEWS_BROKER", "kafka:9092", \.broker), ("REVIEWS_CONSUL", "http://consul:8500", { $0.consul ?? "" }),
+            ("REVIEWS_SERVICE_NAME", "rev", \.name), ("REVIEWS_SERVICE_ID", "rev-1", \.id),
+            ("REVIEWS_SERVICE_TAGS", "x", { $0.tags.joined() }), ("REVIEWS_ADVERTISE_ADDRESS", "10.0.0.2", \.advertiseAddress),
+            ("REVIEWS_CONTRACTS", "/c", \.contracts), ("REVIEWS_LOG_FORMAT", "json", { $0.logFormat.rawValue }),
+            ("REVIEWS_LOG_LEVEL", "debug", { $0.logLevel.rawValue }),
+        ] as [(String, String, (ServiceConfiguration) -> String)] {
+            #expect(help.contains(variable), "\(variable) is not in the help")
+            let configuration = try ServiceOptions.parse([]).resolve(
+                defaults: ServiceDefaults(name: "reviews", tags: ["reviews"], port: 8090, environmentPrefix: "REVIEWS_", problemNamespace: "urn:reviews:problem:"), environment: [variable: value])
+            #expect(read(configuration) == value, "\(variable)")
+        }
+        #expect(help.contains("REVIEWS_KAFKA_CONFIG"))
+        let helpText = ServiceOptions.helpMessage()
+        #expect(!helpText.contains("BOOKSHELF_"))
+        #expect(helpText.contains("<PREFIX>_PORT"))
+    }
+
     @Test func kafkaConfigComesFromTheFlagElseTheEnvironmentElseNothing() throws {
         let environment = ["BOOKSHELF_KAFKA_CONFIG": "linger.ms=50,client.rack=eu-1"]
-        #expect(try ServiceOptions.parse([]).kafkaProperties(settings: Settings(environment: [:])).isEmpty)
-        #expect(try ServiceOptions.parse([]).kafkaProperties(settings: Settings(environment: environment)).values == ["linger.ms": "50", "client.rack": "eu-1"])
-        #expect(try ServiceOptions.parse(["--kafka-config", "linger.ms=5"]).kafkaProperties(settings: Settings(environment: environment)).values == ["linger.ms": "5"])
+        #expect(try ServiceOptions.parse([]).kafkaProperties(settings: Settings(prefix: "BOOKSHELF_", environment: [:])).isEmpty)
+        #expect(try ServiceOptions.parse([]).kafkaProperties(settings: Settings(prefix: "BOOKSHELF_", environment: environment)).values == ["linger.ms": "50", "client.rack": "eu-1"])
+        #expect(try ServiceOptions.parse(["--kafka-config", "linger.ms=5"]).kafkaProperties(settings: Settings(prefix: "BOOKSHELF_", environment: environment)).values == ["linger.ms": "5"])
     }
 
     @Test func kafkaConfigReadsAFileOnePropertyPerLine() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("kafka-\(UUID().uuidString).properties").path
         try "security.protocol=SASL_SSL\nsasl.oauthbearer.extensions=a=1,b=2\n".write(toFile: path, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let properties = try ServiceOptions.parse([]).kafkaProperties(settings: Settings(environment: ["BOOKSHELF_KAFKA_CONFIG": "@\(path)"]))
+        let properties = try ServiceOptions.parse([]).kafkaProperties(settings: Settings(prefix: "BOOKSHELF_", environment: ["BOOKSHELF_KAFKA_CONFIG": "@\(path)"]))
         #expect(properties.values == ["security.protocol": "SASL_SSL", "sasl.oauthbearer.extensions": "a=1,b=2"])
         let missing = #expect(throws: (any Error).self) {
-            try ServiceOptions.parse(["--kafka-config", "@/nonexistent/kafka.properties"]).kafkaProperties(settings: Settings(environment: [:]))
+            try ServiceOptions.parse(["--kafka-config", "@/nonexistent/kafka.properties"]).kafkaProperties(settings: Settings(prefix: "BOOKSHELF_", environment: [:]))
         }
         #expect(String(describing: missing!).contains("--kafka-config: cannot read the file /nonexistent/kafka.properties"))
         let wrong = #expect(throws: (any Error).self) {
-            try ServiceOptions.parse([]).kafkaProperties(settings: Settings(environment: ["BOOKSHELF_KAFKA_CONFIG": "bootstrap.servers=x:1"]))
+            try ServiceOptions.parse([]).kafkaProperties(settings: Settings(prefix: "BOOKSHELF_", environment: ["BOOKSHELF_KAFKA_CONFIG": "bootstrap.servers=x:1"]))
         }
         #expect(String(describing: wrong!).contains("BOOKSHELF_KAFKA_CONFIG: bootstrap.servers cannot be set here"))
     }

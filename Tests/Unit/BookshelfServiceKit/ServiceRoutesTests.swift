@@ -6,7 +6,7 @@ import Testing
 
 @Suite struct ServiceRoutesTests {
     func app(readiness: Readiness = Readiness(), metrics: ServiceMetrics = ServiceMetrics(), bodyLimit: Int = 64) -> some ApplicationProtocol {
-        let routes = ServiceRoutes(metrics: metrics, readiness: readiness, bodyLimit: bodyLimit)
+        let routes = ServiceRoutes(metrics: metrics, readiness: readiness, problemNamespace: "urn:bookshelf:problem:", bodyLimit: bodyLimit)
         routes.on("/things", method: .post) { request, context in
             var request = request
             let body = try await request.jsonBody(context: context)

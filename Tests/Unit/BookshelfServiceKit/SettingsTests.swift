@@ -2,7 +2,7 @@ import BookshelfServiceKit
 import Testing
 
 @Suite struct SettingsTests {
-    let settings = Settings(environment: ["BOOKSHELF_PORT": "9000", "BOOKSHELF_EMPTY": "", "BOOKSHELF_NAME": "from-env", "PORT": "1"])
+    let settings = Settings(prefix: "BOOKSHELF_", environment: ["BOOKSHELF_PORT": "9000", "BOOKSHELF_EMPTY": "", "BOOKSHELF_NAME": "from-env", "PORT": "1"])
 
     func port(_ settings: Settings, flag: Int?) throws -> Int {
         try settings.get("PORT", flag: flag, named: "--port", expected: "a port", where: (0...65535).contains) ?? 8081
@@ -25,15 +25,15 @@ import Testing
     }
 
     @Test func theDefaultAppliesWhenTheVariableIsUnsetOrEmpty() throws {
-        #expect(try port(Settings(environment: [:]), flag: nil) == 8081)
+        #expect(try port(Settings(prefix: "BOOKSHELF_", environment: [:]), flag: nil) == 8081)
         #expect(settings.text("EMPTY") == nil)
         #expect(try settings.get("EMPTY", flag: nil as Int?, named: "--empty", expected: "a number") == nil)
     }
 
     @Test func aBadVariableIsNamed() {
-        let unreadable = #expect(throws: (any Error).self) { try port(Settings(environment: ["BOOKSHELF_PORT": "eighty"]), flag: nil) }
+        let unreadable = #expect(throws: (any Error).self) { try port(Settings(prefix: "BOOKSHELF_", environment: ["BOOKSHELF_PORT": "eighty"]), flag: nil) }
         #expect(unreadable.map { String(describing: $0) } == "BOOKSHELF_PORT is 'eighty', not a port")
-        let refused = #expect(throws: (any Error).self) { try port(Settings(environment: ["BOOKSHELF_PORT": "70000"]), flag: nil) }
+        let refused = #expect(throws: (any Error).self) { try port(Settings(prefix: "BOOKSHELF_", environment: ["BOOKSHELF_PORT": "70000"]), flag: nil) }
         #expect(refused.map { String(describing: $0) } == "BOOKSHELF_PORT is '70000', not a port")
     }
 
@@ -53,11 +53,11 @@ import Testing
 
     @Test func aParserReadsTypesThatAreNotLosslessStrings() throws {
         enum Mode: String { case fast, safe }
-        let mode = try Settings(environment: ["BOOKSHELF_MODE": "safe"])
+        let mode = try Settings(prefix: "BOOKSHELF_", environment: ["BOOKSHELF_MODE": "safe"])
             .get("MODE", flag: nil, named: "--mode", expected: "fast or safe", parse: Mode.init(rawValue:))
         #expect(mode == .safe)
         #expect(throws: (any Error).self) {
-            try Settings(environment: ["BOOKSHELF_MODE": "slow"]).get("MODE", flag: nil, named: "--mode", expected: "fast or safe", parse: Mode.init(rawValue:))
+            try Settings(prefix: "BOOKSHELF_", environment: ["BOOKSHELF_MODE": "slow"]).get("MODE", flag: nil, named: "--mode", expected: "fast or safe", parse: Mode.init(rawValue:))
         }
     }
 }

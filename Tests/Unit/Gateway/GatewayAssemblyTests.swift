@@ -20,7 +20,7 @@ import Testing
         )
         return try GatewayAssembly(
             configuration: configuration, upstreamFlags: upstreams, apiToken: nil, upstreamTimeout: .seconds(1),
-            swaggerUI: .notInstalled, environment: [:], logger: logger
+            swaggerUI: .notInstalled, settings: Settings(prefix: "BOOKSHELF_", environment: [:]), logger: logger
         )
     }
 

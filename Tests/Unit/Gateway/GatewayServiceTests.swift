@@ -88,7 +88,7 @@ final class Upstream: Sendable {
             contracts: sharedContracts, validator: sharedSchemas,
             forwarder: UpstreamForwarder(client: client, discovery: discovery), apiToken: token
         )
-        let routes = ServiceRoutes(metrics: metrics, readiness: Readiness())
+        let routes = ServiceRoutes(metrics: metrics, readiness: Readiness(), problemNamespace: "urn:bookshelf:problem:")
         gateway.addRoutes(to: routes)
         var logger = Logger(label: "gateway-test")
         logger.logLevel = .critical
@@ -149,7 +149,7 @@ final class Upstream: Sendable {
                 forwarder: UpstreamForwarder(client: client, discovery: discovery), apiToken: nil
             )
             let metrics = ServiceMetrics()
-            let routes = ServiceRoutes(metrics: metrics, readiness: Readiness())
+            let routes = ServiceRoutes(metrics: metrics, readiness: Readiness(), problemNamespace: "urn:bookshelf:problem:")
             gateway.addRoutes(to: routes)
             let configuration = ServiceConfiguration(
                 name: "gateway", id: "gateway-test", tags: [], host: "127.0.0.1", port: 0, advertiseAddress: "127.0.0.1",

@@ -28,7 +28,7 @@ import Testing
             contracts: sharedContracts, validator: sharedSchemas,
             forwarder: UpstreamForwarder(client: client, discovery: StaticDiscovery(upstreams: [:])), apiToken: nil, swaggerUI: assets
         )
-        let routes = ServiceRoutes(metrics: ServiceMetrics(), readiness: Readiness())
+        let routes = ServiceRoutes(metrics: ServiceMetrics(), readiness: Readiness(), problemNamespace: "urn:bookshelf:problem:")
         gateway.addRoutes(to: routes)
         var logger = Logger(label: "swagger-test")
         logger.logLevel = .critical
@@ -38,7 +38,7 @@ import Testing
     @Test func thePageRefersToTheGatewaysOwnFilesAndTheyAreServedWithTheirCharset() async throws {
         let directory = try Self.distribution()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let assets = SwaggerUIAssets.locate(flag: directory, environment: [:])
+        let assets = SwaggerUIAssets.locate(flag: directory, settings: Settings(prefix: "BOOKSHELF_", environment: [:]))
         #expect(assets.directory == directory)
         let client = HTTPClient()
         try await Self.app(assets, client: client).test(.live) { gateway in
@@ -87,7 +87,7 @@ import Testing
         let directory = try Self.distribution()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let client = HTTPClient()
-        try await Self.app(SwaggerUIAssets.locate(flag: directory, environment: [:]), client: client).test(.live) { gateway in
+        try await Self.app(SwaggerUIAssets.locate(flag: directory, settings: Settings(prefix: "BOOKSHELF_", environment: [:])), client: client).test(.live) { gateway in
             try await gateway.execute(uri: uri, method: .get) { response in
                 #expect(response.status == .notFound, "\(uri)")
                 #expect(!String(buffer: response.body).contains("root:"))
@@ -99,7 +99,7 @@ import Testing
 
     @Test func withoutTheFilesThePageSaysSoAndWhatToDo() async throws {
         let empty = FileManager.default.temporaryDirectory.appendingPathComponent("no-swagger-\(UUID().uuidString)").path
-        let assets = SwaggerUIAssets.locate(flag: nil, environment: [SwaggerUIAssets.environmentVariable: empty])
+        let assets = SwaggerUIAssets.locate(flag: nil, settings: Settings(prefix: "BOOKSHELF_", environment: ["BOOKSHELF_SWAGGER_UI_DIR": empty]))
         #expect(!assets.isAvailable)
         #expect(assets.searched == [empty])
         let client = HTTPClient()
@@ -139,19 +139,27 @@ import Testing
         let inside = root.appendingPathComponent("Sources/Gateway")
         try FileManager.default.createDirectory(at: inside, withIntermediateDirectories: true)
 
-        let searched = SwaggerUIAssets.locate(flag: nil, environment: [:], workingDirectory: inside.path)
+        let searched = SwaggerUIAssets.locate(flag: nil, settings: Settings(prefix: "BOOKSHELF_", environment: [:]), workingDirectory: inside.path)
         #expect(searched.directory.map { URL(fileURLWithPath: $0).standardizedFileURL.path } == dist.standardizedFileURL.path)
         #expect(searched.files.map(\.name) == ["swagger-ui-bundle.js", "swagger-ui.css"])
 
-        let variable = SwaggerUIAssets.locate(flag: nil, environment: [SwaggerUIAssets.environmentVariable: source], workingDirectory: inside.path)
+        let variable = SwaggerUIAssets.locate(flag: nil, settings: Settings(prefix: "BOOKSHELF_", environment: ["BOOKSHELF_SWAGGER_UI_DIR": source]), workingDirectory: inside.path)
         #expect(variable.directory == source)
-        let flag = SwaggerUIAssets.locate(flag: "/nonexistent", environment: [SwaggerUIAssets.environmentVariable: source], workingDirectory: inside.path)
+        let flag = SwaggerUIAssets.locate(flag: "/nonexistent", settings: Settings(prefix: "BOOKSHELF_", environment: ["BOOKSHELF_SWAGGER_UI_DIR": source]), workingDirectory: inside.path)
         #expect(flag.directory == nil)
         #expect(flag.searched == ["/nonexistent"])
+        // Another app's gateway reads its own variable, not Bookshelf's.
+        let reviews = SwaggerUIAssets.locate(
+            flag: nil, settings: Settings(prefix: "REVIEWS_", environment: ["REVIEWS_SWAGGER_UI_DIR": source]), workingDirectory: inside.path)
+        #expect(reviews.directory == source)
+        let other = SwaggerUIAssets.locate(
+            flag: nil, settings: Settings(prefix: "REVIEWS_", environment: ["BOOKSHELF_SWAGGER_UI_DIR": "/nonexistent"]), workingDirectory: inside.path)
+        #expect(other.directory.map { URL(fileURLWithPath: $0).standardizedFileURL.path } == dist.standardizedFileURL.path)
+        #expect(other.missingAdvice.contains("REVIEWS_SWAGGER_UI_DIR"))
 
         // A folder missing one needed file is not used.
         try FileManager.default.removeItem(atPath: dist.path + "/swagger-ui.css")
-        let incomplete = SwaggerUIAssets.locate(flag: nil, environment: [:], workingDirectory: inside.path)
+        let incomplete = SwaggerUIAssets.locate(flag: nil, settings: Settings(prefix: "BOOKSHELF_", environment: [:]), workingDirectory: inside.path)
         #expect(incomplete.directory != dist.path)
         #expect(incomplete.searched.contains { $0.hasSuffix(SwaggerUIAssets.sidecarFolder) })
         #expect(incomplete.searched.last == SwaggerUIAssets.imageDirectory)

@@ -92,7 +92,7 @@ func finished(_ book: Book, at seconds: TimeInterval, id: UUID = UUID()) -> Book
             _ = try NewBookRequest(validating: Array(text.utf8), against: repositoryContracts)
             Issue.record("expected a refusal")
         } catch {
-            let body = try JSONValue(parsing: Array(error.body(instance: "/bookshelf/books")))
+            let body = try JSONValue(parsing: Array(error.body(instance: "/bookshelf/books", namespace: "urn:bookshelf:problem:")))
             #expect(try repositoryContracts.violations(of: body, against: "https://bookshelf.example/contracts/rest/problem/problem.schema.json").isEmpty)
             // The empty title fails minLength and pattern, the unknown property additionalProperties.
             let locations = body["errors"].map { $0.elements.compactMap { $0["instanceLocation"]?.string } } ?? []

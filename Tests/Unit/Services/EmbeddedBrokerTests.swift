@@ -34,7 +34,7 @@ import Testing
         }
         func routes() -> (ServiceRoutes, Readiness) {
             let readiness = Readiness()
-            return (ServiceRoutes(metrics: metrics, readiness: readiness), readiness)
+            return (ServiceRoutes(metrics: metrics, readiness: readiness, problemNamespace: "urn:bookshelf:problem:"), readiness)
         }
 
         let (newBookRoutes, newBookReady) = routes()

@@ -3,7 +3,7 @@ import BookshelfContracts
 /// The repository's contracts/ folder, found from the working directory as `bookshelf` finds it.
 let repositoryContractsFolder: String = {
     do {
-        return try ContractsLocation.resolve(flag: nil)
+        return try ContractsLocation.resolve(flag: nil, environmentVariable: "BOOKSHELF_CONTRACTS")
     } catch {
         fatalError("the service tests need the repository's contracts/: \(error)")
     }

@@ -25,7 +25,7 @@ final class Shelf: Sendable {
 
     func routes(_ add: (ServiceRoutes, Readiness) -> any Service) -> (ServiceRoutes, any Service) {
         let readiness = Readiness()
-        let routes = ServiceRoutes(metrics: metrics, readiness: readiness)
+        let routes = ServiceRoutes(metrics: metrics, readiness: readiness, problemNamespace: "urn:bookshelf:problem:")
         return (routes, add(routes, readiness))
     }
 

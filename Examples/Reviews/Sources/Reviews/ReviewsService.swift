@@ -7,7 +7,8 @@ import Hummingbird
 /// The reviews service's wiring: `POST /reviews` publishes `reviews.review.posted`, `GET
 /// /reviews/books/{bookId}` answers from `ReviewsByBook`, which the service's own topic builds.
 public struct ReviewsService: Sendable {
-    public static let defaults = ServiceDefaults(name: "reviews", tags: ["reviews"], port: 8090, environmentPrefix: "REVIEWS_")
+    public static let defaults = ServiceDefaults(
+        name: "reviews", tags: ["reviews"], port: 8090, environmentPrefix: "REVIEWS_", problemNamespace: "urn:reviews:problem:")
     public static let eventSource = "/reviews/reviews"
     public static let events = EventStream(topic: "reviews.events", deadLetterTopic: "reviews.deadletter")
     public static let positionHeaders = PositionHeaders(written: .init("X-Reviews-Position")!, minimum: .init("X-Reviews-Min-Position")!)

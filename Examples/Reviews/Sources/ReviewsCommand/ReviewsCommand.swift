@@ -8,7 +8,8 @@ import Reviews
 struct ReviewsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reviews",
-        abstract: "The reviews service: POST /reviews produces reviews.review.posted; GET /reviews/books/{bookId} answers a book's reviews (port 8090)."
+        abstract: "The reviews service: POST /reviews produces reviews.review.posted; GET /reviews/books/{bookId} answers a book's reviews (port 8090).",
+        discussion: ServiceOptions.environmentHelp(prefix: ReviewsService.defaults.environmentPrefix)
     )
 
     @OptionGroup var options: ServiceOptions

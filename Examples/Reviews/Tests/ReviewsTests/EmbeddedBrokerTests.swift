@@ -18,7 +18,7 @@ import Testing
                 positionHeaders: ReviewsService.positionHeaders, contracts: contracts
             )
             let reviews = try kafka.projection(ReviewsByBook.self)
-            let routes = ServiceRoutes(metrics: kafka.metrics, readiness: kafka.readiness)
+            let routes = ServiceRoutes(metrics: kafka.metrics, readiness: kafka.readiness, problemNamespace: ReviewsService.defaults.problemNamespace)
             ReviewsService(reviews: reviews, publisher: kafka.publisher, contracts: contracts).addRoutes(to: routes)
             let book = UUID().uuidString.lowercased()
 

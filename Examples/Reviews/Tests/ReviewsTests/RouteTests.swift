@@ -19,7 +19,7 @@ import Testing
 
     func service() -> (ServiceRoutes, ProjectionHost<ReviewsByBook>) {
         let readiness = Readiness()
-        let routes = ServiceRoutes(metrics: ServiceMetrics(), readiness: readiness)
+        let routes = ServiceRoutes(metrics: ServiceMetrics(), readiness: readiness, problemNamespace: ReviewsService.defaults.problemNamespace)
         let reviews = log.projection(ReviewsByBook.self, contracts: contracts, positionHeaders: ReviewsService.positionHeaders, readiness: readiness)
         ReviewsService(reviews: reviews, publisher: log, contracts: contracts).addRoutes(to: routes)
         return (routes, reviews)
@@ -82,6 +82,7 @@ import Testing
             #expect(response.headers[.contentType] == "application/problem+json")
             let problem = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
             #expect(problem?["code"] as? String == "invalid-body")
+            #expect(problem?["type"] as? String == "urn:reviews:problem:invalid-body")
             let locations = (problem?["errors"] as? [[String: Any]])?.compactMap { $0["instanceLocation"] as? String }
             #expect(Set(locations ?? []) == ["/rating", "/reviewer"])
 
@@ -89,8 +90,27 @@ import Testing
             #expect(notJSON.status == .badRequest)
             let malformedID = try await client.execute(uri: "/reviews/books/Dune", method: .get)
             #expect(malformedID.status == .badRequest)
+            #expect(try Self.problemType(malformedID) == "urn:reviews:problem:malformed-id")
         }
         #expect(log.count == 0)
+    }
+
+    /// Every problem the service answers, its own and the kit's, is typed in the app's namespace.
+    @Test func problemsAreTypedInTheAppsNamespace() async throws {
+        let (routes, reviews) = service()
+        try await log.test(routes, running: [reviews]) { client in
+            let unknown = try await client.execute(uri: "/books", method: .get)
+            #expect(unknown.status == .notFound)
+            #expect(try Self.problemType(unknown) == "urn:reviews:problem:not-found")
+            let wrongMethod = try await client.execute(uri: "/reviews", method: .delete)
+            #expect(wrongMethod.status == .methodNotAllowed)
+            #expect(try Self.problemType(wrongMethod) == "urn:reviews:problem:method-not-allowed")
+        }
+    }
+
+    static func problemType(_ response: TestResponse) throws -> String? {
+        let problem = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
+        return problem?["type"] as? String
     }
 
     @Test func aBrokerOutageIsARetryable503AndTheKeyWorksOnceItIsOver() async throws {
