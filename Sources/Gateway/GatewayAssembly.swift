@@ -75,7 +75,7 @@ package struct GatewayAssembly: Sendable {
             contracts: contracts, validator: validator,
             forwarder: UpstreamForwarder(client: client, discovery: discovery), apiToken: apiToken, swaggerUI: swaggerUI
         )
-        let metrics = ServiceMetrics()
+        let metrics = ServiceMetrics(namespace: BookshelfServices.metricsNamespace)
         let routes = ServiceRoutes(metrics: metrics, readiness: readiness, problemNamespace: BookshelfServices.problemNamespace)
         gateway.addRoutes(to: routes)
         self.frontHandlers = gateway.frontHandlers(metrics: metrics, serverName: configuration.name, logger: logger)

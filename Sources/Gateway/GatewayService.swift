@@ -14,7 +14,8 @@ import BookshelfServiceKit
 package final class GatewayService: Sendable {
     package static let defaults = ServiceDefaults(
         name: BookshelfServices.gateway.consulName, tags: BookshelfServices.gateway.tags, port: BookshelfServices.gateway.port,
-        environmentPrefix: BookshelfServices.environmentPrefix, problemNamespace: BookshelfServices.problemNamespace)
+        environmentPrefix: BookshelfServices.environmentPrefix, problemNamespace: BookshelfServices.problemNamespace,
+        metricsNamespace: BookshelfServices.metricsNamespace)
 
     let contracts: GatewayContracts
     let check: RequestCheck

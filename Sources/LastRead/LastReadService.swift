@@ -8,7 +8,8 @@ import BookshelfServiceKit
 package struct LastReadService: Sendable {
     package static let defaults = ServiceDefaults(
         name: BookshelfServices.lastRead.consulName, tags: BookshelfServices.lastRead.tags, port: BookshelfServices.lastRead.port,
-        environmentPrefix: BookshelfServices.environmentPrefix, problemNamespace: BookshelfServices.problemNamespace)
+        environmentPrefix: BookshelfServices.environmentPrefix, problemNamespace: BookshelfServices.problemNamespace,
+        metricsNamespace: BookshelfServices.metricsNamespace)
 
     package let view: ProjectionHost<LastReadBooks>
 

@@ -9,7 +9,8 @@ import BookshelfServiceKit
 package struct NewBookService: Sendable {
     package static let defaults = ServiceDefaults(
         name: BookshelfServices.newBook.consulName, tags: BookshelfServices.newBook.tags, port: BookshelfServices.newBook.port,
-        environmentPrefix: BookshelfServices.environmentPrefix, problemNamespace: BookshelfServices.problemNamespace)
+        environmentPrefix: BookshelfServices.environmentPrefix, problemNamespace: BookshelfServices.problemNamespace,
+        metricsNamespace: BookshelfServices.metricsNamespace)
     package static let eventSource = BookshelfEvents.newBookSource
 
     package let state: ProjectionHost<NewBookState>

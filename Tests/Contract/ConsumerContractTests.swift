@@ -156,7 +156,7 @@ struct Feed<P: Projection> {
         let log = InMemoryEventLog()
         var logger = Logger(label: "contract-consumers")
         logger.logLevel = .critical
-        let host = ProjectionHost<P>(consumer: "\(P.self)", source: log.makeSource(), deadLetters: log, contracts: repositoryContracts, readiness: Readiness(), metrics: ServiceMetrics(), positionHeaders: BookshelfEvents.positionHeaders, logger: logger)
+        let host = ProjectionHost<P>(consumer: "\(P.self)", source: log.makeSource(), deadLetters: log, contracts: repositoryContracts, readiness: Readiness(), metrics: ServiceMetrics(namespace: "bookshelf"), positionHeaders: BookshelfEvents.positionHeaders, logger: logger)
         let running = Task { try await host.run() }
         defer {
             log.close()

@@ -41,7 +41,7 @@ enum ProducerPhase {
         defer { broker.shutdown() }
         let producer = try KafkaProducer(configuration: .init(bootstrapServers: broker.bootstrapServers), logger: logger)
         let publisher = KafkaEventPublisher(producer: producer, topic: BookshelfEvents.topic)
-        let metrics = ServiceMetrics()
+        let metrics = ServiceMetrics(namespace: "bookshelf")
         var kafkaConsumers: [KafkaConsumer] = []
         func host<P: Projection>(_ type: P.Type, _ name: String) throws -> ProjectionHost<P> {
             let consumer = try KafkaConsumer(

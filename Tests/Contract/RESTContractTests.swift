@@ -78,7 +78,7 @@ enum RESTPhase {
             contracts: contracts, validator: try ContractSchemas(directory: folder, routes: contracts.routes),
             forwarder: UpstreamForwarder(client: client, discovery: try StaticDiscovery(flags: upstreams, environmentVariable: "BOOKSHELF_UPSTREAMS", environment: [:])), apiToken: token
         )
-        let metrics = ServiceMetrics()
+        let metrics = ServiceMetrics(namespace: "bookshelf")
         let routes = ServiceRoutes(metrics: metrics, readiness: Readiness(), problemNamespace: "urn:bookshelf:problem:")
         service.addRoutes(to: routes)
         let front = service.frontHandlers(metrics: metrics, serverName: "gateway", logger: logger)
@@ -156,7 +156,7 @@ enum RESTPhase {
     private static func drive(into report: inout Report) async throws {
         let contracts = ContractSet.shared
         let log = InMemoryEventLog()
-        let metrics = ServiceMetrics()
+        let metrics = ServiceMetrics(namespace: "bookshelf")
         var logger = Logger(label: "contract-services")
         logger.logLevel = .critical
         func routes<P: Projection>(_ type: P.Type, _ name: String) -> (ServiceRoutes, ProjectionHost<P>) {

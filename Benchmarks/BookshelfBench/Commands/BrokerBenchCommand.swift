@@ -145,7 +145,7 @@ struct BrokerBenchCommand: AsyncParsableCommand {
                 deadLetters: KafkaDeadLetterSink(
                     publisher: DeadLetterPublisher(producer: producer, consumer: "bench", topic: BookshelfEvents.deadLetterTopic, logger: logger),
                     bootstrapServers: bootstrapServers, topic: topic, logger: logger),
-                contracts: registry, readiness: readiness, metrics: ServiceMetrics(), positionHeaders: BookshelfEvents.positionHeaders,
+                contracts: registry, readiness: readiness, metrics: ServiceMetrics(namespace: "bookshelf"), positionHeaders: BookshelfEvents.positionHeaders,
                 logger: logger)
             let running = Task { try await host.run() }
             try await readiness.waitUntilReady()

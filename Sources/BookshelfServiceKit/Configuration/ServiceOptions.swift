@@ -152,13 +152,19 @@ public struct ServiceDefaults: Sendable {
     public var port: Int
     public var environmentPrefix: String
     public var problemNamespace: String
+    /// The Prometheus namespace of the service's metrics. Unless given, the environment prefix in lower case
+    /// without its trailing underscore: `BOOKSHELF_` gives `bookshelf` (`bookshelf_http_requests_total`).
+    public var metricsNamespace: String
 
-    public init(name: String, tags: [String], port: Int, environmentPrefix: String, problemNamespace: String) {
+    public init(name: String, tags: [String], port: Int, environmentPrefix: String, problemNamespace: String, metricsNamespace: String? = nil) {
         self.name = name
         self.tags = tags
         self.port = port
         self.environmentPrefix = environmentPrefix
         self.problemNamespace = problemNamespace
+        var derived = environmentPrefix.lowercased()
+        while derived.hasSuffix("_") { derived.removeLast() }
+        self.metricsNamespace = metricsNamespace ?? derived
     }
 }
 

@@ -49,7 +49,7 @@ public final class ServiceProcess {
         self.kafkaProperties = kafkaProperties
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
-        metrics = ServiceMetrics(registry: registry)
+        metrics = ServiceMetrics(namespace: defaults.metricsNamespace, registry: registry)
         routes = ServiceRoutes(metrics: metrics, readiness: readiness, problemNamespace: defaults.problemNamespace)
         producer = try KafkaProducer(
             // Five seconds to acknowledge: a write then answers 503 well before a gateway in front gives up (10 s).

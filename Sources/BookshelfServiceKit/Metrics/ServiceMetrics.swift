@@ -6,6 +6,9 @@ import Synchronization
 /// (the Kafka layer) appears on the same page.
 public final class ServiceMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
+    /// The app's Prometheus namespace, the first part of every name here: `bookshelf` gives
+    /// `bookshelf_http_requests_total`.
+    public let namespace: String
 
     /// Request latency buckets: sub-millisecond resolution where a healthy service answers.
     static let latencyBuckets: [Duration] = [
@@ -30,7 +33,8 @@ public final class ServiceMetrics: Sendable {
 
     private let made = Mutex(Made())
 
-    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+    public init(namespace: String, registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.namespace = namespace
         self.registry = registry
     }
 
@@ -40,10 +44,10 @@ public final class ServiceMetrics: Sendable {
             if let metrics = made.requests[labels] { return metrics }
             let metrics = (
                 count: registry.makeCounter(
-                    descriptor: .init(namespace: "bookshelf", metricName: "http_requests", unitName: "total", helpText: "HTTP requests by route, method and status."),
+                    descriptor: .init(namespace: namespace, metricName: "http_requests", unitName: "total", helpText: "HTTP requests by route, method and status."),
                     labels: [("route", route), ("method", method), ("status", String(status))]),
                 duration: registry.makeDurationHistogram(
-                    descriptor: .init(namespace: "bookshelf", metricName: "http_request_duration", unitName: "seconds", helpText: "HTTP request latency by route and method."),
+                    descriptor: .init(namespace: namespace, metricName: "http_request_duration", unitName: "seconds", helpText: "HTTP request latency by route and method."),
                     labels: [("route", route), ("method", method)],
                     buckets: Self.latencyBuckets))
             made.requests[labels] = metrics
@@ -56,7 +60,7 @@ public final class ServiceMetrics: Sendable {
     package func eventProduced(type: String) {
         counter(type, in: \.produced) {
             registry.makeCounter(
-                descriptor: .init(namespace: "bookshelf", metricName: "events_produced", unitName: "total", helpText: "Events acknowledged by the broker, by type."),
+                descriptor: .init(namespace: namespace, metricName: "events_produced", unitName: "total", helpText: "Events acknowledged by the broker, by type."),
                 labels: [("type", type)])
         }.increment()
     }
@@ -64,7 +68,7 @@ public final class ServiceMetrics: Sendable {
     package func eventsConsumed(type: String, count: Int) {
         counter(type, in: \.consumed) {
             registry.makeCounter(
-                descriptor: .init(namespace: "bookshelf", metricName: "events_consumed", unitName: "total", helpText: "Events applied, by type."),
+                descriptor: .init(namespace: namespace, metricName: "events_consumed", unitName: "total", helpText: "Events applied, by type."),
                 labels: [("type", type)])
         }.increment(by: Int64(count))
     }
@@ -80,7 +84,7 @@ public final class ServiceMetrics: Sendable {
 
     package func eventDeadLettered(reason: String) {
         registry.makeCounter(
-            descriptor: .init(namespace: "bookshelf", metricName: "events_dead_lettered", unitName: "total", helpText: "Records sent to the dead-letter topic, by reason code."),
+            descriptor: .init(namespace: namespace, metricName: "events_dead_lettered", unitName: "total", helpText: "Records sent to the dead-letter topic, by reason code."),
             labels: [("reason", reason)]
         ).increment()
     }
@@ -89,7 +93,7 @@ public final class ServiceMetrics: Sendable {
     /// (sampled), so it is near zero when the view keeps up and grows while it replays or falls behind.
     package func consumerLag(seconds: Double) {
         registry.makeGauge(
-            descriptor: .init(namespace: "bookshelf", metricName: "consumer_lag", unitName: "seconds", helpText: "Age of the last applied event when it was applied.")
+            descriptor: .init(namespace: namespace, metricName: "consumer_lag", unitName: "seconds", helpText: "Age of the last applied event when it was applied.")
         ).set(max(0, seconds))
     }
 

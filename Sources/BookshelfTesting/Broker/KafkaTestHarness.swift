@@ -22,7 +22,7 @@ import ServiceLifecycle
 /// ```
 public final class KafkaTestHarness {
     public let readiness = Readiness()
-    public let metrics = ServiceMetrics()
+    public let metrics: ServiceMetrics
     public let producer: KafkaProducer
     public let publisher: KafkaEventPublisher
     let bootstrapServers: String
@@ -34,11 +34,13 @@ public final class KafkaTestHarness {
     private var hosts: [any Service] = []
     private var consumers: [KafkaConsumer] = []
 
-    /// `name` is the service's: its consumers' group and its dead letters' `dlq-consumer`.
+    /// `name` is the service's: its consumers' group and its dead letters' `dlq-consumer`. `metricsNamespace`
+    /// begins the names of `metrics` (`test_events_consumed_total` by default).
     public init(
         bootstrapServers: String, name: String, events: EventStream, positionHeaders: PositionHeaders, contracts: ContractRegistry,
-        logger: Logger = testLogger(label: "kafka-test-harness")
+        metricsNamespace: String = "test", logger: Logger = testLogger(label: "kafka-test-harness")
     ) throws(KafkaError) {
+        metrics = ServiceMetrics(namespace: metricsNamespace)
         self.bootstrapServers = bootstrapServers
         self.name = name
         self.events = events

@@ -10,7 +10,7 @@ extension InMemoryEventLog {
     /// makes over Kafka, for a test without a broker.
     public func projection<P: Projection>(
         _ type: P.Type, contracts: ContractRegistry, positionHeaders: PositionHeaders, readiness: Readiness,
-        metrics: ServiceMetrics = ServiceMetrics(), consumer: String = "\(P.self)", logger: Logger = testLogger(label: "projection")
+        metrics: ServiceMetrics = ServiceMetrics(namespace: "test"), consumer: String = "\(P.self)", logger: Logger = testLogger(label: "projection")
     ) -> ProjectionHost<P> {
         ProjectionHost<P>(
             consumer: consumer, source: makeSource(), deadLetters: self, contracts: contracts, readiness: readiness, metrics: metrics,
@@ -25,7 +25,7 @@ extension InMemoryEventLog {
     /// ```swift
     /// let log = InMemoryEventLog()
     /// let readiness = Readiness()
-    /// let routes = ServiceRoutes(metrics: ServiceMetrics(), readiness: readiness)
+    /// let routes = ServiceRoutes(metrics: ServiceMetrics(namespace: "test"), readiness: readiness)
     /// let reviews = log.projection(ReviewsByBook.self, contracts: contracts, positionHeaders: headers, readiness: readiness)
     /// ReviewsService(reviews: reviews, publisher: log, contracts: contracts).addRoutes(to: routes)
     /// try await log.test(routes, running: [reviews]) { client in

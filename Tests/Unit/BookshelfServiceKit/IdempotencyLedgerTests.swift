@@ -88,7 +88,7 @@ struct RefusingPublisher: EventPublisher {
     func host(over log: InMemoryEventLog) throws -> ProjectionHost<TitlesByKey> {
         ProjectionHost<TitlesByKey>(
             consumer: "test", source: log.makeSource(), deadLetters: log, contracts: try contracts.get(), readiness: Readiness(),
-            metrics: ServiceMetrics(), positionHeaders: ProjectionHostTests.positionHeaders, logger: Logger(label: "test")
+            metrics: ServiceMetrics(namespace: "bookshelf"), positionHeaders: ProjectionHostTests.positionHeaders, logger: Logger(label: "test")
         )
     }
 

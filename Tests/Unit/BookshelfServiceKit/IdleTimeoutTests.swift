@@ -13,7 +13,7 @@ import Testing
             broker: "", consul: nil, contracts: "contracts", logFormat: .text, logLevel: .critical,
             idleTimeout: .milliseconds(300)
         )
-        let routes = ServiceRoutes(metrics: ServiceMetrics(), readiness: Readiness(), problemNamespace: "urn:bookshelf:problem:")
+        let routes = ServiceRoutes(metrics: ServiceMetrics(namespace: "bookshelf"), readiness: Readiness(), problemNamespace: "urn:bookshelf:problem:")
         let app = ServiceHost.application(configuration: configuration, routes: routes, logger: Logger(label: "test"))
         try await app.test(.live) { client in
             let port = try #require(client.port)

@@ -60,7 +60,7 @@ struct Titles: Projection {
                 deadLetters: KafkaDeadLetterSink(
                     publisher: DeadLetterPublisher(producer: producer, consumer: name, topic: stream.deadLetterTopic, logger: logger),
                     bootstrapServers: broker.bootstrapServers, topic: stream.topic, logger: logger),
-                contracts: contracts, readiness: readiness, metrics: ServiceMetrics(),
+                contracts: contracts, readiness: readiness, metrics: ServiceMetrics(namespace: "bookshelf"),
                 positionHeaders: PositionHeaders(written: HTTPField.Name("X-Test-Position")!, minimum: HTTPField.Name("X-Test-Min-Position")!),
                 logger: logger)
             let running = Task { try await host.run() }

@@ -24,7 +24,7 @@ import Testing
     @Test func theRoutesAnswerInTheirApps() async throws {
         let readiness = Readiness()
         readiness.register("replay", waitingFor: "the topic's end")
-        let routes = ServiceRoutes(metrics: ServiceMetrics(), readiness: readiness, problemNamespace: Self.reviews)
+        let routes = ServiceRoutes(metrics: ServiceMetrics(namespace: "bookshelf"), readiness: readiness, problemNamespace: Self.reviews)
         routes.on("/reviews", method: .post) { _, _ in throw Problem.unavailable(code: "not-ready", "still replaying") }
         try await Application(router: routes).test(.router) { client in
             for (uri, method, type) in [
@@ -46,7 +46,7 @@ import Testing
             name: "reviews", id: "reviews-test", tags: [], host: "127.0.0.1", port: 0, advertiseAddress: "127.0.0.1",
             broker: "", consul: nil, contracts: "contracts", logFormat: .text, logLevel: .critical
         )
-        let routes = ServiceRoutes(metrics: ServiceMetrics(), readiness: Readiness(), problemNamespace: Self.reviews)
+        let routes = ServiceRoutes(metrics: ServiceMetrics(namespace: "bookshelf"), readiness: Readiness(), problemNamespace: Self.reviews)
         var logger = Logger(label: "problem-test")
         logger.logLevel = .critical
         let app = ServiceHost.application(configuration: configuration, routes: routes, logger: logger)

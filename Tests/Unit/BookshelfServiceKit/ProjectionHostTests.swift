@@ -34,7 +34,7 @@ struct AddedCount: Projection {
     func host(over log: InMemoryEventLog, readiness: Readiness) throws -> ProjectionHost<AddedCount> {
         ProjectionHost<AddedCount>(
             consumer: "test", source: log.makeSource(), deadLetters: log, contracts: try contracts.get(), readiness: readiness,
-            metrics: ServiceMetrics(), positionHeaders: Self.positionHeaders, logger: Logger(label: "test")
+            metrics: ServiceMetrics(namespace: "bookshelf"), positionHeaders: Self.positionHeaders, logger: Logger(label: "test")
         )
     }
 

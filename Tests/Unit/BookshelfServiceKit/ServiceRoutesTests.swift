@@ -5,7 +5,7 @@ import BookshelfServiceKit
 import Testing
 
 @Suite struct ServiceRoutesTests {
-    func app(readiness: Readiness = Readiness(), metrics: ServiceMetrics = ServiceMetrics(), bodyLimit: Int = 64) -> some ApplicationProtocol {
+    func app(readiness: Readiness = Readiness(), metrics: ServiceMetrics = ServiceMetrics(namespace: "bookshelf"), bodyLimit: Int = 64) -> some ApplicationProtocol {
         let routes = ServiceRoutes(metrics: metrics, readiness: readiness, problemNamespace: "urn:bookshelf:problem:", bodyLimit: bodyLimit)
         routes.on("/things", method: .post) { request, context in
             var request = request
@@ -139,7 +139,7 @@ import Testing
     }
 
     @Test func metricsCountRequestsByRouteTemplateAndStatus() async throws {
-        let metrics = ServiceMetrics()
+        let metrics = ServiceMetrics(namespace: "bookshelf")
         metrics.eventProduced(type: "bookshelf.book.added")
         try await app(metrics: metrics).test(.router) { client in
             try await client.execute(uri: "/things", method: .get) { _ in }

@@ -109,7 +109,7 @@ final class RawConnection: @unchecked Sendable {
         let client = HTTPClient()
         try await withTestServer(upstream.router()) { upstreamPort in
             let url = "http://127.0.0.1:\(upstreamPort)"
-            let metrics = ServiceMetrics()
+            let metrics = ServiceMetrics(namespace: "bookshelf")
             let app = GatewayServiceTests.gateway(
                 ["booklist": [url], "newbook": [url], "readbook": [url]], client: client, metrics: metrics, handlersOnEventLoop: true,
                 configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "gateway")

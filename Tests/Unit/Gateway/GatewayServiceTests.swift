@@ -80,7 +80,7 @@ final class Upstream: Sendable {
 @Suite struct GatewayServiceTests {
     /// A gateway in front of `upstreams` (service name to base URLs), assembled as the gateway command does.
     static func gateway(
-        _ upstreams: [String: [String]], token: String? = nil, client: HTTPClient, metrics: ServiceMetrics = ServiceMetrics(),
+        _ upstreams: [String: [String]], token: String? = nil, client: HTTPClient, metrics: ServiceMetrics = ServiceMetrics(namespace: "bookshelf"),
         handlersOnEventLoop: Bool = false, configuration: ApplicationConfiguration = .init()
     ) -> some ApplicationProtocol {
         let discovery = StaticDiscovery(upstreams: upstreams.mapValues { $0.map { ServiceInstance(id: $0, baseURL: $0) } })
@@ -148,7 +148,7 @@ final class Upstream: Sendable {
                 contracts: sharedContracts, validator: sharedSchemas,
                 forwarder: UpstreamForwarder(client: client, discovery: discovery), apiToken: nil
             )
-            let metrics = ServiceMetrics()
+            let metrics = ServiceMetrics(namespace: "bookshelf")
             let routes = ServiceRoutes(metrics: metrics, readiness: Readiness(), problemNamespace: "urn:bookshelf:problem:")
             gateway.addRoutes(to: routes)
             let configuration = ServiceConfiguration(

@@ -28,7 +28,7 @@ import Testing
             contracts: sharedContracts, validator: sharedSchemas,
             forwarder: UpstreamForwarder(client: client, discovery: StaticDiscovery(upstreams: [:])), apiToken: nil, swaggerUI: assets
         )
-        let routes = ServiceRoutes(metrics: ServiceMetrics(), readiness: Readiness(), problemNamespace: "urn:bookshelf:problem:")
+        let routes = ServiceRoutes(metrics: ServiceMetrics(namespace: "bookshelf"), readiness: Readiness(), problemNamespace: "urn:bookshelf:problem:")
         gateway.addRoutes(to: routes)
         var logger = Logger(label: "swagger-test")
         logger.logLevel = .critical

@@ -20,7 +20,7 @@ import Testing
         let broker = try EmbeddedBroker(brokers: 1, topics: [(BookshelfEvents.topic, 3), (BookshelfEvents.deadLetterTopic, 1)], logger: logger)
         let producer = try KafkaProducer(configuration: .init(bootstrapServers: broker.bootstrapServers), logger: logger)
         let publisher = KafkaEventPublisher(producer: producer, topic: BookshelfEvents.topic)
-        let metrics = ServiceMetrics()
+        let metrics = ServiceMetrics(namespace: "bookshelf")
         var consumers: [KafkaConsumer] = []
 
         func host<P: Projection>(_ type: P.Type, _ name: String, _ readiness: Readiness) throws -> ProjectionHost<P> {

@@ -21,7 +21,7 @@ final class Shelf: Sendable {
     }
 
     let log = InMemoryEventLog()
-    let metrics = ServiceMetrics()
+    let metrics = ServiceMetrics(namespace: "bookshelf")
 
     func routes(_ add: (ServiceRoutes, Readiness) -> any Service) -> (ServiceRoutes, any Service) {
         let readiness = Readiness()

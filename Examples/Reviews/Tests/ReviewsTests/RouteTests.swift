@@ -19,7 +19,7 @@ import Testing
 
     func service() -> (ServiceRoutes, ProjectionHost<ReviewsByBook>) {
         let readiness = Readiness()
-        let routes = ServiceRoutes(metrics: ServiceMetrics(), readiness: readiness, problemNamespace: ReviewsService.defaults.problemNamespace)
+        let routes = ServiceRoutes(metrics: ServiceMetrics(namespace: ReviewsService.defaults.metricsNamespace), readiness: readiness, problemNamespace: ReviewsService.defaults.problemNamespace)
         let reviews = log.projection(ReviewsByBook.self, contracts: contracts, positionHeaders: ReviewsService.positionHeaders, readiness: readiness)
         ReviewsService(reviews: reviews, publisher: log, contracts: contracts).addRoutes(to: routes)
         return (routes, reviews)
@@ -50,6 +50,10 @@ import Testing
             #expect(answer?["count"] as? Int == 2)
             #expect(answer?["averageRating"] as? Double == 3.5)
             #expect(response.headers[ReviewsService.positionHeaders.written] == written)
+            // The app's metrics carry its own namespace, derived from its settings' prefix (REVIEWS_).
+            let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+            #expect(metrics.contains(#"reviews_http_requests_total{route="/reviews",method="POST",status="201"} 2"#))
+            #expect(!metrics.contains("bookshelf"))
         }
         #expect(log.count == 2)
         for record in log.records { try contracts.expectEvent(record.value) }
