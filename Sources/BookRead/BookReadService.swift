@@ -10,8 +10,7 @@ import BookshelfServiceKit
 package struct BookReadService: Sendable {
     package static let defaults = ServiceDefaults(
         name: BookshelfServices.bookRead.consulName, tags: BookshelfServices.bookRead.tags, port: BookshelfServices.bookRead.port,
-        environmentPrefix: BookshelfServices.environmentPrefix, problemNamespace: BookshelfServices.problemNamespace,
-        metricsNamespace: BookshelfServices.metricsNamespace)
+        environmentPrefix: BookshelfServices.environmentPrefix, problemNamespace: BookshelfServices.problemNamespace)
     package static let eventSource = BookshelfEvents.bookReadSource
 
     package let state: ProjectionHost<KnownBooks>

@@ -19,10 +19,6 @@ package enum BookshelfServices {
     /// The namespace of the app's problem types: a problem's `type` is it followed by the problem's code
     /// (`urn:bookshelf:problem:not-found`; docs/services.md).
     package static let problemNamespace = "urn:bookshelf:problem:"
-
-    /// The Prometheus namespace of the app's metrics (`bookshelf_http_requests_total`; docs/services.md).
-    package static let metricsNamespace = "bookshelf"
-
     package static let newBook = BookshelfService(subcommand: "new-book", port: 8081, consulName: "newbook", tags: ["books", "new"])
     package static let bookRead = BookshelfService(subcommand: "book-read", port: 8082, consulName: "readbook", tags: ["books", "read"])
     package static let listBooks = BookshelfService(subcommand: "list-books", port: 8084, consulName: "booklist", tags: ["books", "list"])

@@ -1,4 +1,3 @@
-import BookshelfApp
 import BookshelfDiscovery
 import BookshelfHTTPClient
 import Logging
@@ -75,8 +74,8 @@ package struct GatewayAssembly: Sendable {
             contracts: contracts, validator: validator,
             forwarder: UpstreamForwarder(client: client, discovery: discovery), apiToken: apiToken, swaggerUI: swaggerUI
         )
-        let metrics = ServiceMetrics(namespace: BookshelfServices.metricsNamespace)
-        let routes = ServiceRoutes(metrics: metrics, readiness: readiness, problemNamespace: BookshelfServices.problemNamespace)
+        let metrics = ServiceMetrics(namespace: GatewayService.defaults.metricsNamespace)
+        let routes = ServiceRoutes(metrics: metrics, readiness: readiness, problemNamespace: GatewayService.defaults.problemNamespace)
         gateway.addRoutes(to: routes)
         self.frontHandlers = gateway.frontHandlers(metrics: metrics, serverName: configuration.name, logger: logger)
         self.routes = ServiceRoutes.Sendable(routes)

@@ -14,8 +14,7 @@ import BookshelfServiceKit
 package final class GatewayService: Sendable {
     package static let defaults = ServiceDefaults(
         name: BookshelfServices.gateway.consulName, tags: BookshelfServices.gateway.tags, port: BookshelfServices.gateway.port,
-        environmentPrefix: BookshelfServices.environmentPrefix, problemNamespace: BookshelfServices.problemNamespace,
-        metricsNamespace: BookshelfServices.metricsNamespace)
+        environmentPrefix: BookshelfServices.environmentPrefix, problemNamespace: BookshelfServices.problemNamespace)
 
     let contracts: GatewayContracts
     let check: RequestCheck

@@ -8,8 +8,7 @@ import BookshelfServiceKit
 package struct LastReadService: Sendable {
     package static let defaults = ServiceDefaults(
         name: BookshelfServices.lastRead.consulName, tags: BookshelfServices.lastRead.tags, port: BookshelfServices.lastRead.port,
-        environmentPrefix: BookshelfServices.environmentPrefix, problemNamespace: BookshelfServices.problemNamespace,
-        metricsNamespace: BookshelfServices.metricsNamespace)
+        environmentPrefix: BookshelfServices.environmentPrefix, problemNamespace: BookshelfServices.problemNamespace)
 
     package let view: ProjectionHost<LastReadBooks>
 

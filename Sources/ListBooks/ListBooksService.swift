@@ -10,8 +10,7 @@ import Synchronization
 package final class ListBooksService: Sendable {
     package static let defaults = ServiceDefaults(
         name: BookshelfServices.listBooks.consulName, tags: BookshelfServices.listBooks.tags, port: BookshelfServices.listBooks.port,
-        environmentPrefix: BookshelfServices.environmentPrefix, problemNamespace: BookshelfServices.problemNamespace,
-        metricsNamespace: BookshelfServices.metricsNamespace)
+        environmentPrefix: BookshelfServices.environmentPrefix, problemNamespace: BookshelfServices.problemNamespace)
 
     package let view: ProjectionHost<BookList>
     /// The JSON items of the list's generation `generation` so far: within a generation the list only

@@ -9,8 +9,7 @@ import BookshelfServiceKit
 package struct NewBookService: Sendable {
     package static let defaults = ServiceDefaults(
         name: BookshelfServices.newBook.consulName, tags: BookshelfServices.newBook.tags, port: BookshelfServices.newBook.port,
-        environmentPrefix: BookshelfServices.environmentPrefix, problemNamespace: BookshelfServices.problemNamespace,
-        metricsNamespace: BookshelfServices.metricsNamespace)
+        environmentPrefix: BookshelfServices.environmentPrefix, problemNamespace: BookshelfServices.problemNamespace)
     package static let eventSource = BookshelfEvents.newBookSource
 
     package let state: ProjectionHost<NewBookState>
