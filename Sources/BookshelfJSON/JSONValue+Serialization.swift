@@ -139,58 +139,42 @@ public struct JSONWriter: ~Copyable {
         }
     }
 
-    /// An object's members in the order of their keys, as Swift's `String` comparison orders them. ASCII keys
-    /// (every key of an event envelope) are sorted by their bytes in place, which orders them the same way, in
-    /// a buffer on the stack; a `String` for each key, in an array sorted and dropped per object, cost more than
-    /// the rest of writing an event. Other keys are sorted as strings.
+    /// An object's members in the order of their keys, as Swift's `String` comparison orders them, gathered in a
+    /// buffer on the stack. ASCII keys (every key of an event envelope) are compared by their bytes, which orders
+    /// them the same way; a `String` for each key, in an array sorted and dropped per object, cost more than the
+    /// rest of writing an event. Other keys are compared as strings.
     private mutating func writeMembersSorted(of node: UnsafeMutablePointer<json_t>) {
         typealias Member = (key: UnsafePointer<UInt8>, count: Int, value: UnsafeMutablePointer<json_t>)
-        let size = json_object_size(node)
-        let isASCII = withUnsafeTemporaryAllocation(of: Member.self, capacity: size) { members -> Bool in
+        withUnsafeTemporaryAllocation(of: Member.self, capacity: json_object_size(node)) { buffer in
             var filled = 0
+            var isASCII = true
             var cursor = json_object_iter(node)
-            while let current = cursor, filled < size {
+            while let current = cursor, filled < buffer.count {
                 let count = json_object_iter_key_len(current)
                 let key = UnsafeRawPointer(json_object_iter_key(current)!).assumingMemoryBound(to: UInt8.self)
-                guard UnsafeBufferPointer(start: key, count: count).allSatisfy({ $0 < 0x80 }) else { return false }
-                members.initializeElement(at: filled, to: (key, count, json_object_iter_value(current)))
+                isASCII = isASCII && UnsafeBufferPointer(start: key, count: count).allSatisfy { $0 < 0x80 }
+                buffer.initializeElement(at: filled, to: (key, count, json_object_iter_value(current)))
                 filled += 1
                 cursor = json_object_iter_next(node, current)
             }
-            var sorted = UnsafeMutableBufferPointer(rebasing: members[..<filled])
-            sorted.sort { a, b in
-                let order = memcmp(a.key, b.key, min(a.count, b.count))
-                return order != 0 ? order < 0 : a.count < b.count
+            var members = UnsafeMutableBufferPointer(rebasing: buffer[..<filled])
+            if isASCII {
+                members.sort { a, b in
+                    let order = memcmp(a.key, b.key, min(a.count, b.count))
+                    return order != 0 ? order < 0 : a.count < b.count
+                }
+            } else {
+                func text(_ member: Member) -> String {
+                    String(decoding: UnsafeBufferPointer(start: member.key, count: member.count), as: UTF8.self)
+                }
+                members.sort { text($0) < text($1) }
             }
-            for (index, member) in sorted.enumerated() {
+            for (index, member) in members.enumerated() {
                 if index > 0 { append(UInt8(ascii: ",")) }
                 writeString(member.key, count: member.count)
                 append(UInt8(ascii: ":"))
                 write(member.value, sortedKeys: true)
             }
-            return true
-        }
-        guard !isASCII else { return }
-        var members: [(key: String, value: UnsafeMutablePointer<json_t>)] = []
-        var cursor = json_object_iter(node)
-        while let current = cursor {
-            members.append((Self.key(current), json_object_iter_value(current)))
-            cursor = json_object_iter_next(node, current)
-        }
-        members.sort { $0.key < $1.key }
-        for (index, member) in members.enumerated() {
-            if index > 0 { append(UInt8(ascii: ",")) }
-            var key = member.key
-            key.withUTF8 { writeString($0.baseAddress ?? UnsafePointer(bitPattern: 1)!, count: $0.count) }
-            append(UInt8(ascii: ":"))
-            write(member.value, sortedKeys: true)
-        }
-    }
-
-    private static func key(_ iterator: UnsafeMutableRawPointer) -> String {
-        let length = json_object_iter_key_len(iterator)
-        return json_object_iter_key(iterator)!.withMemoryRebound(to: UInt8.self, capacity: length) {
-            String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self)
         }
     }
 
